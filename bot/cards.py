@@ -1,0 +1,140 @@
+"""The neutral reply document every command returns; each platform renders it natively.
+
+Text in a Card is already formatted for people (money with its currency, dates in UTC). Text that
+came from Venice (model names, key descriptions) is left raw: escaping belongs to the renderers.
+`Card.data` carries the same figures for machines (Decimals as strings) for `--format json`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any, Literal
+
+
+class Tone(StrEnum):
+    """How the reply should feel: renderers map it to a colour or an icon."""
+
+    INFO = "info"
+    GOOD = "good"
+    WARNING = "warning"
+    DANGER = "danger"
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    """A labelled figure: `Total spend: $12.34`."""
+
+    label: str
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    title: str
+    align: Literal["left", "right"] = "left"
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One table row. `level` 1 marks a detail row under the row above (a token type)."""
+
+    cells: tuple[str, ...]
+    level: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    """A ranked table. `omitted` rows were cut; `omitted_note` says what they add up to."""
+
+    title: str
+    columns: tuple[Column, ...]
+    rows: tuple[Row, ...]
+    omitted: int = 0
+    omitted_note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Series:
+    """One currency's daily values, oldest first, aligned with `Trend.days`."""
+
+    name: str
+    values: tuple[Decimal, ...]
+    total: str
+
+
+@dataclass(frozen=True, slots=True)
+class Trend:
+    """A per-day series for sparklines and charts."""
+
+    title: str
+    days: tuple[date, ...]
+    series: tuple[Series, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Meter:
+    """A share of a whole, drawn as a bar: today's DIEM allocation used."""
+
+    label: str
+    fraction: Decimal
+    caption: str
+
+
+@dataclass(frozen=True, slots=True)
+class Stale:
+    """Why the data is older than it should be, and since when (filled by the cache)."""
+
+    since: datetime
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Footer:
+    """`as_of` is when Venice produced the data (UTC); `note` is one short line."""
+
+    as_of: datetime | None = None
+    note: str | None = None
+    stale: Stale | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Card:
+    """A reply. `kind` lets adapters keep errors and help private."""
+
+    title: str
+    kind: Literal["report", "help", "error"] = "report"
+    tone: Tone = Tone.INFO
+    summary: str | None = None
+    fields: tuple[Field, ...] = ()
+    meter: Meter | None = None
+    trend: Trend | None = None
+    tables: tuple[Table, ...] = ()
+    notes: tuple[str, ...] = ()
+    footer: Footer = field(default_factory=Footer)
+    data: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON reply document (`venice-bot ask --format json`)."""
+        converted: dict[str, Any] = _jsonable(self)
+        return converted
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, datetime):
+        return value.isoformat().replace("+00:00", "Z")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, StrEnum):
+        return value.value
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if hasattr(value, "__dataclass_fields__"):
+        return {name: _jsonable(getattr(value, name)) for name in value.__dataclass_fields__}
+    return value

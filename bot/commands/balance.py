@@ -1,0 +1,220 @@
+"""`balance`: DIEM left today, the share of the epoch allocation used, USD, and the runway."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from bot.cards import Card, Field, Meter, Tone
+from bot.commands.base import CommandContext, CommandSpec, Invocation
+from bot.commands.fetching import fetch_alongside
+from bot.commands.footer import report_footer, short_reason
+from bot.commands.runway import (
+    BURN_LOOKBACK,
+    DiemRunway,
+    UsdRunway,
+    average_burn,
+    countdown,
+    diem_runway,
+    next_reset,
+    usd_runway,
+)
+from bot.errors import VeniceError
+from bot.money import ZERO, format_amount, format_diem, format_share, format_usd
+from bot.venice.models import Balance, UsageAnalytics
+from bot.venice.source import Fetched, UsageQuery
+
+CANNOT_CONSUME = (
+    "Venice will refuse API requests until the account is topped up: "
+    "canConsume is false (needs at least $0.10)."
+)
+CHARGED_NEXT = {
+    "DIEM": "DIEM",
+    "EARNED_CREDITS": "earned credits",
+    "BUNDLED_CREDITS": "bundled credits",
+    "USD": "USD",
+}
+FRACTION_PLACES = Decimal("0.0001")
+RUNWAY_NOTE = "Runway at the average burn of the last 7 days."
+
+
+async def handle(invocation: Invocation, ctx: CommandContext) -> Card:
+    """Fetch the balance and last week's usage at once; the runway is optional."""
+    source = ctx.billing()
+    runway_query = UsageQuery.from_params({"lookback": BURN_LOOKBACK})
+    fetched, recent = await fetch_alongside(
+        source.balance(ctx.deadline), source.usage(runway_query, ctx.deadline)
+    )
+    return balance_card(fetched, recent, ctx)
+
+
+def balance_card(
+    fetched: Fetched[Balance],
+    recent: Fetched[UsageAnalytics] | VeniceError | None,
+    ctx: CommandContext,
+) -> Card:
+    """The balance card; RECENT is the 7-day usage for the runway, or why it is missing."""
+    balance = fetched.value
+    diem = balance.balances.diem
+    allocation = balance.diem_epoch_allocation
+    reset = next_reset(ctx.now)
+    fields = [
+        Field("DIEM left today", format_diem(diem) if diem is not None else "none"),
+        Field(
+            "Epoch allocation",
+            format_diem(allocation) if allocation > 0 else "none (no DIEM staked)",
+        ),
+        Field("Epoch resets", f"in {countdown(ctx.now, reset)} (00:00 UTC)"),
+        Field("USD balance", _usd_or_none(balance.balances.usd)),
+    ]
+    if balance.balances.bundled_credits is not None:
+        fields.append(Field("Bundled credits", _credits(balance.balances.bundled_credits)))
+    if balance.balances.earned_credits is not None:
+        fields.append(Field("Earned credits", _credits(balance.balances.earned_credits)))
+    fields.append(Field("Charged next", _charged_next(balance.consumption_currency)))
+
+    notes: list[str] = []
+    if not balance.can_consume:
+        notes.append(CANNOT_CONSUME)
+    # The DIEM runway only means something while staking.
+    diem_left = diem if diem is not None and allocation > 0 else None
+    usd_left = balance.balances.usd if balance.balances.usd is not None else ZERO
+    runway_data: dict[str, Any] | None = None
+    diem_run: DiemRunway | None = None
+    usd_run: UsdRunway | None = None
+    footer_others: list[Fetched[Any]] = []
+    if isinstance(recent, VeniceError):
+        notes.append(f"Runway unavailable: {short_reason(recent)}.")
+    elif recent is not None:
+        footer_others.append(recent)
+        burn = average_burn(recent.value)
+        # One currency per line: a DIEM figure never sits beside a `$`.
+        if diem_left is not None or burn.diem_per_day:
+            fields.append(Field("DIEM burn (7-day avg)", f"{format_diem(burn.diem_per_day)}/day"))
+        if diem_left is not None:
+            diem_run = diem_runway(diem_left, burn.diem_per_day, ctx.now)
+            fields.append(Field("DIEM runway", diem_run.describe()))
+        fields.append(Field("USD burn (7-day avg)", f"{format_usd(burn.usd_per_day)}/day"))
+        usd_run = usd_runway(usd_left, burn.usd_per_day, ctx.now.date())
+        fields.append(Field("USD runway", usd_run.describe()))
+        runway_data = _runway_data(burn.usd_per_day, burn.diem_per_day, diem_run, usd_run)
+
+    meter = _meter(diem, allocation)
+    return Card(
+        title="Venice balance",
+        tone=_tone(balance, diem_run, usd_run, runway_known=runway_data is not None),
+        summary=_summary(diem, allocation, balance.balances.usd),
+        fields=tuple(fields),
+        meter=meter,
+        notes=tuple(notes),
+        footer=report_footer(fetched, *footer_others, note=RUNWAY_NOTE if runway_data else None),
+        data={
+            "can_consume": balance.can_consume,
+            "consumption_currency": balance.consumption_currency,
+            "diem": {
+                "left": diem,
+                "allocation": allocation,
+                "used_fraction": meter.fraction if meter else None,
+            },
+            "usd": balance.balances.usd,
+            "bundled_credits": balance.balances.bundled_credits,
+            "earned_credits": balance.balances.earned_credits,
+            "epoch_resets_at": reset,
+            "runway": runway_data,
+            "runway_error": short_reason(recent) if isinstance(recent, VeniceError) else None,
+        },
+    )
+
+
+def _meter(diem: Decimal | None, allocation: Decimal) -> Meter | None:
+    # No percentage of nothing: not staking, or Venice did not say what is left.
+    if diem is None or allocation <= 0:
+        return None
+    used = _used(diem, allocation)
+    return Meter(
+        label="Today's DIEM allocation used",
+        fraction=(used / allocation).quantize(FRACTION_PLACES),
+        # Renderers draw the percentage from `fraction`; the caption gives the amounts.
+        caption=f"{format_diem(diem)} of {format_diem(allocation)} left",
+    )
+
+
+def _used(diem: Decimal, allocation: Decimal) -> Decimal:
+    # Clamped: a balance above the allocation (or below zero) must not draw past the bar's ends.
+    return min(max(allocation - diem, ZERO), allocation)
+
+
+def _summary(diem: Decimal | None, allocation: Decimal, usd: Decimal | None) -> str:
+    parts = []
+    if diem is not None:
+        used = ""
+        if allocation > 0:
+            used = f" ({format_share(_used(diem, allocation), allocation)} of the allocation used)"
+        parts.append(f"{format_diem(diem)} left today{used}")
+    else:
+        parts.append("No DIEM staked")
+    parts.append(f"USD balance {format_usd(usd)}" if usd is not None else "no USD balance")
+    return " · ".join(parts)
+
+
+def _tone(
+    balance: Balance,
+    diem_run: DiemRunway | None,
+    usd_run: UsdRunway | None,
+    *,
+    runway_known: bool,
+) -> Tone:
+    if not balance.can_consume:
+        return Tone.DANGER
+    if (diem_run is not None and not diem_run.lasts_until_reset) or (
+        usd_run is not None and usd_run.short
+    ):
+        return Tone.WARNING
+    return Tone.GOOD if runway_known else Tone.INFO
+
+
+def _runway_data(
+    usd_burn: Decimal,
+    diem_burn: Decimal,
+    diem_run: DiemRunway | None,
+    usd_run: UsdRunway | None,
+) -> dict[str, Any]:
+    places = Decimal("0.000001")
+    return {
+        "burn_per_day": {"usd": usd_burn.quantize(places), "diem": diem_burn.quantize(places)},
+        "diem_lasts_until_reset": diem_run.lasts_until_reset if diem_run else None,
+        "diem_runs_out_at": diem_run.runs_out_at if diem_run else None,
+        "usd_days": usd_run.days if usd_run else None,
+        "usd_until": usd_run.until if usd_run else None,
+    }
+
+
+def _usd_or_none(amount: Decimal | None) -> str:
+    return format_usd(amount) if amount is not None else "none"
+
+
+def _credits(amount: Decimal) -> str:
+    return format_amount(amount, "credits")
+
+
+def _charged_next(currency: str | None) -> str:
+    if currency is None:
+        return "nothing: no funds"
+    return CHARGED_NEXT.get(currency, currency)
+
+
+SPEC = CommandSpec(
+    name="balance",
+    summary="DIEM left today, share of the allocation used, USD balance and the runway",
+    usage="balance",
+    examples=("balance",),
+    arguments=(),
+    handler=handle,
+    details=(
+        "Shows the DIEM left in today's epoch (it resets at 00:00 UTC, with no rollover), the "
+        "share of the epoch allocation already used, the USD balance and any credits, and which "
+        "currency Venice charges next (DIEM first, then credits, then USD). The runway uses the "
+        "average spend per day over the last 7 days: whether today's DIEM lasts until the reset, "
+        "and how many days the USD balance lasts."
+    ),
+)

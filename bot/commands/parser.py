@@ -1,0 +1,82 @@
+"""Turns command text (what follows `/venice`) into an Invocation, or one clear sentence why not."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping
+from datetime import date
+
+from bot.commands.base import DEFAULT_LIMIT, MAX_LIMIT, CommandSpec, Invocation
+from bot.commands.period import DEFAULT_PERIOD, clip_echo, parse_period
+from bot.errors import CommandTextError
+
+MAX_TEXT = 500
+
+
+def parse_command(text: str, commands: Mapping[str, CommandSpec], today: date) -> Invocation:
+    """Parse TEXT against the registry. Empty text asks for help."""
+    if len(text) > MAX_TEXT:
+        raise CommandTextError(
+            f"That command is too long: keep it under {MAX_TEXT} characters.", example="usage 30d"
+        )
+    words = text.split()
+    if words and words[0].lower() in ("/venice", "venice"):
+        words = words[1:]
+    if not words:
+        return Invocation("help")
+    name, args = words[0].lower(), words[1:]
+    spec = commands.get(name)
+    if spec is None:
+        raise _unknown(words[0], commands)
+    period_text: str | None = None
+    limit: int | None = None
+    topic: str | None = None
+    for arg in args:
+        if "topic" in spec.arguments and topic is None:
+            topic = arg.lower()
+        elif "limit" in spec.arguments and limit is None and _is_number(arg):
+            limit = _limit(arg, spec)
+        elif "period" in spec.arguments and period_text is None and not _is_number(arg):
+            period_text = arg
+        elif "period" in spec.arguments and period_text is None and "limit" not in spec.arguments:
+            raise CommandTextError(
+                f"`{_clip(arg)}` is not a period: write days with a `d`, like `30d`.",
+                example=f"{spec.name} 30d",
+            )
+        else:
+            raise CommandTextError(
+                f"`{spec.name}` does not take `{_clip(arg)}` here.",
+                example=spec.examples[0] if spec.examples else spec.usage,
+            )
+    period = None
+    if "period" in spec.arguments:
+        period = parse_period(period_text or DEFAULT_PERIOD, today)
+    if "limit" in spec.arguments and limit is None:
+        limit = DEFAULT_LIMIT
+    return Invocation(spec.name, period=period, limit=limit, topic=topic)
+
+
+def _is_number(arg: str) -> bool:
+    # ASCII only: str.isdigit() is also true for superscripts, which int() cannot read.
+    return arg.isascii() and arg.isdigit()
+
+
+def _limit(arg: str, spec: CommandSpec) -> int:
+    value = int(arg) if len(arg) <= 4 else MAX_LIMIT + 1
+    if not 1 <= value <= MAX_LIMIT:
+        raise CommandTextError(
+            f"N must be between 1 and {MAX_LIMIT}.", example=f"{spec.name} 30d 20"
+        )
+    return value
+
+
+def _unknown(word: str, commands: Mapping[str, CommandSpec]) -> CommandTextError:
+    close = difflib.get_close_matches(word.lower(), list(commands), n=1, cutoff=0.6)
+    hint = f" Did you mean `{close[0]}`?" if close else " Type `help` to see the commands."
+    return CommandTextError(
+        f"There is no command `{_clip(word)}`.{hint}", example=close[0] if close else "help"
+    )
+
+
+def _clip(word: str) -> str:
+    return clip_echo(word)

@@ -1,0 +1,47 @@
+"""The one entry point every adapter calls: command text in, a Card and an outcome out."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Literal
+
+from bot.cards import Card
+from bot.commands.base import CommandContext
+from bot.commands.failures import failure_card, invalid_card, no_key_card
+from bot.commands.parser import parse_command
+from bot.commands.registry import COMMANDS
+from bot.errors import CommandTextError, NoVeniceKey, VeniceError
+
+log = logging.getLogger(__name__)
+
+Outcome = Literal["answered", "invalid", "failed"]
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """What to show (`card`) and how it went: answered, invalid command text, or failed."""
+
+    card: Card
+    outcome: Outcome
+    command: str | None = None
+
+
+async def answer(text: str, ctx: CommandContext) -> Answer:
+    """Parse and run one command. Never raises for anything a user or Venice can cause."""
+    try:
+        invocation = parse_command(text, COMMANDS, ctx.now.date())
+    except CommandTextError as error:
+        return Answer(invalid_card(error), "invalid")
+    spec = COMMANDS[invocation.command]
+    try:
+        card = await spec.handler(invocation, ctx)
+    except CommandTextError as error:
+        # A handler may refuse its arguments too (`help nonsense`).
+        return Answer(invalid_card(error), "invalid", spec.name)
+    except NoVeniceKey:
+        return Answer(no_key_card(), "failed", spec.name)
+    except VeniceError as error:
+        log.info("venice error on %s: %s (%s)", spec.name, type(error).__name__, error.status)
+        return Answer(failure_card(error, invocation), "failed", spec.name)
+    return Answer(card, "answered", spec.name)

@@ -1,0 +1,125 @@
+"""The bot's error tree. Every failure a person can meet is one of these.
+
+    BotError
+    ├── CommandTextError         the command text is invalid (CLI exit 2); answered before any call
+    ├── NoVeniceKey              no key is configured for this workspace or the CLI
+    └── VeniceError              Venice did not answer the request usefully (CLI exit 1)
+        ├── VeniceRefused        4xx: never retried (Venice blocks keys after many 4xx in 30 s)
+        │   ├── InvalidPeriod        400, with Venice's field message
+        │   ├── BadKey               401 "Authentication failed"
+        │   ├── AdminKeyRequired     401 "Admin API key required" (an inference key)
+        │   ├── PaymentRequired      402 (no Authorization header reached Venice)
+        │   └── VeniceRejected       any other 4xx
+        ├── VeniceUnavailable    transient: retried within the caller's time budget
+        │   ├── RateLimited          429, with the wait Venice asked for
+        │   ├── VeniceFailing        5xx other than 504
+        │   ├── QueryTimedOut        504: the query was too large for Venice this time
+        │   ├── VeniceNetworkError   connection refused, reset, DNS, TLS
+        │   └── VeniceTimeout        no answer within the read timeout or the time budget
+        └── UnexpectedResponse   2xx with a body the bot cannot read
+
+Messages never contain a key, a token or a request header: they are safe to log and to show.
+"""
+
+from __future__ import annotations
+
+
+class BotError(Exception):
+    """Base of every error the bot raises on purpose."""
+
+
+class CommandTextError(BotError):
+    """The command text cannot be understood. `message` is one sentence; `example` is right."""
+
+    def __init__(self, message: str, example: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.example = example
+
+
+class NoVeniceKey(BotError):
+    """No Venice key applies to this request."""
+
+
+class VeniceError(BotError):
+    """Venice did not answer usefully. `status` is the HTTP status when there was one."""
+
+    status: int | None = None
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if status is not None:
+            self.status = status
+
+
+class VeniceRefused(VeniceError):
+    """Venice refused the request (4xx). Retrying the same request cannot help."""
+
+
+class InvalidPeriod(VeniceRefused):
+    """400 from Venice: the period is not one Venice accepts. `detail` is Venice's field text."""
+
+    status = 400
+
+    def __init__(self, message: str, *, detail: str | None = None) -> None:
+        super().__init__(message)
+        self.detail = detail
+
+
+class BadKey(VeniceRefused):
+    """401: Venice does not know this key (revoked, mistyped or expired)."""
+
+    status = 401
+
+
+class AdminKeyRequired(VeniceRefused):
+    """401: the key is an INFERENCE key; billing needs an ADMIN key."""
+
+    status = 401
+
+
+class PaymentRequired(VeniceRefused):
+    """402: Venice saw no API key and asked for an x402 payment instead."""
+
+    status = 402
+
+
+class VeniceRejected(VeniceRefused):
+    """Any other 4xx."""
+
+
+class VeniceUnavailable(VeniceError):
+    """Venice could not answer now; the same request may work later."""
+
+
+class RateLimited(VeniceUnavailable):
+    """429. `retry_after` is the wait in seconds Venice asked for, when it said."""
+
+    status = 429
+
+    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class VeniceFailing(VeniceUnavailable):
+    """5xx (other than 504): Venice itself failed."""
+
+
+class QueryTimedOut(VeniceUnavailable):
+    """504: Venice's query timed out; a shorter period usually works."""
+
+    status = 504
+
+
+class VeniceNetworkError(VeniceUnavailable):
+    """The request did not reach Venice or the connection broke."""
+
+
+class VeniceTimeout(VeniceUnavailable):
+    """Venice did not answer within the read timeout or the caller's time budget."""
+
+
+class UnexpectedResponse(VeniceError):
+    """Venice answered 2xx with a body the bot cannot read."""

@@ -1,0 +1,26 @@
+"""A local Venice billing API with deterministic, realistic data (see `venice-bot simulate`).
+
+Keys: `sim-admin-team` (DIEM staking plus USD), `sim-admin-usd` (USD only), `sim-admin-empty`
+(no usage), `sim-inference` (an inference key); any other key is unknown to it.
+"""
+
+from bot.venice.simulator.accounts import (
+    EMPTY_KEY,
+    EXAMPLE_KEYS,
+    INFERENCE_KEY,
+    TEAM_KEY,
+    USD_KEY,
+)
+from bot.venice.simulator.app import RecordedCall, Simulator
+from bot.venice.simulator.faults import Faults
+
+__all__ = [
+    "EMPTY_KEY",
+    "EXAMPLE_KEYS",
+    "INFERENCE_KEY",
+    "TEAM_KEY",
+    "USD_KEY",
+    "Faults",
+    "RecordedCall",
+    "Simulator",
+]

@@ -1,0 +1,139 @@
+"""`venice-bot` as a user runs it: a real process, real HTTP, the simulator as Venice."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+
+import httpx
+import pytest
+
+from bot.venice.simulator.server import RunningSimulator, start_in_thread
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def simulator() -> Iterator[RunningSimulator]:
+    with start_in_thread() as running:
+        yield running
+
+
+def run_cli(
+    *args: str,
+    key: str | None = "sim-admin",
+    base: str | None = None,
+    stdin: str | None = None,
+    timeout: float = 30,
+) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("VENICE_", "LOG_"))}
+    if key is not None:
+        env["VENICE_API_KEY"] = key
+    if base is not None:
+        env["VENICE_API_BASE"] = base
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args],
+        cwd=ROOT,
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def raw_usage(base_url: str, params: dict[str, str]) -> dict[str, object]:
+    response = httpx.get(
+        f"{base_url}/billing/usage-analytics",
+        params=params,
+        headers={"Authorization": "Bearer sim-admin"},
+    )
+    response.raise_for_status()
+    body: dict[str, object] = json.loads(response.text, parse_float=Decimal)
+    return body
+
+
+def assert_no_traceback(result: subprocess.CompletedProcess[str]) -> None:
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_ask_usage_totals_are_exact_sums_of_what_venice_returned(simulator: RunningSimulator):
+    result = run_cli("ask", "usage 30d", "--format", "json", base=simulator.base_url)
+    assert result.returncode == 0, result.stderr
+    card = json.loads(result.stdout)
+    body = raw_usage(simulator.base_url, {"lookback": "30d"})
+    rows = body["byDate"]
+    assert isinstance(rows, list)
+    usd = sum((Decimal(str(row["USD"])) for row in rows), Decimal(0))
+    diem = sum((Decimal(str(row["DIEM"])) for row in rows), Decimal(0))
+    assert Decimal(card["data"]["total"]["usd"]) == usd
+    assert Decimal(card["data"]["total"]["diem"]) == diem
+
+
+def test_ask_balance_in_text(simulator: RunningSimulator):
+    result = run_cli("ask", "balance", base=simulator.base_url)
+    assert result.returncode == 0, result.stderr
+    assert "DIEM" in result.stdout
+    assert "$" not in "".join(
+        line for line in result.stdout.splitlines() if "DIEM" in line and "USD" not in line
+    )
+    assert_no_traceback(result)
+
+
+def test_words_may_be_given_unquoted(simulator: RunningSimulator):
+    result = run_cli("ask", "top-keys", "7d", "3", "--format", "json", base=simulator.base_url)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["title"]
+
+
+def test_invalid_text_exits_2_before_calling_venice(simulator: RunningSimulator):
+    simulator.simulator.calls.clear()
+    result = run_cli("ask", "usage 99d", base=simulator.base_url)
+    assert result.returncode == 2
+    assert "90" in result.stderr
+    assert simulator.simulator.calls == []
+    assert_no_traceback(result)
+
+
+@pytest.mark.parametrize(
+    ("key", "expected"),
+    [("sim-inference", "admin"), ("not-a-key", "key"), (None, "VENICE_API_KEY")],
+)
+def test_key_problems_exit_1_with_what_to_do(simulator: RunningSimulator, key, expected):
+    result = run_cli("ask", "balance", key=key, base=simulator.base_url)
+    assert result.returncode == 1
+    assert expected.lower() in result.stderr.lower()
+    assert_no_traceback(result)
+
+
+def test_unreachable_venice_exits_1_without_traceback():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    result = run_cli("ask", "usage 7d", base=f"http://127.0.0.1:{port}/api/v1")
+    assert result.returncode == 1
+    assert "reach" in result.stderr.lower()
+    assert_no_traceback(result)
+
+
+def test_help_needs_no_key():
+    result = run_cli("ask", "help", key=None)
+    assert result.returncode == 0
+    for command in ("balance", "usage", "top-keys", "top-models"):
+        assert command in result.stdout
+
+
+def test_demo_answers_typed_commands():
+    result = run_cli("demo", key=None, stdin="balance\nusage 30d\nquit\n", timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert "venice> balance" in result.stdout
+    assert "venice> usage 30d" in result.stdout
+    assert result.stdout.count("As of") >= 2
+    assert_no_traceback(result)

@@ -1,0 +1,47 @@
+"""Secrets never reach the logs, whichever logger writes them and in either format."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import pytest
+
+from bot.logs import configure_logging, redact
+
+SECRETS = [
+    "VENICE_ADMIN_KEY_abcdefghijklmnop1234",
+    "VENICE_INFERENCE_KEY_zyxwvutsrq9876543",
+    "xoxb-1234567890-abcdefghijkl",
+    "xapp-1-A0123-456-abcdef",
+]
+
+
+@pytest.mark.parametrize("secret", SECRETS)
+def test_redact_masks_credentials(secret: str):
+    assert secret not in redact(f"calling with {secret} now")
+    assert "[redacted]" in redact(f"calling with {secret} now")
+
+
+def test_redact_masks_any_bearer_token():
+    assert redact("Authorization: Bearer old-style-key-123") == "Authorization: Bearer [redacted]"
+
+
+@pytest.mark.parametrize("fmt", ["console", "json"])
+def test_every_logger_is_redacted(fmt: str, capsys: pytest.CaptureFixture[str]):
+    configure_logging("INFO", fmt)
+    try:
+        logging.getLogger("some.third.party").warning("header %s", "Bearer sk-live-abcdef")
+        try:
+            raise ValueError("key VENICE_ADMIN_KEY_abcdefghijklmnop1234 refused")
+        except ValueError:
+            logging.getLogger("bot").exception("failed")
+    finally:
+        logging.getLogger().handlers.clear()
+    err = capsys.readouterr().err
+    assert "sk-live-abcdef" not in err
+    assert "VENICE_ADMIN_KEY_abcdefghijklmnop1234" not in err
+    assert err.count("[redacted]") >= 2
+    if fmt == "json":
+        lines = [json.loads(line) for line in err.splitlines() if line.strip()]
+        assert {line["level"] for line in lines} == {"warning", "error"}
