@@ -6,6 +6,7 @@ Venice-supplied names (models, key descriptions) reach the screen through here, 
 
 from __future__ import annotations
 
+import functools
 import re
 import textwrap
 import unicodedata
@@ -33,6 +34,8 @@ def _clean_char(ch: str) -> str:
 
 def sanitise_line(text: str) -> str:
     """One line of printable text: escape sequences removed, line breaks made spaces."""
+    if text.isascii() and text.isprintable():  # nothing to remove: the common case
+        return text
     without_escapes = _ESCAPE.sub("", text)
     return "".join(_clean_char(ch) for ch in without_escapes)
 
@@ -42,6 +45,7 @@ def sanitise_block(text: str) -> list[str]:
     return [sanitise_line(line) for line in text.replace("\r\n", "\n").split("\n")]
 
 
+@functools.lru_cache(maxsize=4096)
 def char_width(ch: str) -> int:
     """Terminal cells one character takes: 2 for wide East Asian forms, 0 for combining marks."""
     if unicodedata.combining(ch):
@@ -51,6 +55,8 @@ def char_width(ch: str) -> int:
 
 def display_width(text: str) -> int:
     """Terminal cells a sanitised string takes."""
+    if text.isascii():  # the common case, and tables measure every cell several times
+        return len(text)
     return sum(char_width(ch) for ch in text)
 
 
