@@ -78,3 +78,11 @@ def format_change(current: Decimal, previous: Decimal) -> str:
         return "no change" if current == 0 else "new"
     change = ((current - previous) * 100 / previous).quantize(Decimal("0.1"), ROUND_HALF_UP)
     return f"+{change}%" if change > 0 else f"{change}%"
+
+
+def format_spend(usd: Decimal, diem: Decimal) -> str:
+    """`$1.00 and 2.00 DIEM`, naming only the currencies that were spent (`nothing` for none)."""
+    parts = [format_usd(usd)] if usd else []
+    if diem:
+        parts.append(format_diem(diem))
+    return " and ".join(parts) or "nothing"

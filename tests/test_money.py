@@ -11,6 +11,7 @@ from bot.money import (
     format_change,
     format_diem,
     format_share,
+    format_spend,
     format_units,
     format_usd,
 )
@@ -119,3 +120,17 @@ def test_share(part, whole, shown):
 )
 def test_change(current, previous, shown):
     assert format_change(D(current), D(previous)) == shown
+
+
+@pytest.mark.parametrize(
+    ("usd", "diem", "expected"),
+    [
+        ("34.58", "0", "$34.58"),
+        ("0", "12", "12.00 DIEM"),
+        ("1", "2.5", "$1.00 and 2.50 DIEM"),
+        ("0", "0", "nothing"),
+        ("0.001", "0", "<$0.01"),
+    ],
+)
+def test_spend_names_only_the_currencies_spent(usd: str, diem: str, expected: str):
+    assert format_spend(D(usd), D(diem)) == expected

@@ -39,7 +39,7 @@ def invalid_card(error: CommandTextError) -> Card:
     if error.example:
         summary = f"{summary} Try: `{error.example}`"
     return Card(
-        title="Not a command I understand",
+        title="Check the command",
         kind="error",
         tone=Tone.WARNING,
         summary=summary,

@@ -14,7 +14,7 @@ from bot.commands.footer import (
 )
 from bot.commands.period import DEFAULT_PERIOD, parse_period
 from bot.commands.ranking import Ranking, rank_by_spend
-from bot.money import format_diem, format_quantity, format_usd
+from bot.money import format_diem, format_quantity, format_spend, format_usd
 from bot.venice.models import KeyUsage
 from bot.venice.source import UsageQuery
 
@@ -75,8 +75,8 @@ async def handle(invocation: Invocation, ctx: CommandContext) -> Card:
         title=title,
         tone=Tone.INFO,
         summary=(
-            f"{count} {'key' if count == 1 else 'keys'} spent {format_usd(ranking.total_usd)} "
-            f"and {format_diem(ranking.total_diem)} {between(period)}."
+            f"{count} {'key' if count == 1 else 'keys'} spent "
+            f"{format_spend(ranking.total_usd, ranking.total_diem)} {between(period)}."
         ),
         tables=(_table(ranking),),
         footer=report_footer(fetched, note=CREDIT_NOTE),

@@ -14,7 +14,7 @@ from bot.commands.footer import (
 )
 from bot.commands.period import DEFAULT_PERIOD, parse_period
 from bot.commands.ranking import Ranked, Ranking, rank_by_spend
-from bot.money import format_diem, format_units, format_usd
+from bot.money import format_diem, format_spend, format_units, format_usd
 from bot.venice.models import ModelUsage
 from bot.venice.source import UsageQuery
 
@@ -72,8 +72,8 @@ async def handle(invocation: Invocation, ctx: CommandContext) -> Card:
         title=title,
         tone=Tone.INFO,
         summary=(
-            f"{count} {'model' if count == 1 else 'models'} cost {format_usd(ranking.total_usd)} "
-            f"and {format_diem(ranking.total_diem)} {between(period)}."
+            f"{count} {'model' if count == 1 else 'models'} cost "
+            f"{format_spend(ranking.total_usd, ranking.total_diem)} {between(period)}."
         ),
         tables=(_table(ranking),),
         footer=report_footer(fetched, note=CREDIT_NOTE),

@@ -20,7 +20,7 @@ from bot.commands.footer import (
 from bot.commands.period import DEFAULT_PERIOD, Period, parse_period
 from bot.commands.ranking import Ranking, rank_by_spend
 from bot.errors import VeniceError
-from bot.money import ZERO, format_change, format_diem, format_usd
+from bot.money import ZERO, format_change, format_diem, format_spend, format_usd
 from bot.venice.models import DayUsage, ModelUsage, UsageAnalytics
 from bot.venice.source import Fetched, UsageQuery
 
@@ -134,7 +134,7 @@ def usage_card(
     return Card(
         title=title,
         tone=Tone.INFO,
-        summary=f"Spent {format_usd(total_usd)} and {format_diem(total_diem)} {between(period)}.",
+        summary=f"Spent {format_spend(total_usd, total_diem)} {between(period)}.",
         fields=tuple(fields),
         trend=_trend(days, total_usd, total_diem),
         tables=(_models_table(ranking),) if ranking.shown else (),
