@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-from bot.cards import Card, Column, Row, Table, Tone
-from bot.commands.base import DEFAULT_LIMIT, CommandContext, CommandSpec, Invocation
+from bot.cards import Card, Column, Row, Table
+from bot.commands.base import CommandContext, CommandSpec, Invocation
 from bot.commands.footer import (
-    CREDIT_NOTE,
-    between,
-    date_span,
-    period_data,
     period_heading,
-    report_footer,
 )
-from bot.commands.period import DEFAULT_PERIOD, parse_period
+from bot.commands.ranked_report import fetch_ranked_usage, ranked_card
 from bot.commands.ranking import Ranking, rank_by_spend
-from bot.money import format_diem, format_quantity, format_spend, format_usd
+from bot.money import format_diem, format_quantity, format_usd
 from bot.venice.models import KeyUsage
-from bot.venice.source import UsageQuery
 
 WEB_APP_LABEL = "Web App (browser, no API key)"
 
@@ -28,10 +22,7 @@ def key_label(key: KeyUsage) -> str:
 
 async def handle(invocation: Invocation, ctx: CommandContext) -> Card:
     """Rank the period's `byKey` rows by USD + DIEM and show the top N."""
-    period = invocation.period or parse_period(DEFAULT_PERIOD, ctx.now.date())
-    limit = invocation.limit or DEFAULT_LIMIT
-    source = ctx.billing()
-    fetched = await source.usage(UsageQuery.from_params(period.query()), ctx.deadline)
+    period, limit, fetched = await fetch_ranked_usage(invocation, ctx)
     # Rows that spent nothing and used nothing would only pad the table.
     keys = [k for k in fetched.value.by_key if k.total_usd or k.total_diem or k.total_units]
     ranking = rank_by_spend(
@@ -41,46 +32,29 @@ async def handle(invocation: Invocation, ctx: CommandContext) -> Card:
         diem=lambda key: key.total_diem,
         limit=limit,
     )
-    title = f"Venice top API keys · {period_heading(period)}"
-    data = {
-        "period": period_data(period),
-        "total": {"usd": ranking.total_usd, "diem": ranking.total_diem},
-        "keys": [
-            {
-                "rank": row.rank,
-                "name": row.name,
-                "web_app": row.item.is_web_app,
-                "usd": row.usd,
-                "diem": row.diem,
-                "units": row.item.total_units,
-                "share": ranking.share_fraction(row),
-            }
-            for row in ranking.shown
-        ],
-        "omitted": {
-            "count": len(ranking.omitted),
-            "usd": ranking.omitted_usd,
-            "diem": ranking.omitted_diem,
-        },
-    }
-    if not ranking.shown:
-        return Card(
-            title=title,
-            summary=f"No API key usage in this period ({date_span(period)}).",
-            footer=report_footer(fetched),
-            data=data,
-        )
-    count = len(ranking.shown) + len(ranking.omitted)
-    return Card(
-        title=title,
-        tone=Tone.INFO,
-        summary=(
-            f"{count} {'key' if count == 1 else 'keys'} spent "
-            f"{format_spend(ranking.total_usd, ranking.total_diem)} {between(period)}."
-        ),
-        tables=(_table(ranking),),
-        footer=report_footer(fetched, note=CREDIT_NOTE),
-        data=data,
+    rows = [
+        {
+            "rank": row.rank,
+            "name": row.name,
+            "web_app": row.item.is_web_app,
+            "usd": row.usd,
+            "diem": row.diem,
+            "units": row.item.total_units,
+            "share": ranking.share_fraction(row),
+        }
+        for row in ranking.shown
+    ]
+    return ranked_card(
+        title=f"Venice top API keys · {period_heading(period)}",
+        noun=("key", "keys"),
+        nothing="No API key usage",
+        verb="spent",
+        period=period,
+        fetched=fetched,
+        ranking=ranking,
+        table=_table,
+        rows_key="keys",
+        rows=rows,
     )
 
 

@@ -2,29 +2,20 @@
 
 from __future__ import annotations
 
-from bot.cards import Card, Column, Row, Table, Tone
-from bot.commands.base import DEFAULT_LIMIT, CommandContext, CommandSpec, Invocation
+from bot.cards import Card, Column, Row, Table
+from bot.commands.base import CommandContext, CommandSpec, Invocation
 from bot.commands.footer import (
-    CREDIT_NOTE,
-    between,
-    date_span,
-    period_data,
     period_heading,
-    report_footer,
 )
-from bot.commands.period import DEFAULT_PERIOD, parse_period
+from bot.commands.ranked_report import fetch_ranked_usage, ranked_card
 from bot.commands.ranking import Ranked, Ranking, rank_by_spend
-from bot.money import format_diem, format_spend, format_units, format_usd
+from bot.money import format_diem, format_units, format_usd
 from bot.venice.models import ModelUsage
-from bot.venice.source import UsageQuery
 
 
 async def handle(invocation: Invocation, ctx: CommandContext) -> Card:
     """Rank the period's `byModel` rows by USD + DIEM and show the top N with breakdowns."""
-    period = invocation.period or parse_period(DEFAULT_PERIOD, ctx.now.date())
-    limit = invocation.limit or DEFAULT_LIMIT
-    source = ctx.billing()
-    fetched = await source.usage(UsageQuery.from_params(period.query()), ctx.deadline)
+    period, limit, fetched = await fetch_ranked_usage(invocation, ctx)
     models = [m for m in fetched.value.by_model if m.total_usd or m.total_diem or m.total_units]
     ranking = rank_by_spend(
         models,
@@ -33,51 +24,34 @@ async def handle(invocation: Invocation, ctx: CommandContext) -> Card:
         diem=lambda model: model.total_diem,
         limit=limit,
     )
-    title = f"Venice top models · {period_heading(period)}"
-    data = {
-        "period": period_data(period),
-        "total": {"usd": ranking.total_usd, "diem": ranking.total_diem},
-        "models": [
-            {
-                "rank": row.rank,
-                "model": row.name,
-                "type": row.item.model_type,
-                "unit_type": row.item.unit_type,
-                "usd": row.usd,
-                "diem": row.diem,
-                "units": row.item.total_units,
-                "share": ranking.share_fraction(row),
-                "breakdown": [
-                    {"type": part.type, "usd": part.usd, "diem": part.diem, "units": part.units}
-                    for part in row.item.breakdown
-                ],
-            }
-            for row in ranking.shown
-        ],
-        "omitted": {
-            "count": len(ranking.omitted),
-            "usd": ranking.omitted_usd,
-            "diem": ranking.omitted_diem,
-        },
-    }
-    if not ranking.shown:
-        return Card(
-            title=title,
-            summary=f"No model usage in this period ({date_span(period)}).",
-            footer=report_footer(fetched),
-            data=data,
-        )
-    count = len(ranking.shown) + len(ranking.omitted)
-    return Card(
-        title=title,
-        tone=Tone.INFO,
-        summary=(
-            f"{count} {'model' if count == 1 else 'models'} cost "
-            f"{format_spend(ranking.total_usd, ranking.total_diem)} {between(period)}."
-        ),
-        tables=(_table(ranking),),
-        footer=report_footer(fetched, note=CREDIT_NOTE),
-        data=data,
+    rows = [
+        {
+            "rank": row.rank,
+            "model": row.name,
+            "type": row.item.model_type,
+            "unit_type": row.item.unit_type,
+            "usd": row.usd,
+            "diem": row.diem,
+            "units": row.item.total_units,
+            "share": ranking.share_fraction(row),
+            "breakdown": [
+                {"type": part.type, "usd": part.usd, "diem": part.diem, "units": part.units}
+                for part in row.item.breakdown
+            ],
+        }
+        for row in ranking.shown
+    ]
+    return ranked_card(
+        title=f"Venice top models · {period_heading(period)}",
+        noun=("model", "models"),
+        nothing="No model usage",
+        verb="cost",
+        period=period,
+        fetched=fetched,
+        ranking=ranking,
+        table=_table,
+        rows_key="models",
+        rows=rows,
     )
 
 

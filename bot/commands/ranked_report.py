@@ -1,0 +1,70 @@
+"""What `top-keys` and `top-models` share: fetching the period, and the card around the table."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from bot.cards import Card, Table, Tone
+from bot.commands.base import DEFAULT_LIMIT, CommandContext, Invocation
+from bot.commands.footer import CREDIT_NOTE, between, date_span, period_data, report_footer
+from bot.commands.period import DEFAULT_PERIOD, Period, parse_period
+from bot.commands.ranking import Ranking
+from bot.money import format_spend
+from bot.venice.models import UsageAnalytics
+from bot.venice.source import Fetched, UsageQuery
+
+T = TypeVar("T")
+
+
+async def fetch_ranked_usage(
+    invocation: Invocation, ctx: CommandContext
+) -> tuple[Period, int, Fetched[UsageAnalytics]]:
+    """The period, N, and Venice's usage over the period."""
+    period = invocation.period or parse_period(DEFAULT_PERIOD, ctx.now.date())
+    limit = invocation.limit or DEFAULT_LIMIT
+    fetched = await ctx.billing().usage(UsageQuery.from_params(period.query()), ctx.deadline)
+    return period, limit, fetched
+
+
+def ranked_card(
+    *,
+    title: str,
+    noun: tuple[str, str],
+    verb: str,
+    nothing: str,
+    period: Period,
+    fetched: Fetched[UsageAnalytics],
+    ranking: Ranking[T],
+    table: Callable[[Ranking[T]], Table],
+    rows_key: str,
+    rows: list[dict[str, Any]],
+) -> Card:
+    """The ranked card: `6 keys spent $3.62 and 1.20 DIEM ...`, the table, and `data`."""
+    data = {
+        "period": period_data(period),
+        "total": {"usd": ranking.total_usd, "diem": ranking.total_diem},
+        rows_key: rows,
+        "omitted": {
+            "count": len(ranking.omitted),
+            "usd": ranking.omitted_usd,
+            "diem": ranking.omitted_diem,
+        },
+    }
+    if not ranking.shown:
+        return Card(
+            title=title,
+            summary=f"{nothing} in this period ({date_span(period)}).",
+            footer=report_footer(fetched),
+            data=data,
+        )
+    count = len(ranking.shown) + len(ranking.omitted)
+    spent = format_spend(ranking.total_usd, ranking.total_diem)
+    return Card(
+        title=title,
+        tone=Tone.INFO,
+        summary=f"{count} {noun[0] if count == 1 else noun[1]} {verb} {spent} {between(period)}.",
+        tables=(table(ranking),),
+        footer=report_footer(fetched, note=CREDIT_NOTE),
+        data=data,
+    )
