@@ -61,9 +61,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = Settings()
     except ValidationError as error:
-        names = ", ".join(sorted({str(e["loc"][0]) for e in error.errors() if e["loc"]}))
+        # The message only, never the input: a rejected value may be a secret.
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in e['loc'])}: {e['msg'].removeprefix('Value error, ')}"
+            for e in error.errors()
+        )
         print(
-            f"venice-bot: invalid configuration in {names}; see the README's configuration table.",
+            f"venice-bot: invalid configuration: {problems}. See the README's configuration table.",
             file=sys.stderr,
         )
         return EXIT_NOT_ANSWERED

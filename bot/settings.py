@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -33,6 +34,14 @@ class Settings(BaseSettings):
         default="INFO", validation_alias="LOG_LEVEL"
     )
     log_format: Literal["console", "json"] = Field(default="console", validation_alias="LOG_FORMAT")
+
+    @field_validator("venice_api_base")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        url = urlsplit(value.strip())
+        if url.scheme not in ("http", "https") or not url.hostname:
+            raise ValueError("must be an http:// or https:// URL")
+        return value.strip()
 
     @field_validator("log_level", "log_format", mode="before")
     @classmethod

@@ -8,12 +8,14 @@ import socket
 import subprocess
 import sys
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
 import httpx
 import pytest
 
+from bot.venice.simulator import Simulator
 from bot.venice.simulator.server import RunningSimulator, start_in_thread
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -21,7 +23,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 @pytest.fixture(scope="module")
 def simulator() -> Iterator[RunningSimulator]:
-    with start_in_thread() as running:
+    # Time stands still in this Venice, so today's usage cannot grow between two requests.
+    frozen = datetime.now(UTC)
+    with start_in_thread(Simulator(clock=lambda: frozen)) as running:
         yield running
 
 
@@ -31,8 +35,10 @@ def run_cli(
     base: str | None = None,
     stdin: str | None = None,
     timeout: float = 30,
+    extra_env: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("VENICE_", "LOG_"))}
+    env |= extra_env or {}
     if key is not None:
         env["VENICE_API_KEY"] = key
     if base is not None:
@@ -136,4 +142,23 @@ def test_demo_answers_typed_commands():
     assert "venice> balance" in result.stdout
     assert "venice> usage 30d" in result.stdout
     assert result.stdout.count("As of") >= 2
+    assert_no_traceback(result)
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "expected"),
+    [
+        ("VENICE_API_BASE", "api.venice.ai", "VENICE_API_BASE: must be an http:// or https:// URL"),
+        ("VENICE_BOT_REQUEST_BUDGET", "0", "VENICE_BOT_REQUEST_BUDGET"),
+        ("VENICE_BOT_READ_TIMEOUT", "secret-looking-value", "VENICE_BOT_READ_TIMEOUT"),
+        ("LOG_FORMAT", "xml", "LOG_FORMAT"),
+    ],
+)
+def test_bad_configuration_is_named_without_echoing_the_value(
+    variable: str, value: str, expected: str
+):
+    result = run_cli("ask", "balance", extra_env={variable: value})
+    assert result.returncode == 1
+    assert expected in result.stderr
+    assert "secret-looking-value" not in result.stderr
     assert_no_traceback(result)
