@@ -98,8 +98,7 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "simulate":
         from bot.venice.simulator.server import serve_forever
 
-        serve_forever(args.host, args.port, seed=args.seed)
-        return EXIT_ANSWERED
+        return serve_forever(args.host, args.port, seed=args.seed)
     raise AssertionError(f"unhandled command {args.command}")
 
 

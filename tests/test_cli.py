@@ -162,3 +162,11 @@ def test_bad_configuration_is_named_without_echoing_the_value(
     assert expected in result.stderr
     assert "secret-looking-value" not in result.stderr
     assert_no_traceback(result)
+
+
+def test_simulate_on_a_busy_port_says_so(simulator: RunningSimulator):
+    port = simulator.base_url.split(":")[2].split("/")[0]
+    result = run_cli("simulate", "--port", port, timeout=15)
+    assert result.returncode == 1
+    assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
+    assert_no_traceback(result)

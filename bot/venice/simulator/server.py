@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -94,8 +95,27 @@ def start_in_thread(
     return running
 
 
-def serve_forever(host: str, port: int, seed: int = 7) -> None:
-    """Serve a simulator in the foreground until interrupted (`venice-bot simulate`)."""
-    keys = ", ".join(f"{name}: {key}" for name, key in EXAMPLE_KEYS.items())
-    print(f"Venice billing simulator at {_base_url(host, port)} (keys: {keys})", flush=True)
-    uvicorn.Server(_config(Simulator(seed), host, port)).run()
+def serve_forever(host: str, port: int, seed: int = 7) -> int:
+    """Serve a simulator in the foreground until interrupted (`venice-bot simulate`).
+
+    Returns the exit status: 1 when the address cannot be bound (in use, or not this host's).
+    """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind((host, port))
+        except OSError as error:
+            reason = error.strerror or type(error).__name__
+            print(
+                f"venice-bot: cannot listen on {host}:{port} ({reason.lower()}); "
+                "choose another with --port or --host.",
+                file=sys.stderr,
+            )
+            return 1
+        sock.listen(128)
+        keys = ", ".join(f"{name}: {key}" for name, key in EXAMPLE_KEYS.items())
+        bound = sock.getsockname()[1]
+        print(f"Venice billing simulator at {_base_url(host, bound)} (keys: {keys})", flush=True)
+        uvicorn.Server(_config(Simulator(seed), host, bound)).run(sockets=[sock])
+    return 0
