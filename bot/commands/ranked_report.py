@@ -3,18 +3,33 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from decimal import Decimal
+from typing import Any, Protocol, TypeVar
 
 from bot.cards import Card, Table, Tone
 from bot.commands.base import DEFAULT_LIMIT, CommandContext, Invocation
 from bot.commands.footer import CREDIT_NOTE, between, date_span, period_data, report_footer
 from bot.commands.period import DEFAULT_PERIOD, Period, parse_period
-from bot.commands.ranking import Ranking
+from bot.commands.ranking import Ranking, rank_by_spend
 from bot.money import format_spend
 from bot.venice.models import UsageAnalytics
 from bot.venice.source import Fetched, UsageQuery
 
 T = TypeVar("T")
+
+
+class Totals(Protocol):
+    """A `byKey` or `byModel` row: what it cost and how much it used over the period."""
+
+    @property
+    def total_usd(self) -> Decimal: ...
+    @property
+    def total_diem(self) -> Decimal: ...
+    @property
+    def total_units(self) -> Decimal: ...
+
+
+R = TypeVar("R", bound=Totals)
 
 
 async def fetch_ranked_usage(
@@ -25,6 +40,17 @@ async def fetch_ranked_usage(
     limit = invocation.limit or DEFAULT_LIMIT
     fetched = await ctx.billing().usage(UsageQuery.from_params(period.query()), ctx.deadline)
     return period, limit, fetched
+
+
+def rank_rows(rows: list[R], *, name: Callable[[R], str], limit: int) -> Ranking[R]:
+    """Rank by USD + DIEM; rows that spent and used nothing would only pad the table."""
+    return rank_by_spend(
+        [row for row in rows if row.total_usd or row.total_diem or row.total_units],
+        name=name,
+        usd=lambda row: row.total_usd,
+        diem=lambda row: row.total_diem,
+        limit=limit,
+    )
 
 
 def ranked_card(

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from bot.cards import Card, Column, Row, Table
 from bot.commands.base import CommandContext, CommandSpec, Invocation
-from bot.commands.footer import (
-    period_heading,
-)
-from bot.commands.ranked_report import fetch_ranked_usage, ranked_card
-from bot.commands.ranking import Ranking, rank_by_spend
+from bot.commands.footer import period_heading
+from bot.commands.ranked_report import fetch_ranked_usage, rank_rows, ranked_card
+from bot.commands.ranking import Ranking
 from bot.money import format_diem, format_quantity, format_usd
 from bot.venice.models import KeyUsage
 
@@ -23,15 +21,7 @@ def key_label(key: KeyUsage) -> str:
 async def handle(invocation: Invocation, ctx: CommandContext) -> Card:
     """Rank the period's `byKey` rows by USD + DIEM and show the top N."""
     period, limit, fetched = await fetch_ranked_usage(invocation, ctx)
-    # Rows that spent nothing and used nothing would only pad the table.
-    keys = [k for k in fetched.value.by_key if k.total_usd or k.total_diem or k.total_units]
-    ranking = rank_by_spend(
-        keys,
-        name=key_label,
-        usd=lambda key: key.total_usd,
-        diem=lambda key: key.total_diem,
-        limit=limit,
-    )
+    ranking = rank_rows(fetched.value.by_key, name=key_label, limit=limit)
     rows = [
         {
             "rank": row.rank,

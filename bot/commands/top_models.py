@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from bot.cards import Card, Column, Row, Table
 from bot.commands.base import CommandContext, CommandSpec, Invocation
-from bot.commands.footer import (
-    period_heading,
-)
-from bot.commands.ranked_report import fetch_ranked_usage, ranked_card
-from bot.commands.ranking import Ranked, Ranking, rank_by_spend
+from bot.commands.footer import period_heading
+from bot.commands.ranked_report import fetch_ranked_usage, rank_rows, ranked_card
+from bot.commands.ranking import Ranked, Ranking
 from bot.money import format_diem, format_units, format_usd
 from bot.venice.models import ModelUsage
 
@@ -16,14 +14,7 @@ from bot.venice.models import ModelUsage
 async def handle(invocation: Invocation, ctx: CommandContext) -> Card:
     """Rank the period's `byModel` rows by USD + DIEM and show the top N with breakdowns."""
     period, limit, fetched = await fetch_ranked_usage(invocation, ctx)
-    models = [m for m in fetched.value.by_model if m.total_usd or m.total_diem or m.total_units]
-    ranking = rank_by_spend(
-        models,
-        name=lambda model: model.model_name,
-        usd=lambda model: model.total_usd,
-        diem=lambda model: model.total_diem,
-        limit=limit,
-    )
+    ranking = rank_rows(fetched.value.by_model, name=lambda model: model.model_name, limit=limit)
     rows = [
         {
             "rank": row.rank,
