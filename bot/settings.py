@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
@@ -9,6 +10,7 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_API_BASE = "https://api.venice.ai/api/v1"
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./venice-bot.db"
 
 
 class Settings(BaseSettings):
@@ -30,6 +32,28 @@ class Settings(BaseSettings):
     read_timeout: float = Field(
         default=20.0, gt=0, le=300, validation_alias="VENICE_BOT_READ_TIMEOUT"
     )
+    # Cache (issue 3). Venice caches usage analytics for 10 minutes: asking sooner gains nothing.
+    redis_url: SecretStr | None = Field(default=None, validation_alias="REDIS_URL")
+    usage_ttl: float = Field(
+        default=600.0, ge=0, le=86_400, validation_alias="VENICE_BOT_USAGE_TTL"
+    )
+    balance_ttl: float = Field(
+        default=60.0, ge=0, le=86_400, validation_alias="VENICE_BOT_BALANCE_TTL"
+    )
+    stale_for: float = Field(
+        default=86_400.0, ge=0, le=7 * 86_400, validation_alias="VENICE_BOT_STALE_FOR"
+    )
+    redis_timeout: float = Field(
+        default=0.25, gt=0, le=10, validation_alias="VENICE_BOT_REDIS_TIMEOUT"
+    )
+    # Workspaces and their encrypted keys (issue 4).
+    database_url: SecretStr = Field(
+        default=SecretStr(DEFAULT_DATABASE_URL), validation_alias="DATABASE_URL"
+    )
+    master_keys: SecretStr | None = Field(default=None, validation_alias="VENICE_BOT_MASTER_KEYS")
+    master_keys_file: Path | None = Field(
+        default=None, validation_alias="VENICE_BOT_MASTER_KEYS_FILE"
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         default="INFO", validation_alias="LOG_LEVEL"
     )
@@ -42,6 +66,31 @@ class Settings(BaseSettings):
         if url.scheme not in ("http", "https") or not url.hostname:
             raise ValueError("must be an http:// or https:// URL")
         return value.strip()
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            return None
+        scheme = urlsplit(value.get_secret_value().strip()).scheme
+        if scheme not in ("redis", "rediss", "unix"):
+            raise ValueError("must be a redis://, rediss:// or unix:// URL")
+        return SecretStr(value.get_secret_value().strip())
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: SecretStr) -> SecretStr:
+        url = value.get_secret_value().strip() or DEFAULT_DATABASE_URL
+        if not url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://", "postgresql://")):
+            raise ValueError("must be a sqlite+aiosqlite:/// or postgresql+asyncpg:// URL")
+        if url.startswith("postgresql://"):
+            url = "postgresql+asyncpg://" + url.removeprefix("postgresql://")
+        return SecretStr(url)
+
+    @property
+    def embedded_database(self) -> bool:
+        """True for SQLite: one process, migrated automatically on start-up."""
+        return self.database_url.get_secret_value().startswith("sqlite")
 
     @field_validator("log_level", "log_format", mode="before")
     @classmethod
