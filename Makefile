@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint typecheck bench check clean
+.PHONY: install run test lint typecheck bench bench-cache check clean
 
 install: $(STAMP)
 
@@ -32,6 +32,9 @@ typecheck: install
 
 bench: install
 	$(BIN)/python bench/core.py
+
+bench-cache: install
+	$(BIN)/python bench/cache.py
 
 check: lint typecheck test
 

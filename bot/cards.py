@@ -102,10 +102,11 @@ class Footer:
 
 @dataclass(frozen=True, slots=True)
 class Card:
-    """A reply. `kind` lets adapters keep errors and help private."""
+    """A reply. `kind` lets adapters keep errors and help private; `connect` asks the adapter to
+    collect a secret privately (a modal), with the card's text as the fallback."""
 
     title: str
-    kind: Literal["report", "help", "error"] = "report"
+    kind: Literal["report", "help", "error", "connect"] = "report"
     tone: Tone = Tone.INFO
     summary: str | None = None
     fields: tuple[Field, ...] = ()

@@ -1,4 +1,4 @@
-"""`venice-bot`: the command-line entry point (ask, demo, simulate, version)."""
+"""`venice-bot`: the command-line entry point (ask, keys, db, demo, simulate, version)."""
 
 from __future__ import annotations
 
@@ -12,13 +12,19 @@ from collections.abc import Sequence
 from pydantic import ValidationError
 
 from bot import __version__
-from bot.logs import configure_logging
+from bot.errors import BotError, CommandTextError
+from bot.logs import configure_logging, register_secret
 from bot.settings import Settings
 
 log = logging.getLogger("venice_bot.cli")
 
 EXIT_ANSWERED, EXIT_NOT_ANSWERED, EXIT_INVALID = 0, 1, 2
-_EXIT_CODES = {"answered": EXIT_ANSWERED, "invalid": EXIT_INVALID, "failed": EXIT_NOT_ANSWERED}
+_EXIT_CODES = {
+    "answered": EXIT_ANSWERED,
+    "invalid": EXIT_INVALID,
+    "failed": EXIT_NOT_ANSWERED,
+    "forbidden": EXIT_NOT_ANSWERED,
+}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -33,16 +39,27 @@ def build_parser() -> argparse.ArgumentParser:
     ask = commands.add_parser(
         "ask",
         help="run one command (e.g. 'usage 30d') and print the reply",
-        description="Run one command through the core and print the reply. The key is "
-        "VENICE_API_KEY. Exit 0 answered, 2 invalid command text, 1 not answered.",
+        description="Run one command through the core and print the reply. The key is the "
+        "workspace's stored key with --workspace, else VENICE_API_KEY. Exit 0 answered, "
+        "2 invalid command text, 1 not answered.",
     )
     ask.add_argument("text", nargs="+", metavar="TEXT", help="the command, e.g. 'usage 30d'")
+    ask.add_argument(
+        "--workspace",
+        metavar="W",
+        help="answer as workspace W (e.g. slack:T0123ABCD, console:local) with its stored key",
+    )
     ask.add_argument(
         "--format",
         choices=("text", "json"),
         default="text",
         help="text for a terminal (default) or the JSON reply document",
     )
+
+    _add_keys_parser(commands)
+    db = commands.add_parser("db", help="create or migrate the database (DATABASE_URL)")
+    db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
+    db_commands.add_parser("upgrade", help="create the database or migrate it to the newest schema")
 
     commands.add_parser(
         "demo", help="interactive prompt against the built-in simulator (no account needed)"
@@ -55,9 +72,43 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _add_keys_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    keys = commands.add_parser(
+        "keys",
+        help="workspaces' Venice keys: set, list, remove, rotate",
+        description="Each workspace's Venice admin key, stored encrypted under the keyring "
+        "(VENICE_BOT_MASTER_KEYS). Keys are read from standard input, never from arguments.",
+    )
+    actions = keys.add_subparsers(dest="keys_command", required=True, metavar="ACTION")
+    key_set = actions.add_parser(
+        "set", help="check a key with Venice and store it for W (the key is read from stdin)"
+    )
+    key_set.add_argument("workspace", metavar="W", help="e.g. slack:T0123ABCD or console:local")
+    actions.add_parser("list", help="workspaces with their keys' fingerprints (never the keys)")
+    remove = actions.add_parser("remove", help="delete W's stored key")
+    remove.add_argument("workspace", metavar="W")
+    actions.add_parser("rotate", help="re-encrypt every stored key under the newest master key")
+    new_master = actions.add_parser(
+        "new-master", help="print a new master key for VENICE_BOT_MASTER_KEYS"
+    )
+    new_master.add_argument("--id", dest="key_id", help="its id (default: today's date)")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the process exit code. No traceback ever reaches the user."""
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra and args.command == "keys":
+        # Never quoted back: an extra argument to `keys set` is most likely a pasted key.
+        print(
+            "venice-bot: unexpected arguments (not shown). `keys` never takes a key as an "
+            "argument: pipe it on standard input (`venice-bot keys set W < key-file`), or type "
+            "it when asked.",
+            file=sys.stderr,
+        )
+        return EXIT_INVALID
+    if extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     try:
         settings = Settings()
     except ValidationError as error:
@@ -72,12 +123,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return EXIT_NOT_ANSWERED
     # A terminal user wants the reply, not the bot's INFO chatter, unless they asked for it.
-    quiet = args.command in ("ask", "demo") and "LOG_LEVEL" not in os.environ
+    quiet = args.command in ("ask", "demo", "keys", "db") and "LOG_LEVEL" not in os.environ
     configure_logging("WARNING" if quiet else settings.log_level, settings.log_format)
+    if settings.venice_api_key is not None:
+        register_secret(settings.venice_api_key)
     try:
         return _dispatch(args, settings)
     except KeyboardInterrupt:
         return 130
+    except CommandTextError as error:  # a bad workspace id: invalid input
+        print(f"venice-bot: {error.message}", file=sys.stderr)
+        return EXIT_INVALID
+    except BotError as error:  # start-up problems: keyring, database, a missing master key
+        print(f"venice-bot: {error}", file=sys.stderr)
+        return EXIT_NOT_ANSWERED
     except Exception as error:  # the last line of defence: say what, log the rest at DEBUG
         log.debug("unexpected error", exc_info=True)
         print(
@@ -90,7 +149,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "ask":
-        return asyncio.run(_ask(" ".join(args.text), args.format, settings))
+        return asyncio.run(_ask(" ".join(args.text), args.format, args.workspace, settings))
+    if args.command in ("keys", "db"):
+        return _dispatch_keys(args, settings)
     if args.command == "demo":
         from adapters.console.demo import run_demo
 
@@ -102,13 +163,40 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     raise AssertionError(f"unhandled command {args.command}")
 
 
-async def _ask(text: str, fmt: str, settings: Settings) -> int:
+def _dispatch_keys(args: argparse.Namespace, settings: Settings) -> int:
+    from bot import cli_keys
+    from bot.workspace_id import parse_workspace_id
+
+    if args.command == "db":
+        return asyncio.run(cli_keys.db_upgrade(settings))
+    action = args.keys_command
+    if action == "set":
+        return asyncio.run(cli_keys.keys_set(parse_workspace_id(args.workspace), settings))
+    if action == "list":
+        return asyncio.run(cli_keys.keys_list(settings))
+    if action == "remove":
+        return asyncio.run(cli_keys.keys_remove(parse_workspace_id(args.workspace), settings))
+    if action == "rotate":
+        return asyncio.run(cli_keys.keys_rotate(settings))
+    if action == "new-master":
+        return cli_keys.new_master(args.key_id)
+    raise AssertionError(f"unhandled keys action {action}")
+
+
+async def _ask(text: str, fmt: str, workspace: str | None, settings: Settings) -> int:
     from adapters.console.render import render_json, render_text
+    from bot.cli_keys import cli_caller
     from bot.runtime import Runtime
 
+    workspace_id = None
+    if workspace is not None:
+        from bot.workspace_id import parse_workspace_id
+
+        workspace_id = parse_workspace_id(workspace)  # checked before anything is opened
     runtime = Runtime.build(settings)
     try:
-        reply = await runtime.ask(text, settings.venice_api_key)
+        key = settings.venice_api_key if workspace_id is None else None
+        reply = await runtime.ask(text, key, workspace_id=workspace_id, caller=cli_caller())
     finally:
         await runtime.aclose()
     if fmt == "json":

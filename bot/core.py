@@ -7,20 +7,27 @@ from dataclasses import dataclass
 from typing import Literal
 
 from bot.cards import Card
+from bot.commands.access import forbidden_card, may_run
 from bot.commands.base import CommandContext
-from bot.commands.failures import failure_card, invalid_card, no_key_card
+from bot.commands.failures import (
+    failure_card,
+    invalid_card,
+    no_key_card,
+    unreadable_key_card,
+)
 from bot.commands.parser import parse_command
 from bot.commands.registry import COMMANDS
-from bot.errors import CommandTextError, NoVeniceKey, VeniceError
+from bot.errors import CommandTextError, KeyUnreadable, NoVeniceKey, VeniceError
 
 log = logging.getLogger(__name__)
 
-Outcome = Literal["answered", "invalid", "failed"]
+# forbidden: the caller may not run that command here (CLI exit 1, like failed).
+Outcome = Literal["answered", "invalid", "failed", "forbidden"]
 
 
 @dataclass(frozen=True, slots=True)
 class Answer:
-    """What to show (`card`) and how it went: answered, invalid command text, or failed."""
+    """What to show (`card`) and how it went: answered, invalid text, forbidden, or failed."""
 
     card: Card
     outcome: Outcome
@@ -34,13 +41,17 @@ async def answer(text: str, ctx: CommandContext) -> Answer:
     except CommandTextError as error:
         return Answer(invalid_card(error), "invalid")
     spec = COMMANDS[invocation.command]
+    if not may_run(spec, ctx.caller, ctx.read_policy):
+        return Answer(forbidden_card(spec), "forbidden", spec.name)
     try:
         card = await spec.handler(invocation, ctx)
     except CommandTextError as error:
         # A handler may refuse its arguments too (`help nonsense`).
         return Answer(invalid_card(error), "invalid", spec.name)
+    except KeyUnreadable:
+        return Answer(unreadable_key_card(), "failed", spec.name)
     except NoVeniceKey:
-        return Answer(no_key_card(), "failed", spec.name)
+        return Answer(no_key_card(ctx.workspace_id), "failed", spec.name)
     except VeniceError as error:
         log.info("venice error on %s: %s (%s)", spec.name, type(error).__name__, error.status)
         return Answer(failure_card(error, invocation), "failed", spec.name)

@@ -2,7 +2,9 @@
 
     BotError
     ├── CommandTextError         the command text is invalid (CLI exit 2); answered before any call
+    │   └── PastedSecret             text after `connect`: taken for a key, refused, never quoted
     ├── NoVeniceKey              no key is configured for this workspace or the CLI
+    │   └── KeyUnreadable            the workspace's stored key cannot be decrypted any more
     └── VeniceError              Venice did not answer the request usefully (CLI exit 1)
         ├── VeniceRefused        4xx: never retried (Venice blocks keys after many 4xx in 30 s)
         │   ├── InvalidPeriod        400, with Venice's field message
@@ -37,8 +39,23 @@ class CommandTextError(BotError):
         self.example = example
 
 
+class PastedSecret(CommandTextError):
+    """Text followed `connect`: it may be a key, so it is refused and never quoted back."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Do not paste keys into commands: it was not stored. If it was a real key, revoke it "
+            "in Venice and run `connect` with nothing after it.",
+            example="connect",
+        )
+
+
 class NoVeniceKey(BotError):
     """No Venice key applies to this request."""
+
+
+class KeyUnreadable(NoVeniceKey):
+    """The workspace's stored key cannot be decrypted (tampered, moved, or its master key gone)."""
 
 
 class VeniceError(BotError):

@@ -6,21 +6,71 @@ import json
 import logging
 import re
 import sys
+import threading
 from datetime import UTC, datetime
 
+from pydantic import SecretStr
+
+MASK = "[redacted]"
 # Anything that looks like a credential is masked, whichever logger wrote it.
 _SECRET_PATTERNS = (
     re.compile(r"(?i)(bearer\s+)[^\s'\",]+"),
     re.compile(r"VENICE_(?:ADMIN|INFERENCE)_KEY_[A-Za-z0-9_\-]+"),
-    re.compile(r"xox[abpre]-[A-Za-z0-9\-]+"),
+    re.compile(r"xox[a-z]-[A-Za-z0-9\-]+"),
     re.compile(r"xapp-[A-Za-z0-9\-]+"),
 )
 
 
+class SecretRegistry:
+    """Secret values loaded at runtime, masked wherever they appear in a log line.
+
+    Older Venice keys have no prefix a pattern could spot, so every key the bot loads (the env
+    key, each workspace's key, master keys) is registered here as it is read. Values shorter than
+    MIN_LENGTH are ignored: masking short strings would garble ordinary words.
+    """
+
+    MIN_LENGTH = 8
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._values: frozenset[str] = frozenset()
+        self._pattern: re.Pattern[str] | None = None
+
+    def add(self, value: str) -> None:
+        """Mask VALUE from now on (idempotent)."""
+        value = value.strip()
+        if len(value) < self.MIN_LENGTH or value in self._values:
+            return
+        with self._lock:
+            values = self._values | {value}
+            # Longest first, so a key that contains another is masked whole.
+            alternatives = sorted(values, key=len, reverse=True)
+            self._pattern = re.compile("|".join(re.escape(v) for v in alternatives))
+            self._values = values
+
+    def mask(self, text: str) -> str:
+        """TEXT with every registered value replaced by MASK."""
+        pattern = self._pattern  # read once: add() may swap it from another thread
+        return pattern.sub(MASK, text) if pattern is not None else text
+
+
+# The one process-wide structure the bot keeps: a log filter cannot be handed the secrets it
+# must hide, since third-party loggers write through it too. It only ever grows.
+_registered = SecretRegistry()
+
+
+def register_secret(value: str | SecretStr) -> None:
+    """Mask VALUE in every log line from now on (a key loaded at runtime)."""
+    if isinstance(value, SecretStr):
+        value = value.get_secret_value()
+    _registered.add(value)
+
+
 def redact(text: str) -> str:
-    """Mask every credential-looking token in TEXT."""
+    """Mask every registered secret and every credential-looking token in TEXT."""
+    text = _registered.mask(text)
     for pattern in _SECRET_PATTERNS:
-        text = pattern.sub(lambda m: (m.group(1) if m.groups() else "") + "[redacted]", text)
+        text = pattern.sub(lambda m: (m.group(1) if m.groups() else "") + MASK, text)
     return text
 
 
@@ -64,5 +114,6 @@ def configure_logging(level: str, fmt: str) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    for noisy in ("httpx", "httpcore", "uvicorn.access"):
+    # aiosqlite logs every cursor call at DEBUG: noise that drowns the bot's own lines.
+    for noisy in ("httpx", "httpcore", "uvicorn.access", "aiosqlite"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))

@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import httpx
 from pydantic import SecretStr
 
-from bot.commands.base import CommandContext
+from bot.cache import BillingCache
+from bot.commands.base import Caller, CommandContext
 from bot.core import Answer, answer
 from bot.deadline import Deadline
+from bot.logs import register_secret
 from bot.settings import Settings
 from bot.venice.client import VeniceAccount, VeniceClient, make_http_client
 from bot.venice.source import BillingSource
+
+if TYPE_CHECKING:
+    from bot.startup import OpenedStore
+
+# Keys the cache's fingerprints of Venice keys (HMAC-SHA256); to be derived from the keyring.
+CACHE_FINGERPRINT_SECRET = b"venice-bot cache fingerprint v1"
 
 
 @dataclass
@@ -23,6 +32,9 @@ class Runtime:
     settings: Settings
     http: httpx.AsyncClient
     venice: VeniceClient
+    cache: BillingCache
+    # The workspace store, opened on first use: `ask` without a workspace never opens it.
+    opened: OpenedStore | None = field(default=None, kw_only=True)
 
     @classmethod
     def build(cls, settings: Settings) -> Runtime:
@@ -31,22 +43,64 @@ class Runtime:
             connect_timeout=settings.connect_timeout, read_timeout=settings.read_timeout
         )
         venice = VeniceClient(http, settings.venice_api_base, read_timeout=settings.read_timeout)
-        return cls(settings, http, venice)
+        cache = BillingCache.from_settings(settings, fingerprint_secret=CACHE_FINGERPRINT_SECRET)
+        return cls(settings, http, venice, cache)
 
-    def source_for(self, key: SecretStr | None) -> BillingSource | None:
-        """The billing source of one Venice key (None when there is no key)."""
+    def source_for(self, key: SecretStr | None, tenant: str = "env") -> BillingSource | None:
+        """The billing source of one Venice key, through the cache (None when there is no key).
+        TENANT: "env" for VENICE_API_KEY, else the workspace id (`slack:T123`)."""
         if key is None or not key.get_secret_value().strip():
             return None
-        return VeniceAccount(self.venice, key)
+        return self.cache.source(tenant, key, VeniceAccount(self.venice, key))
 
-    async def ask(self, text: str, key: SecretStr | None) -> Answer:
-        """Answer one command text with KEY, within the configured time budget."""
-        ctx = CommandContext(
-            now=datetime.now(UTC),
-            deadline=Deadline.after(self.settings.request_budget),
-            source=self.source_for(key),
-        )
+    async def open_store(self, *, check_keys: bool = True) -> OpenedStore:
+        """The workspace store, opened once (keyring, database, migrations, master-key check)."""
+        if self.opened is None:
+            # Imported here: SQLAlchemy and the keyring are not needed by `ask` with the env key.
+            from bot.startup import open_store
+
+            self.opened = await open_store(self.settings, check_keys=check_keys)
+        return self.opened
+
+    async def ask(
+        self,
+        text: str,
+        key: SecretStr | None = None,
+        *,
+        workspace_id: str | None = None,
+        caller: Caller | None = None,
+    ) -> Answer:
+        """Answer one command text with KEY (tenant "env"), or with WORKSPACE_ID's stored key."""
+        now = datetime.now(UTC)
+        deadline = Deadline.after(self.settings.request_budget)
+        if workspace_id is not None:
+            return await self._ask_workspace(text, workspace_id, caller, now, deadline)
+        if key is not None:
+            register_secret(key)
+        ctx = CommandContext(now=now, deadline=deadline, source=self.source_for(key), caller=caller)
         return await answer(text, ctx)
 
+    async def _ask_workspace(
+        self, text: str, workspace_id: str, caller: Caller | None, now: datetime, deadline: Deadline
+    ) -> Answer:
+        from bot.workspace_context import record_outcome, workspace_context
+
+        store = (await self.open_store()).store
+        ctx = await workspace_context(
+            store,
+            workspace_id,
+            caller,
+            lambda key, tenant: self.source_for(key, tenant=tenant),
+            now=now,
+            deadline=deadline,
+        )
+        reply = await answer(text, ctx)
+        await record_outcome(store, workspace_id, reply, now=now)
+        return reply
+
     async def aclose(self) -> None:
+        if self.opened is not None:
+            await self.opened.aclose()
+            self.opened = None
+        await self.cache.aclose()
         await self.http.aclose()

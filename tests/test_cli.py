@@ -136,12 +136,31 @@ def test_help_needs_no_key():
         assert command in result.stdout
 
 
-def test_demo_answers_typed_commands():
-    result = run_cli("demo", key=None, stdin="balance\nusage 30d\nquit\n", timeout=60)
+def test_demo_answers_typed_commands(tmp_path: Path):
+    production = tmp_path / "production.db"
+    result = run_cli(
+        "demo",
+        key=None,
+        stdin="balance\nusage 30d\nstatus\nconnect sim-admin-pasted\nquit\n",
+        timeout=60,
+        extra_env={
+            "XDG_STATE_HOME": str(tmp_path),
+            "DATABASE_URL": f"sqlite+aiosqlite:///{production}",
+        },
+    )
     assert result.returncode == 0, result.stderr
     assert "venice> balance" in result.stdout
     assert "venice> usage 30d" in result.stdout
     assert result.stdout.count("As of") >= 2
+    # On the embedded defaults: a local keyring, its own database, the team key connected.
+    keyring = tmp_path / "venice-bot" / "master-keys"
+    assert f"created a local master key at {keyring}" in result.stderr
+    assert (tmp_path / "venice-bot" / "demo.db").exists()
+    assert not production.exists()
+    assert "Fingerprint    …team" in result.stdout
+    # A key typed after `connect` is refused, and the echoed line does not show it.
+    assert "Do not paste keys into commands" in result.stdout
+    assert "sim-admin-pasted" not in result.stdout + result.stderr
     assert_no_traceback(result)
 
 

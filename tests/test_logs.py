@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 import logging
+import secrets
 
 import pytest
 
-from bot.logs import configure_logging, redact
+from bot.logs import configure_logging, redact, register_secret
 
 # Built from parts so the repository holds nothing a secret scanner would flag.
 ADMIN_KEY = "VENICE_ADMIN_KEY_" + "abcdefghijklmnop1234"
@@ -15,6 +16,8 @@ SECRETS = [
     ADMIN_KEY,
     "VENICE_INFERENCE_KEY_" + "zyxwvutsrq9876543",
     "xoxb-" + "1234567890-abcdefghijkl",
+    "xoxp-" + "1234567890-abcdefghijkl",
+    "xoxe-" + "1-abcdefghijkl",
     "xapp-1-A0123-456-abcdef",
 ]
 
@@ -47,3 +50,30 @@ def test_every_logger_is_redacted(fmt: str, capsys: pytest.CaptureFixture[str]):
     if fmt == "json":
         lines = [json.loads(line) for line in err.splitlines() if line.strip()]
         assert {line["level"] for line in lines} == {"warning", "error"}
+
+
+def test_a_registered_secret_without_a_prefix_is_masked_everywhere(
+    capsys: pytest.CaptureFixture[str],
+):
+    # Older Venice keys have no prefix: only the registry of loaded keys can recognise them.
+    old_key = "old" + secrets.token_hex(10)
+    assert redact(f"key={old_key}") == f"key={old_key}"
+    register_secret(old_key)
+    assert redact(f"key={old_key};") == "key=[redacted];"
+    configure_logging("DEBUG", "json")
+    try:
+        logging.getLogger("any.library").debug("sent %s", {"auth": old_key})
+        try:
+            raise RuntimeError(f"refused {old_key}")
+        except RuntimeError:
+            logging.getLogger("bot").exception("failed")
+    finally:
+        logging.getLogger().handlers.clear()
+    err = capsys.readouterr().err
+    assert old_key not in err
+    assert err.count("[redacted]") >= 2
+
+
+def test_short_values_are_not_registered():
+    register_secret("abc")
+    assert redact("abc abcabc") == "abc abcabc"

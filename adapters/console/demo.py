@@ -1,9 +1,15 @@
-"""`venice-bot demo`: an interactive prompt against the built-in Venice simulator."""
+"""`venice-bot demo`: an interactive prompt against the built-in Venice simulator.
+
+It runs on the embedded defaults, like a first install: a local keyring (created when none is
+configured), its own SQLite file in the state directory (never DATABASE_URL), and the
+`console:local` workspace connected to the simulator's team key through the real connect flow.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import getpass
 import os
 import sys
 from pathlib import Path
@@ -11,17 +17,24 @@ from pathlib import Path
 from pydantic import SecretStr
 
 from adapters.console.render import render_text
+from bot.commands.base import Caller
+from bot.connect import ConnectResult, connect_key
+from bot.deadline import Deadline
 from bot.runtime import Runtime
 from bot.settings import Settings
+from bot.venice.simulator.accounts import EXAMPLE_KEYS
 from bot.venice.simulator.server import start_in_thread
+from bot.workspace_id import CONSOLE_WORKSPACE
+from bot.workspaces import shown_fingerprint
 
 ACCOUNTS = {
-    "team": ("sim-admin", "DIEM staking plus a USD balance"),
-    "usd": ("sim-admin-usd", "USD only, no DIEM"),
-    "empty": ("sim-admin-empty", "a new account with no usage and no funds"),
-    "inference": ("sim-inference", "an INFERENCE key, to see the error a wrong key gives"),
+    "team": (EXAMPLE_KEYS["team"], "DIEM staking plus a USD balance"),
+    "usd": (EXAMPLE_KEYS["usd"], "USD only, no DIEM"),
+    "empty": (EXAMPLE_KEYS["empty"], "a new account with no usage and no funds"),
+    "inference": (EXAMPLE_KEYS["inference"], "an INFERENCE key, to see connect refuse it"),
 }
 PROMPT = "venice> "
+DEMO_DATABASE = "demo.db"
 
 
 def run_demo(settings: Settings) -> int:
@@ -29,12 +42,17 @@ def run_demo(settings: Settings) -> int:
     interactive = sys.stdin.isatty()
     history = _enable_history() if interactive else None
     with start_in_thread() as simulator:
-        demo_settings = settings.model_copy(update={"venice_api_base": simulator.base_url})
-        account = "team"
+        demo_settings = settings.model_copy(
+            update={"venice_api_base": simulator.base_url, "database_url": _demo_database()}
+        )
         _print_banner(simulator.base_url)
         with asyncio.Runner() as runner:
             runtime = Runtime.build(demo_settings)
             try:
+                # Not checked for lost master keys: connecting below replaces the only row.
+                runner.run(runtime.open_store(check_keys=False))
+                result = runner.run(_connect(runtime, "team"))
+                print(_connected_line(result, "team"), end="\n\n", flush=True)
                 while (line := _read(PROMPT, interactive)) is not None:
                     text = line.strip()
                     if not text:
@@ -42,10 +60,11 @@ def run_demo(settings: Settings) -> int:
                     if text.lower() in ("quit", "exit", ":q"):
                         break
                     if text.startswith(":"):
-                        account = _meta(text, account)
+                        _meta(text, runner, runtime)
                         continue
-                    key = SecretStr(ACCOUNTS[account][0])
-                    reply = runner.run(runtime.ask(text, key))
+                    reply = runner.run(
+                        runtime.ask(text, workspace_id=CONSOLE_WORKSPACE, caller=_caller())
+                    )
                     print(render_text(reply.card), end="\n\n", flush=True)
             finally:
                 runner.run(runtime.aclose())
@@ -58,20 +77,55 @@ def _print_banner(base_url: str) -> None:
     print(
         "venice-bot demo: the built-in Venice simulator is answering at "
         f"{base_url}\n"
-        "Try: balance · usage 30d · top-keys · top-models 7d 5 · help\n"
-        "Switch accounts with :account team|usd|empty|inference. Leave with quit or Ctrl-D.\n",
+        "Try: balance · usage 30d · top-keys · top-models 7d 5 · status · help\n"
+        "Switch accounts with :account team|usd|empty|inference. Leave with quit or Ctrl-D.",
         flush=True,
     )
 
 
-def _meta(text: str, account: str) -> str:
+def _demo_database() -> SecretStr:
+    """The demo's own SQLite file in the state directory: never the production DATABASE_URL."""
+    state = _state_dir()
+    state.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return SecretStr(f"sqlite+aiosqlite:///{state / DEMO_DATABASE}")
+
+
+def _caller() -> Caller:
+    try:
+        user = getpass.getuser()
+    except (OSError, KeyError):
+        user = "you"
+    return Caller("console:" + user, user, is_admin=True)
+
+
+async def _connect(runtime: Runtime, account: str) -> ConnectResult:
+    """Connect `console:local` to ACCOUNT's key through the same flow chat admins use."""
+    opened = await runtime.open_store()
+    deadline = Deadline.after(runtime.settings.request_budget)
+    key = SecretStr(ACCOUNTS[account][0])
+    return await connect_key(
+        opened.store, runtime.venice, CONSOLE_WORKSPACE, key, _caller(), deadline
+    )
+
+
+def _connected_line(result: ConnectResult, account: str) -> str:
+    if not result.ok:
+        return f"{render_text(result.card)}\n\n{CONSOLE_WORKSPACE} keeps the key it had."
+    shown = shown_fingerprint(result.fingerprint or "")
+    return (
+        f"Connected {CONSOLE_WORKSPACE} to the simulator's {account} account "
+        f"({ACCOUNTS[account][1]}), key {shown}."
+    )
+
+
+def _meta(text: str, runner: asyncio.Runner, runtime: Runtime) -> None:
     words = text[1:].split()
     if len(words) == 2 and words[0] == "account" and words[1] in ACCOUNTS:
-        print(f"Now using the {words[1]} account: {ACCOUNTS[words[1]][1]}.\n", flush=True)
-        return words[1]
+        result = runner.run(_connect(runtime, words[1]))
+        print(_connected_line(result, words[1]), end="\n\n", flush=True)
+        return
     choices = "\n".join(f"  :account {name:<10} {what}" for name, (_, what) in ACCOUNTS.items())
     print(f"Demo commands:\n{choices}\n", flush=True)
-    return account
 
 
 def _read(prompt: str, interactive: bool) -> str | None:
@@ -84,16 +138,45 @@ def _read(prompt: str, interactive: bool) -> str | None:
     except KeyboardInterrupt:  # like a shell: Ctrl-C abandons the line, Ctrl-D leaves
         print()
         return ""
+    if interactive and _pastes_secret(line):
+        _forget_last_line()
     if not interactive:
         if line == "":
             return None
-        print(f"{prompt}{line.rstrip()}", flush=True)
+        print(f"{prompt}{_shown(line.rstrip())}", flush=True)
     return line
 
 
-def _history_path() -> Path:
+def _shown(line: str) -> str:
+    """The typed line as echoed to the log: text after `connect` may be a key, so not shown."""
+    return "connect [not shown]" if _pastes_secret(line) else line
+
+
+def _pastes_secret(line: str) -> bool:
+    words = line.split()
+    if words and words[0].lower() in ("/venice", "venice"):
+        words = words[1:]
+    return len(words) > 1 and words[0].lower() == "connect"
+
+
+def _forget_last_line() -> None:
+    """Drop the line just typed from the readline history, which is saved to a file."""
+    try:
+        import readline
+    except ImportError:
+        return
+    length = readline.get_current_history_length()
+    if length > 0:
+        readline.remove_history_item(length - 1)
+
+
+def _state_dir() -> Path:
     state = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
-    return Path(state) / "venice-bot" / "demo_history"
+    return Path(state) / "venice-bot"
+
+
+def _history_path() -> Path:
+    return _state_dir() / "demo_history"
 
 
 def _enable_history() -> Path | None:

@@ -12,8 +12,11 @@ from bot.commands.period import Period
 from bot.deadline import Deadline
 from bot.errors import NoVeniceKey
 from bot.venice.source import BillingSource
+from bot.workspaces import ReadPolicy, WorkspaceKeys
 
 Argument = Literal["period", "limit", "topic"]
+# Who may run a command: anyone; whoever the workspace's read policy lets read billing; admins.
+Access = Literal["anyone", "read", "admin"]
 
 DEFAULT_LIMIT = 10
 MAX_LIMIT = 50
@@ -30,12 +33,36 @@ class Invocation:
 
 
 @dataclass(frozen=True, slots=True)
+class Caller:
+    """Who runs a command, as the adapter vouches: a stable id, a display name, admin or not."""
+
+    user_id: str
+    name: str = ""
+    is_admin: bool = False
+
+    @property
+    def display(self) -> str:
+        """How audit rows and `status` name this caller: `name (id)`, or the id alone."""
+        if self.name and self.name != self.user_id:
+            return f"{self.name} ({self.user_id})"
+        return self.user_id
+
+
+@dataclass(frozen=True, slots=True)
 class CommandContext:
-    """Everything a handler may use. `now` is timezone-aware UTC; `source` is None with no key."""
+    """Everything a handler may use. `now` is timezone-aware UTC; `source` is None with no key.
+
+    `workspace_id` and `keys` are None outside a workspace (`venice-bot ask` with the env key);
+    `caller` is None when nobody vouched for the caller, who then counts as no admin.
+    """
 
     now: datetime
     deadline: Deadline
     source: BillingSource | None = None
+    workspace_id: str | None = None
+    caller: Caller | None = None
+    read_policy: ReadPolicy = "everyone"
+    keys: WorkspaceKeys | None = None
 
     def billing(self) -> BillingSource:
         """The tenant's billing source, or NoVeniceKey when no key is configured."""
@@ -58,3 +85,9 @@ class CommandSpec:
     arguments: tuple[Argument, ...]
     handler: Handler
     details: str = ""
+    access: Access = "read"
+    # For admin-only commands, what a refusal says only admins can do: "connect a Venice key".
+    admin_action: str = ""
+    # A command that collects a secret privately: any text after its name is treated as a
+    # pasted secret, refused and never quoted back.
+    secret_input: bool = False

@@ -14,6 +14,7 @@ from bot.errors import (
     BadKey,
     CommandTextError,
     InvalidPeriod,
+    PastedSecret,
     PaymentRequired,
     QueryTimedOut,
     RateLimited,
@@ -36,7 +37,8 @@ _SECRET_LIKE = re.compile(r"bearer|authorization|_key_|[A-Za-z0-9_-]{32,}", re.I
 def invalid_card(error: CommandTextError) -> Card:
     """The command text could not be understood: the parser's sentence and a right example."""
     summary = error.message
-    if error.example:
+    # The pasted-secret sentence already says how to run `connect`.
+    if error.example and not isinstance(error, PastedSecret):
         summary = f"{summary} Try: `{error.example}`"
     return Card(
         title="Check the command",
@@ -47,8 +49,20 @@ def invalid_card(error: CommandTextError) -> Card:
     )
 
 
-def no_key_card() -> Card:
+def no_key_card(workspace_id: str | None = None) -> Card:
     """No Venice key applies: how to configure one in the terminal and in chat."""
+    if workspace_id is not None:
+        return Card(
+            title="No Venice key",
+            kind="error",
+            tone=Tone.WARNING,
+            summary=(
+                "No Venice key is connected to this workspace, so I cannot read billing. An "
+                "admin can run `connect` (in a terminal: "
+                f"`venice-bot keys set {workspace_id}`) with a Venice ADMIN key."
+            ),
+            data=_data("NoVeniceKey"),
+        )
     return Card(
         title="No Venice key",
         kind="error",
@@ -59,6 +73,19 @@ def no_key_card() -> Card:
             "run `/venice connect`."
         ),
         data=_data("NoVeniceKey"),
+    )
+
+
+def unreadable_key_card() -> Card:
+    """The workspace's stored key cannot be decrypted: only a new `connect` helps."""
+    return Card(
+        title="Venice key unreadable",
+        kind="error",
+        tone=Tone.DANGER,
+        summary=(
+            "This workspace's Venice key can no longer be read; an admin should connect it again."
+        ),
+        data=_data("KeyUnreadable"),
     )
 
 

@@ -130,4 +130,5 @@ SPEC = CommandSpec(
         "Without a command, lists every command with an example. With one, shows how to use it, "
         "what it answers and more examples. `help periods` explains the PERIOD forms."
     ),
+    access="anyone",
 )

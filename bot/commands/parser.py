@@ -8,20 +8,25 @@ from datetime import date
 
 from bot.commands.base import DEFAULT_LIMIT, MAX_LIMIT, CommandSpec, Invocation
 from bot.commands.period import DEFAULT_PERIOD, clip_echo, parse_period
-from bot.errors import CommandTextError
+from bot.errors import CommandTextError, PastedSecret
+from bot.logs import redact
 
 MAX_TEXT = 500
 
 
 def parse_command(text: str, commands: Mapping[str, CommandSpec], today: date) -> Invocation:
     """Parse TEXT against the registry. Empty text asks for help."""
+    words = text.split()
+    if words and words[0].lower() in ("/venice", "venice"):
+        words = words[1:]
+    # Checked before anything else, however long: text after `connect` may be a key.
+    secret_spec = commands.get(words[0].lower()) if words else None
+    if secret_spec is not None and secret_spec.secret_input and len(words) > 1:
+        raise PastedSecret()
     if len(text) > MAX_TEXT:
         raise CommandTextError(
             f"That command is too long: keep it under {MAX_TEXT} characters.", example="usage 30d"
         )
-    words = text.split()
-    if words and words[0].lower() in ("/venice", "venice"):
-        words = words[1:]
     if not words:
         return Invocation("help")
     name, args = words[0].lower(), words[1:]
@@ -79,4 +84,5 @@ def _unknown(word: str, commands: Mapping[str, CommandSpec]) -> CommandTextError
 
 
 def _clip(word: str) -> str:
-    return clip_echo(word)
+    # A key pasted in the wrong place (`VENICE_ADMIN_KEY_...` as a command) is not quoted back.
+    return clip_echo(redact(word))

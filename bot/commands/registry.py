@@ -5,7 +5,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
-from bot.commands import balance, help, top_keys, top_models, usage
+from bot.commands import (
+    balance,
+    connect,
+    disconnect,
+    help,
+    read_access,
+    status,
+    top_keys,
+    top_models,
+    usage,
+)
 from bot.commands.base import CommandSpec
 
 COMMANDS: Mapping[str, CommandSpec] = MappingProxyType(
@@ -16,6 +26,10 @@ COMMANDS: Mapping[str, CommandSpec] = MappingProxyType(
             usage.SPEC,
             top_keys.SPEC,
             top_models.SPEC,
+            status.SPEC,
+            connect.SPEC,
+            disconnect.SPEC,
+            read_access.SPEC,
             help.SPEC,
         )
     }

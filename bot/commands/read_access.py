@@ -1,0 +1,72 @@
+"""`access [everyone|admins]`: who in this workspace may read billing (admins decide)."""
+
+from __future__ import annotations
+
+from bot.cards import Card, Field, Tone
+from bot.commands.base import CommandContext, CommandSpec, Invocation
+from bot.errors import CommandTextError
+from bot.workspaces import ReadPolicy
+
+POLICY_WORDS: dict[str, ReadPolicy] = {
+    "everyone": "everyone",
+    "all": "everyone",
+    "admins": "admins",
+    "admin": "admins",
+}
+DESCRIBED = {
+    "everyone": "everyone in this workspace",
+    "admins": "workspace admins only",
+}
+
+
+async def handle(invocation: Invocation, ctx: CommandContext) -> Card:
+    """Show the read policy, or change it when a policy word is given."""
+    workspace, keys = ctx.workspace_id, ctx.keys
+    if workspace is None or keys is None:
+        return Card(
+            title="No workspace",
+            kind="help",
+            summary="`access` sets who may read billing in a chat workspace; "
+            "a terminal with VENICE_API_KEY has no workspace.",
+            data={"workspace_id": None},
+        )
+    if invocation.topic is None:
+        return _policy_card(workspace, ctx.read_policy, changed=False)
+    policy = POLICY_WORDS.get(invocation.topic)
+    if policy is None:
+        raise CommandTextError(
+            "Who may read billing is `everyone` or `admins`.", example="access admins"
+        )
+    by = ctx.caller.display if ctx.caller is not None else "unknown"
+    await keys.set_read_policy(workspace, policy, by=by)
+    return _policy_card(workspace, policy, changed=policy != ctx.read_policy)
+
+
+def _policy_card(workspace: str, policy: ReadPolicy, *, changed: bool) -> Card:
+    verb = "can now read" if changed else "can read"
+    return Card(
+        title="Billing access",
+        tone=Tone.GOOD if changed else Tone.INFO,
+        kind="help",
+        summary=f"{DESCRIBED[policy].capitalize()} {verb} billing here.",
+        fields=(Field("Readable by", DESCRIBED[policy]),),
+        notes=("Change it with `access everyone` or `access admins` (admins only).",),
+        data={"workspace_id": workspace, "read_policy": policy, "changed": changed},
+    )
+
+
+SPEC = CommandSpec(
+    name="access",
+    summary="Who may read billing here: everyone (the default) or admins only (admins)",
+    usage="access [everyone|admins]",
+    examples=("access", "access admins"),
+    arguments=("topic",),
+    handler=handle,
+    details=(
+        "With no word, says who may read billing in this workspace. `access admins` limits "
+        "balance, usage and the top lists to workspace admins; `access everyone` opens them "
+        "again. Help, status and errors stay available to everyone."
+    ),
+    access="admin",
+    admin_action="change who may read billing",
+)

@@ -1,0 +1,110 @@
+"""The store's tables, as SQLAlchemy Core. The migrations in `migrations/` create exactly these."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    DateTime,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
+
+READ_POLICIES = ("everyone", "admins")
+AUDIT_ACTIONS = ("connect", "replace", "disconnect", "rotate", "role_change")
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timezone-aware UTC datetime on every database (SQLite keeps no zone: UTC is implied)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("the store takes timezone-aware datetimes only")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if not isinstance(value, datetime):
+            raise TypeError(f"expected a datetime from the database, got {type(value).__name__}")
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+workspaces = Table(
+    "workspaces",
+    metadata,
+    Column("id", String(80), primary_key=True),
+    Column("platform", String(16), nullable=False),
+    Column("external_id", String(64), nullable=False),
+    Column("name", String(200)),
+    Column("locale", String(35)),
+    Column("time_zone", String(64)),
+    Column("read_policy", String(16), nullable=False, server_default="everyone"),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    CheckConstraint("read_policy IN ('everyone', 'admins')", name="read_policy"),
+)
+
+venice_credentials = Table(
+    "venice_credentials",
+    metadata,
+    Column(
+        "workspace_id",
+        String(80),
+        ForeignKey("workspaces.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    # AES-256-GCM blob from bot.secrets.SecretBox; key_id repeats the master key id it names so
+    # rotation and start-up checks need no decryption.
+    Column("ciphertext", LargeBinary, nullable=False),
+    Column("key_id", String(32), nullable=False, index=True),
+    Column("fingerprint", String(8), nullable=False),
+    Column("key_type", String(16), nullable=False),
+    Column("set_by", String(200), nullable=False),
+    Column("set_at", UTCDateTime(), nullable=False),
+    Column("last_verified_at", UTCDateTime()),
+    Column("last_error", String(500)),
+)
+
+# No foreign key: the audit trail outlives what it describes.
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("workspace_id", String(80), nullable=False, index=True),
+    Column("action", String(16), nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("at", UTCDateTime(), nullable=False),
+    Column("detail", Text, nullable=False, server_default=""),
+    CheckConstraint(
+        "action IN ('connect', 'replace', 'disconnect', 'rotate', 'role_change')", name="action"
+    ),
+)

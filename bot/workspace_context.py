@@ -1,0 +1,87 @@
+"""One command in a workspace: its stored key, its read policy, and what the answer taught us
+about the key (kept as `last verified` / `last error`, which `status` shows)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+from pydantic import SecretStr
+
+from bot.commands.base import Caller, CommandContext
+from bot.core import Answer
+from bot.deadline import Deadline
+from bot.errors import KeyUnreadable
+from bot.logs import register_secret
+from bot.secrets.errors import MasterKeyMissing, SecretUnreadable
+from bot.store.workspaces import WorkspaceStore
+from bot.venice.models import Balance, UsageAnalytics
+from bot.venice.source import BillingSource, Fetched, UsageQuery
+
+log = logging.getLogger(__name__)
+
+SourceFor = Callable[[SecretStr, str], BillingSource | None]
+
+# What `status` says after Venice refused the stored key; short sentences, never the key.
+KEY_ERRORS = {
+    "BadKey": "Venice rejected the key (revoked, mistyped or expired).",
+    "AdminKeyRequired": "Venice says this is an inference key; billing needs an admin key.",
+    "PaymentRequired": "No key reached Venice.",
+}
+
+
+class UnreadableKey:
+    """The billing source of a workspace whose stored key cannot be decrypted: every call fails
+    with KeyUnreadable, so `status`, `connect` and `help` still work there."""
+
+    async def balance(self, deadline: Deadline) -> Fetched[Balance]:
+        raise KeyUnreadable("This workspace's Venice key can no longer be read.")
+
+    async def usage(self, query: UsageQuery, deadline: Deadline) -> Fetched[UsageAnalytics]:
+        raise KeyUnreadable("This workspace's Venice key can no longer be read.")
+
+
+async def workspace_context(
+    store: WorkspaceStore,
+    workspace_id: str,
+    caller: Caller | None,
+    source_for: SourceFor,
+    *,
+    now: datetime,
+    deadline: Deadline,
+) -> CommandContext:
+    """The context of one command in WORKSPACE_ID, with its stored key and read policy."""
+    workspace = await store.get_workspace(workspace_id)
+    source: BillingSource | None
+    try:
+        key = await store.load_key(workspace_id)
+    except (SecretUnreadable, MasterKeyMissing) as error:
+        # The operator's side of the story; the workspace is told to reconnect.
+        log.warning("workspace %s: stored key unreadable (%s)", workspace_id, error)
+        source = UnreadableKey()
+    else:
+        if key is not None:
+            register_secret(key)
+        source = source_for(key, workspace_id) if key is not None else None
+    return CommandContext(
+        now=now,
+        deadline=deadline,
+        source=source,
+        workspace_id=workspace_id,
+        caller=caller,
+        read_policy=workspace.read_policy if workspace is not None else "everyone",
+        keys=store,
+    )
+
+
+async def record_outcome(
+    store: WorkspaceStore, workspace_id: str, reply: Answer, *, now: datetime
+) -> None:
+    """Keep what the answer proved about the key: it worked (as of when), or Venice refused it."""
+    card = reply.card
+    if reply.outcome == "answered" and card.kind == "report" and card.footer.as_of is not None:
+        # As of the fetch, not now: an answer served from the cache proves the key only then.
+        await store.record_check(workspace_id, at=card.footer.as_of, error=None)
+    elif reply.outcome == "failed" and (error := KEY_ERRORS.get(str(card.data.get("error")))):
+        await store.record_check(workspace_id, at=now, error=error)

@@ -1,0 +1,79 @@
+"""One store suite, two databases: a SQLite file and a PostgreSQL schema of the test's own.
+
+Each PostgreSQL test gets a fresh schema named `vb_test_<session>_<n>`, migrated by
+`Database.upgrade()` like production, and drops only that schema afterwards.
+"""
+
+from __future__ import annotations
+
+import itertools
+import secrets
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import asyncpg
+import pytest
+from sqlalchemy.engine import make_url
+
+from bot.secrets import Keyring, MasterKey, SecretBox, generate_master_key
+from bot.store import Database, WorkspaceStore
+
+SESSION_TAG = secrets.token_hex(4)
+_schema_numbers = itertools.count()
+
+K1: MasterKey = generate_master_key("K1")
+K2: MasterKey = generate_master_key("K2")
+
+
+def asyncpg_dsn(url: str) -> str:
+    """The SQLAlchemy URL as a plain DSN asyncpg itself accepts."""
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
+    """An open database with no tables yet, on each backend."""
+    if request.param == "sqlite":
+        database = await Database.open(f"sqlite+aiosqlite:///{tmp_path / 'store.db'}")
+        try:
+            yield database
+        finally:
+            await database.aclose()
+        return
+    url: str = request.getfixturevalue("postgres_url")
+    schema = f"vb_test_{SESSION_TAG}_{next(_schema_numbers)}"
+    admin = await asyncpg.connect(asyncpg_dsn(url))
+    try:
+        await admin.execute(f'CREATE SCHEMA "{schema}"')
+    finally:
+        await admin.close()
+    try:
+        database = await Database.open(url, schema=schema)
+        try:
+            yield database
+        finally:
+            await database.aclose()
+    finally:
+        admin = await asyncpg.connect(asyncpg_dsn(url))
+        try:
+            await admin.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        finally:
+            await admin.close()
+
+
+@pytest.fixture
+async def database(empty_database: Database) -> Database:
+    """The database, migrated to head."""
+    await empty_database.upgrade()
+    return empty_database
+
+
+def store_with(database: Database, *keys: MasterKey) -> WorkspaceStore:
+    """A store over DATABASE whose keyring holds KEYS, newest first."""
+    return WorkspaceStore(database, SecretBox(Keyring(keys)))
+
+
+@pytest.fixture
+def store(database: Database) -> WorkspaceStore:
+    """A store whose keyring holds K1 only."""
+    return store_with(database, K1)
