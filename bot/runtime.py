@@ -21,8 +21,29 @@ from bot.venice.source import BillingSource
 if TYPE_CHECKING:
     from bot.startup import OpenedStore
 
-# Keys the cache's fingerprints of Venice keys (HMAC-SHA256); to be derived from the keyring.
+# The HMAC key of the cache's Venice-key fingerprints when no keyring is configured. Venice keys
+# are long random strings, so even then a fingerprint cannot be turned back into a key.
 CACHE_FINGERPRINT_SECRET = b"venice-bot cache fingerprint v1"
+_FINGERPRINT_INFO = b"venice-bot cache fingerprint v1"
+
+
+def cache_fingerprint_secret(settings: Settings) -> bytes:
+    """The HMAC key of cache fingerprints: derived (HKDF-SHA256) from the newest master key when
+    a keyring is configured, so a copy of Redis cannot even be matched against a known key.
+
+    Every process sharing a Redis shares the keyring, hence the same fingerprints; after a
+    master-key rotation the cache starts afresh, which costs one Venice call per query.
+    """
+    from bot.secrets import Keyring
+
+    keyring = Keyring.from_settings(settings)
+    if keyring is None:
+        return CACHE_FINGERPRINT_SECRET
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+    hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_FINGERPRINT_INFO)
+    return hkdf.derive(keyring.newest.material)
 
 
 @dataclass
@@ -43,7 +64,9 @@ class Runtime:
             connect_timeout=settings.connect_timeout, read_timeout=settings.read_timeout
         )
         venice = VeniceClient(http, settings.venice_api_base, read_timeout=settings.read_timeout)
-        cache = BillingCache.from_settings(settings, fingerprint_secret=CACHE_FINGERPRINT_SECRET)
+        cache = BillingCache.from_settings(
+            settings, fingerprint_secret=cache_fingerprint_secret(settings)
+        )
         return cls(settings, http, venice, cache)
 
     def source_for(self, key: SecretStr | None, tenant: str = "env") -> BillingSource | None:

@@ -61,3 +61,28 @@ async def test_workspaces_are_separate_tenants(sim):
     finally:
         await runtime.aclose()
     assert len(calls(sim, BALANCE_PATH)) == 3
+
+
+def test_fingerprints_are_keyed_by_the_master_keyring(tmp_path):
+    """With a keyring, a copy of Redis cannot be matched against a known key without it."""
+    from bot.runtime import cache_fingerprint_secret
+    from bot.secrets import generate_master_key
+
+    k1, k2 = generate_master_key("k1"), generate_master_key("k2")
+    plain = Settings.model_validate({})
+    ring = Settings.model_validate({"VENICE_BOT_MASTER_KEYS": k1.encoded()})
+    rotated = Settings.model_validate({"VENICE_BOT_MASTER_KEYS": f"{k2.encoded()},{k1.encoded()}"})
+    keyring_file = tmp_path / "master-keys"
+    keyring_file.write_text(k1.encoded() + "\n")
+    keyring_file.chmod(0o600)
+    from_file = Settings.model_validate({"VENICE_BOT_MASTER_KEYS_FILE": str(keyring_file)})
+
+    assert cache_fingerprint_secret(plain) == CACHE_FINGERPRINT_SECRET
+    secret = cache_fingerprint_secret(ring)
+    assert secret not in (CACHE_FINGERPRINT_SECRET, k1.material)
+    assert cache_fingerprint_secret(from_file) == secret  # every process with the keyring agrees
+    assert cache_fingerprint_secret(rotated) not in (secret, CACHE_FINGERPRINT_SECRET)
+    key = SecretStr("sim-admin-team")
+    with_ring = TenantKeys.build(DEFAULT_NAMESPACE, "env", secret, key).prefix
+    without = TenantKeys.build(DEFAULT_NAMESPACE, "env", CACHE_FINGERPRINT_SECRET, key).prefix
+    assert with_ring != without
