@@ -131,6 +131,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _dispatch(args, settings)
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # `venice-bot ask ... | head`: the reader left, which is not an error of the bot.
+        # Point stdout at /dev/null so the interpreter's final flush does not complain too.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_ANSWERED
     except CommandTextError as error:  # a bad workspace id: invalid input
         print(f"venice-bot: {error.message}", file=sys.stderr)
         return EXIT_INVALID

@@ -114,6 +114,7 @@ def configure_logging(level: str, fmt: str) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    # aiosqlite logs every cursor call at DEBUG: noise that drowns the bot's own lines.
-    for noisy in ("httpx", "httpcore", "uvicorn.access", "aiosqlite"):
+    # aiosqlite logs every cursor call at DEBUG and Alembic its plugin set-up at INFO: noise
+    # that drowns the bot's own lines (`db upgrade` says what it did itself).
+    for noisy in ("httpx", "httpcore", "uvicorn.access", "aiosqlite", "alembic"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))

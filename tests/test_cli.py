@@ -189,3 +189,22 @@ def test_simulate_on_a_busy_port_says_so(simulator: RunningSimulator):
     assert result.returncode == 1
     assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
     assert_no_traceback(result)
+
+
+def test_a_reader_that_leaves_early_is_not_an_error(simulator: RunningSimulator):
+    """`venice-bot ask ... | head -1`: the pipe closes before the reply is written."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("VENICE_", "LOG_"))}
+    env |= {"VENICE_API_KEY": "sim-admin", "VENICE_API_BASE": simulator.base_url}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "ask", "usage", "30d"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert process.stdout is not None
+    process.stdout.close()  # the reader is gone before the bot writes a byte
+    _, stderr = process.communicate(timeout=30)
+    assert process.returncode == 0
+    assert b"Traceback" not in stderr
+    assert b"something went wrong" not in stderr

@@ -42,13 +42,16 @@ async def handle(invocation: Invocation, ctx: CommandContext) -> Card:
     return _policy_card(workspace, policy, changed=policy != ctx.read_policy)
 
 
+WHO_CAN = {"everyone": "Everyone in this workspace", "admins": "Only workspace admins"}
+
+
 def _policy_card(workspace: str, policy: ReadPolicy, *, changed: bool) -> Card:
     verb = "can now read" if changed else "can read"
     return Card(
         title="Billing access",
         tone=Tone.GOOD if changed else Tone.INFO,
         kind="help",
-        summary=f"{DESCRIBED[policy].capitalize()} {verb} billing here.",
+        summary=f"{WHO_CAN[policy]} {verb} billing here.",
         fields=(Field("Readable by", DESCRIBED[policy]),),
         notes=("Change it with `access everyone` or `access admins` (admins only).",),
         data={"workspace_id": workspace, "read_policy": policy, "changed": changed},

@@ -35,7 +35,7 @@ async def test_admin_limits_billing_to_admins_and_opens_it_again(workspace_store
     assert shown.card.summary == "Everyone in this workspace can read billing here."
 
     limited = await _ask(workspace_store, "access admins", ADMIN)
-    assert limited.card.summary == "Workspace admins only can now read billing here."
+    assert limited.card.summary == "Only workspace admins can now read billing here."
     assert (await _ask(workspace_store, "balance", MEMBER)).outcome == "forbidden"
     member_status = await _ask(workspace_store, "status", MEMBER)
     assert member_status.outcome == "forbidden"  # status reads the workspace's key details
