@@ -64,6 +64,12 @@ class CommandContext:
     read_policy: ReadPolicy = "everyone"
     keys: WorkspaceKeys | None = None
 
+    def workspace_scope(self) -> tuple[str, WorkspaceKeys] | None:
+        """This workspace's id and key store, or None outside a workspace (the env key)."""
+        if self.workspace_id is None or self.keys is None:
+            return None
+        return self.workspace_id, self.keys
+
     def billing(self) -> BillingSource:
         """The tenant's billing source, or NoVeniceKey when no key is configured."""
         if self.source is None:

@@ -4,21 +4,19 @@ from __future__ import annotations
 
 from bot.cards import Card, Tone
 from bot.commands.base import CommandContext, CommandSpec, Invocation
+from bot.commands.failures import no_workspace_card
 
 
 async def handle(invocation: Invocation, ctx: CommandContext) -> Card:
     """Delete the key; billing commands then need a new `connect`."""
-    workspace, keys = ctx.workspace_id, ctx.keys
-    if workspace is None or keys is None:
-        return Card(
-            title="No workspace",
-            kind="help",
-            summary=(
-                "`disconnect` removes a workspace's stored key. In a terminal: "
-                "`venice-bot keys remove WORKSPACE`."
-            ),
-            data={"workspace_id": None, "removed": False},
+    scope = ctx.workspace_scope()
+    if scope is None:
+        return no_workspace_card(
+            "`disconnect` removes a workspace's stored key. In a terminal: "
+            "`venice-bot keys remove WORKSPACE`.",
+            removed=False,
         )
+    workspace, keys = scope
     by = ctx.caller.display if ctx.caller is not None else "unknown"
     removed = await keys.remove_credential(workspace, by=by)
     if not removed:

@@ -205,3 +205,10 @@ def _data(name: str, **extra: Any) -> dict[str, Any]:
     data: dict[str, Any] = {"error": name, "status": None, "retry_after": None}
     data.update(extra)
     return data
+
+
+def no_workspace_card(summary: str, **data: Any) -> Card:
+    """A workspace command run without a workspace (`venice-bot ask` with VENICE_API_KEY)."""
+    return Card(
+        title="No workspace", kind="help", summary=summary, data={"workspace_id": None, **data}
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.cards import Card, Field, Tone
 from bot.commands.base import CommandContext, CommandSpec, Invocation
+from bot.commands.failures import no_workspace_card
 from bot.errors import CommandTextError
 from bot.workspaces import ReadPolicy
 
@@ -21,15 +22,13 @@ DESCRIBED = {
 
 async def handle(invocation: Invocation, ctx: CommandContext) -> Card:
     """Show the read policy, or change it when a policy word is given."""
-    workspace, keys = ctx.workspace_id, ctx.keys
-    if workspace is None or keys is None:
-        return Card(
-            title="No workspace",
-            kind="help",
-            summary="`access` sets who may read billing in a chat workspace; "
-            "a terminal with VENICE_API_KEY has no workspace.",
-            data={"workspace_id": None},
+    scope = ctx.workspace_scope()
+    if scope is None:
+        return no_workspace_card(
+            "`access` sets who may read billing in a chat workspace; "
+            "a terminal with VENICE_API_KEY has no workspace."
         )
+    workspace, keys = scope
     if invocation.topic is None:
         return _policy_card(workspace, ctx.read_policy, changed=False)
     policy = POLICY_WORDS.get(invocation.topic)

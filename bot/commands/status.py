@@ -7,23 +7,21 @@ from typing import Any
 
 from bot.cards import Card, Field, Tone
 from bot.commands.base import CommandContext, CommandSpec, Invocation
+from bot.commands.failures import no_workspace_card
 from bot.commands.read_access import DESCRIBED
 from bot.workspaces import CredentialView, shown_fingerprint
 
 
 async def handle(invocation: Invocation, ctx: CommandContext) -> Card:
     """Describe the stored key: fingerprint, type, who set it and when, the last check."""
-    workspace, keys = ctx.workspace_id, ctx.keys
-    if workspace is None or keys is None:
-        return Card(
-            title="No workspace",
-            kind="help",
-            summary=(
-                "`status` describes a workspace's stored key. In a terminal: "
-                "`venice-bot ask status --workspace WORKSPACE`, or `venice-bot keys list`."
-            ),
-            data={"workspace_id": None, "connected": False},
+    scope = ctx.workspace_scope()
+    if scope is None:
+        return no_workspace_card(
+            "`status` describes a workspace's stored key. In a terminal: "
+            "`venice-bot ask status --workspace WORKSPACE`, or `venice-bot keys list`.",
+            connected=False,
         )
+    workspace, keys = scope
     info = await keys.credential_info(workspace)
     if info is None:
         return Card(
