@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from pydantic import SecretStr
-from sqlalchemy import delete, distinct, select, update
+from sqlalchemy import delete, distinct, or_, select, update
 
 from bot.secrets import SecretBox, secret_context
 from bot.store.database import Database
@@ -133,12 +133,20 @@ class Credentials:
             if error is None
             else {"last_error": error[:500]}
         )
-        async with self._database.transaction() as connection:
-            await connection.execute(
-                update(venice_credentials)
-                .where(venice_credentials.c.workspace_id == workspace_id)
-                .values(**values)
+        table = venice_credentials
+        statement = update(table).where(table.c.workspace_id == workspace_id)
+        if error is None:
+            # Answers served from the cache prove the key as of their fetch: never move the
+            # check backwards, and leave the row alone when nothing would change.
+            statement = statement.where(
+                or_(
+                    table.c.last_verified_at.is_(None),
+                    table.c.last_verified_at < at,
+                    table.c.last_error.is_not(None),
+                )
             )
+        async with self._database.transaction() as connection:
+            await connection.execute(statement.values(**values))
 
     async def remove(self, workspace_id: str, *, by: str) -> bool:
         """Delete the workspace's key (audited); False when it had none."""

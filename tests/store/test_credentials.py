@@ -153,6 +153,16 @@ async def test_checks_record_success_or_the_error(store: WorkspaceStore):
     assert info is not None
     assert (info.last_verified_at, info.last_error) == (later, None)
     await store.record_check("slack:TNONE", at=later, error=None)  # nothing to note: no error
+
+
+async def test_an_answer_from_the_cache_never_moves_the_check_backwards(store: WorkspaceStore):
+    await save(store, "slack:TA", KEY_A)
+    newest = VERIFIED + timedelta(minutes=10)
+    await store.record_check("slack:TA", at=newest, error=None)
+    await store.record_check("slack:TA", at=VERIFIED + timedelta(minutes=5), error=None)
+    info = await store.credential_info("slack:TA")
+    assert info is not None
+    assert info.last_verified_at == newest
     assert await store.credential_info("slack:TNONE") is None
 
 
