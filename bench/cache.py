@@ -18,8 +18,6 @@ import asyncio
 import json
 import logging
 import os
-import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -42,6 +40,7 @@ from bot.venice.client import VeniceAccount, VeniceClient, make_http_client
 from bot.venice.simulator import Simulator
 from bot.venice.simulator.server import RunningSimulator, start_in_thread
 from bot.venice.source import UsageQuery
+from tests.services import PrivateRedis, ServiceMissing
 
 PROCESSES = 4
 REQUESTS_PER_PROCESS = 50
@@ -51,48 +50,6 @@ WARMUP = 200
 KEY = SecretStr("sim-admin")
 QUERY = UsageQuery("30d")
 OUTAGE_STOP, OUTAGE_RESTART, OUTAGE_RUN = 1.0, 2.5, 8.0  # Redis is retried 5 s after a failure
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-class RedisServer:
-    """A redis-server of the benchmark's own on a free port (no persistence)."""
-
-    def __init__(self) -> None:
-        self.port = free_port()
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        binary = shutil.which("redis-server")
-        if binary is None:
-            raise SystemExit("bench/cache.py needs redis-server (Debian: apt-get install redis)")
-        self.process = subprocess.Popen(  # noqa: S603  (a fixed command line)
-            [binary, "--bind", "127.0.0.1", "--port", str(self.port), "--save", "",
-             "--appendonly", "no", "--loglevel", "warning"],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )  # fmt: skip
-        deadline = time.monotonic() + 5
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
-                return
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise SystemExit("redis-server did not start") from None
-                time.sleep(0.02)
-
-    def stop(self) -> None:
-        if self.process is not None:
-            self.process.kill()
-            self.process.wait(timeout=5)
-            self.process = None
 
 
 def settings(redis_url: str, base_url: str, **values: Any) -> Settings:
@@ -119,7 +76,7 @@ async def worker(redis_url: str, base_url: str, start_at: float) -> dict[str, in
     return cache.counters.snapshot() | {"failed": failed}
 
 
-def concurrent_processes(redis: RedisServer, sim: RunningSimulator) -> None:
+def concurrent_processes(redis: PrivateRedis, sim: RunningSimulator) -> None:
     sim.simulator.calls.clear()
     sim.simulator.faults.latency = LATENCY
     start_at = time.time() + 2.0  # after every process has imported the bot
@@ -164,7 +121,7 @@ async def timed(operation: Callable[[], Awaitable[object]]) -> list[float]:
     return samples
 
 
-async def warm_hits(redis: RedisServer, sim: RunningSimulator) -> None:
+async def warm_hits(redis: PrivateRedis, sim: RunningSimulator) -> None:
     config = settings(redis.url, sim.base_url)
     runtime = Runtime.build(config)
     # The same process with its near copy switched off: every hit reads and decodes the entry.
@@ -221,7 +178,7 @@ class CountWarnings(logging.Handler):
         print(f"    log: {record.levelname} {record.name}: {record.getMessage()}")
 
 
-async def redis_outage(redis: RedisServer, sim: RunningSimulator) -> None:
+async def redis_outage(redis: PrivateRedis, sim: RunningSimulator) -> None:
     # Short freshness so that most commands need Redis (entry, lock) and Venice.
     config = settings(redis.url, sim.base_url, VENICE_BOT_USAGE_TTL=1, VENICE_BOT_BALANCE_TTL=1)
     runtime = Runtime.build(config)
@@ -267,8 +224,11 @@ async def redis_outage(redis: RedisServer, sim: RunningSimulator) -> None:
 
 
 async def main() -> None:
-    redis = RedisServer()
-    redis.start()
+    redis = PrivateRedis()
+    try:
+        redis.start()
+    except ServiceMissing as missing:
+        raise SystemExit(f"bench/cache.py needs {missing}") from None
     try:
         with start_in_thread(Simulator(seed=7)) as sim:
             python = sys.version.split()[0]

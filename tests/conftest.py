@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.services import PrivateRedis, answers, missing_service
+from tests.services import PrivateRedis, ServiceMissing, answers, missing_service
 
 
 @pytest.fixture(scope="session")
@@ -37,7 +37,10 @@ def postgres_url() -> str:
 def private_redis() -> Iterator[PrivateRedis]:
     """A redis-server of this test's own (started), which the test may stop and restart."""
     server = PrivateRedis()
-    server.start()
+    try:
+        server.start()
+    except ServiceMissing as missing:
+        missing_service(str(missing))
     try:
         yield server
     finally:

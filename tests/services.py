@@ -42,6 +42,10 @@ def answers(host: str, port: int, timeout: float = 1.0) -> bool:
     return True
 
 
+class ServiceMissing(RuntimeError):
+    """A server a test or benchmark needs is not installed."""
+
+
 @dataclass
 class PrivateRedis:
     """A redis-server of the test's own, on a free port, that the test may stop and start."""
@@ -54,10 +58,10 @@ class PrivateRedis:
         return f"redis://127.0.0.1:{self.port}/0"
 
     def start(self) -> None:
+        """Start it and wait until it accepts connections; ServiceMissing without the binary."""
         binary = shutil.which("redis-server")
         if binary is None:
-            missing_service("redis-server (the binary)")
-            return
+            raise ServiceMissing("redis-server (the binary; Debian package redis-server)")
         self.process = subprocess.Popen(
             [binary, "--bind", "127.0.0.1", "--port", str(self.port), "--save", "",
              "--appendonly", "no", "--loglevel", "warning"],
