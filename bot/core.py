@@ -8,7 +8,7 @@ from typing import Literal
 
 from bot.cards import Card
 from bot.commands.access import forbidden_card, may_run
-from bot.commands.base import CommandContext
+from bot.commands.base import CommandContext, Invocation
 from bot.commands.failures import (
     failure_card,
     invalid_card,
@@ -32,6 +32,8 @@ class Answer:
     card: Card
     outcome: Outcome
     command: str | None = None
+    # The parsed command, when the text parsed: adapters re-run it (period buttons, Share).
+    invocation: Invocation | None = None
 
 
 async def answer(text: str, ctx: CommandContext) -> Answer:
@@ -42,17 +44,17 @@ async def answer(text: str, ctx: CommandContext) -> Answer:
         return Answer(invalid_card(error), "invalid")
     spec = COMMANDS[invocation.command]
     if not may_run(spec, ctx.caller, ctx.read_policy):
-        return Answer(forbidden_card(spec), "forbidden", spec.name)
+        return Answer(forbidden_card(spec), "forbidden", spec.name, invocation)
     try:
         card = await spec.handler(invocation, ctx)
     except CommandTextError as error:
         # A handler may refuse its arguments too (`help nonsense`).
         return Answer(invalid_card(error), "invalid", spec.name)
     except KeyUnreadable:
-        return Answer(unreadable_key_card(), "failed", spec.name)
+        return Answer(unreadable_key_card(), "failed", spec.name, invocation)
     except NoVeniceKey:
-        return Answer(no_key_card(ctx.workspace_id), "failed", spec.name)
+        return Answer(no_key_card(ctx.workspace_id), "failed", spec.name, invocation)
     except VeniceError as error:
         log.info("venice error on %s: %s (%s)", spec.name, type(error).__name__, error.status)
-        return Answer(failure_card(error, invocation), "failed", spec.name)
-    return Answer(card, "answered", spec.name)
+        return Answer(failure_card(error, invocation), "failed", spec.name, invocation)
+    return Answer(card, "answered", spec.name, invocation)

@@ -11,6 +11,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_API_BASE = "https://api.venice.ai/api/v1"
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./venice-bot.db"
+DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+DEFAULT_DISCORD_API_URL = "https://discord.com/api/v10"
 
 
 class Settings(BaseSettings):
@@ -54,18 +56,64 @@ class Settings(BaseSettings):
     master_keys_file: Path | None = Field(
         default=None, validation_alias="VENICE_BOT_MASTER_KEYS_FILE"
     )
+    # Slack (issue 5): single-workspace mode with SLACK_BOT_TOKEN, multi-workspace (OAuth install)
+    # with SLACK_CLIENT_ID/SLACK_CLIENT_SECRET, Socket Mode (development) with SLACK_APP_TOKEN.
+    slack_signing_secret: SecretStr | None = Field(
+        default=None, validation_alias="SLACK_SIGNING_SECRET"
+    )
+    slack_bot_token: SecretStr | None = Field(default=None, validation_alias="SLACK_BOT_TOKEN")
+    slack_client_id: str | None = Field(default=None, validation_alias="SLACK_CLIENT_ID")
+    slack_client_secret: SecretStr | None = Field(
+        default=None, validation_alias="SLACK_CLIENT_SECRET"
+    )
+    slack_app_token: SecretStr | None = Field(default=None, validation_alias="SLACK_APP_TOKEN")
+    slack_api_url: str = Field(default=DEFAULT_SLACK_API_URL, validation_alias="SLACK_API_URL")
+    # Where Slack sends installers back (must match the app's redirect URL); unset: Slack's own.
+    slack_redirect_uri: str | None = Field(default=None, validation_alias="SLACK_REDIRECT_URI")
+    # Discord (issue 6). DISCORD_SHARDED runs an AutoShardedClient (past ~1,000 servers).
+    discord_token: SecretStr | None = Field(default=None, validation_alias="DISCORD_TOKEN")
+    discord_api_url: str = Field(
+        default=DEFAULT_DISCORD_API_URL, validation_alias="DISCORD_API_URL"
+    )
+    discord_sharded: bool = Field(default=False, validation_alias="DISCORD_SHARDED")
+    # `venice-bot serve`: HTTP for Slack, health and metrics.
+    port: int = Field(default=3000, ge=1, le=65_535, validation_alias="PORT")
+    host: str = Field(default="0.0.0.0", validation_alias="VENICE_BOT_HOST")  # noqa: S104
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         default="INFO", validation_alias="LOG_LEVEL"
     )
     log_format: Literal["console", "json"] = Field(default="console", validation_alias="LOG_FORMAT")
 
-    @field_validator("venice_api_base")
+    @field_validator("venice_api_base", "slack_api_url", "discord_api_url")
     @classmethod
     def _http_url(cls, value: str) -> str:
         url = urlsplit(value.strip())
         if url.scheme not in ("http", "https") or not url.hostname:
             raise ValueError("must be an http:// or https:// URL")
         return value.strip()
+
+    @field_validator(
+        "slack_signing_secret",
+        "slack_bot_token",
+        "slack_client_secret",
+        "slack_app_token",
+        "discord_token",
+    )
+    @classmethod
+    def _blank_is_unset(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            return None
+        return SecretStr(value.get_secret_value().strip())
+
+    @field_validator("slack_client_id", "slack_redirect_uri")
+    @classmethod
+    def _blank_text_is_unset(cls, value: str | None) -> str | None:
+        return value.strip() or None if value is not None else None
+
+    @property
+    def slack_configured(self) -> bool:
+        """True when `serve` should run the Slack app (a bot token or OAuth client credentials)."""
+        return self.slack_bot_token is not None or self.slack_client_id is not None
 
     @field_validator("redis_url")
     @classmethod

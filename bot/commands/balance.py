@@ -217,4 +217,5 @@ SPEC = CommandSpec(
         "average spend per day over the last 7 days: whether today's DIEM lasts until the reset, "
         "and how many days the USD balance lasts."
     ),
+    shareable=True,
 )

@@ -97,3 +97,6 @@ class CommandSpec:
     # A command that collects a secret privately: any text after its name is treated as a
     # pasted secret, refused and never quoted back.
     secret_input: bool = False
+    # A billing report others may want to see: adapters offer Share to channel. Help, status,
+    # errors and key management always stay private.
+    shareable: bool = False

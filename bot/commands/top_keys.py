@@ -90,4 +90,5 @@ SPEC = CommandSpec(
         "the rest are summed in one line. Usage from Venice's web app, which has no API key, "
         "gets its own row. PERIOD takes the same forms as in `usage`."
     ),
+    shareable=True,
 )

@@ -111,4 +111,5 @@ SPEC = CommandSpec(
         "of the total. Under each model, its spend per token type (input, output, cache) when "
         "Venice reports more than one. PERIOD takes the same forms as in `usage`."
     ),
+    shareable=True,
 )

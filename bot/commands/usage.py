@@ -193,4 +193,5 @@ SPEC = CommandSpec(
         "figures; the average divides them by the days of the period. The change compares with "
         "the period of the same length just before, when Venice still holds it (90 days back)."
     ),
+    shareable=True,
 )
