@@ -118,3 +118,7 @@ def configure_logging(level: str, fmt: str) -> None:
     # that drowns the bot's own lines (`db upgrade` says what it did itself).
     for noisy in ("httpx", "httpcore", "uvicorn.access", "aiosqlite", "alembic"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
+    # Never below INFO, even with LOG_LEVEL=DEBUG: at DEBUG slack-sdk logs OAuth response bodies
+    # (tokens included) and discord.py every gateway payload.
+    for chatty in ("slack_sdk", "slack_bolt", "discord"):
+        logging.getLogger(chatty).setLevel(max(logging.INFO, root.level))

@@ -77,3 +77,17 @@ def test_a_registered_secret_without_a_prefix_is_masked_everywhere(
 def test_short_values_are_not_registered():
     register_secret("abc")
     assert redact("abc abcabc") == "abc abcabc"
+
+
+def test_chat_sdk_loggers_never_go_below_info_even_at_debug(capsys: pytest.CaptureFixture[str]):
+    configure_logging("DEBUG", "console")
+    try:
+        # At DEBUG slack-sdk logs OAuth response bodies and discord.py gateway payloads.
+        for name in ("slack_sdk.oauth", "slack_bolt.App", "discord.gateway"):
+            logging.getLogger(name).debug("response body %s", "would-be-token-body")
+        logging.getLogger("bot.anything").debug("the bot's own debug line")
+    finally:
+        logging.getLogger().handlers.clear()
+    err = capsys.readouterr().err
+    assert "would-be-token-body" not in err
+    assert "the bot's own debug line" in err
