@@ -14,7 +14,6 @@ from bot.core import Answer
 from bot.deadline import Deadline
 from bot.errors import KeyUnreadable
 from bot.logs import register_secret
-from bot.secrets.errors import MasterKeyMissing, SecretUnreadable
 from bot.store.workspaces import WorkspaceStore
 from bot.venice.models import Balance, UsageAnalytics
 from bot.venice.source import BillingSource, Fetched, UsageQuery
@@ -52,25 +51,25 @@ async def workspace_context(
     deadline: Deadline,
 ) -> CommandContext:
     """The context of one command in WORKSPACE_ID, with its stored key and read policy."""
-    workspace = await store.get_workspace(workspace_id)
+    # One query, or none within a few seconds of the last (see WorkspaceStore.command_state).
+    state = await store.command_state(workspace_id)
     source: BillingSource | None
-    try:
-        key = await store.load_key(workspace_id)
-    except (SecretUnreadable, MasterKeyMissing) as error:
+    if state.unreadable is not None:
         # The operator's side of the story; the workspace is told to reconnect.
-        log.warning("workspace %s: stored key unreadable (%s)", workspace_id, error)
+        log.warning("workspace %s: stored key unreadable (%s)", workspace_id, state.unreadable)
         source = UnreadableKey()
+    elif state.key is not None:
+        register_secret(state.key)
+        source = source_for(state.key, workspace_id)
     else:
-        if key is not None:
-            register_secret(key)
-        source = source_for(key, workspace_id) if key is not None else None
+        source = None
     return CommandContext(
         now=now,
         deadline=deadline,
         source=source,
         workspace_id=workspace_id,
         caller=caller,
-        read_policy=workspace.read_policy if workspace is not None else "everyone",
+        read_policy=state.read_policy,
         keys=store,
     )
 

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import time
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import get_args
 
 from pydantic import SecretStr
 from sqlalchemy import select, update
 
-from bot.secrets import MasterKeyMissing, SecretBox
-from bot.store.credentials import Credentials
+from bot.secrets import MasterKeyMissing, SecretBox, SecretUnreadable
+from bot.store.credentials import Credentials, venice_key_context
 from bot.store.database import Database
 from bot.store.records import (
     AuditEntry,
@@ -30,6 +32,34 @@ from bot.store.rows import (
 from bot.store.tables import audit_log, venice_credentials, workspaces
 from bot.workspace_id import parse_workspace_id
 
+# How long this process reuses what a command needs of a workspace (read policy, decrypted key,
+# last check) without reading the database again. connect, disconnect, access and key rotation
+# in this process drop it at once; a change made by another process (the CLI's `keys set`,
+# another replica) is seen within this many seconds.
+COMMAND_STATE_SECONDS = 5.0
+
+
+@dataclass(frozen=True, slots=True)
+class CommandState:
+    """What one command needs of a workspace, in one read: who may read billing, its key (None
+    when it has none, or when UNREADABLE says why it cannot be decrypted) and its last check."""
+
+    read_policy: ReadPolicy
+    key: SecretStr | None
+    last_verified_at: datetime | None = None
+    last_error: str | None = None
+    unreadable: SecretUnreadable | MasterKeyMissing | None = None
+
+    def check_is_news(self, at: datetime, error: str | None) -> bool:
+        """Whether `record_check(at, error)` would change the stored check."""
+        if error is not None:
+            return error[:500] != self.last_error
+        return (
+            self.last_error is not None
+            or self.last_verified_at is None
+            or (self.last_verified_at < at)
+        )
+
 
 class WorkspaceStore:
     """Every read and write of workspaces and their secrets. Keys leave it only as SecretStr."""
@@ -38,6 +68,63 @@ class WorkspaceStore:
         self.database = database
         self.box = box
         self._credentials = Credentials(database, box)
+        self.command_state_seconds = COMMAND_STATE_SECONDS
+        # workspace id -> (monotonic expiry, state). `_generation` moves on every change this
+        # process makes, so a read that raced a change is not kept.
+        self._states: dict[str, tuple[float, CommandState]] = {}
+        self._generation = 0
+
+    def _changed(self, workspace_id: str | None = None) -> None:
+        """Forget the command state of WORKSPACE_ID (of every workspace when None)."""
+        self._generation += 1
+        if workspace_id is None:
+            self._states.clear()
+        else:
+            self._states.pop(parse_workspace_id(workspace_id), None)
+
+    async def command_state(self, workspace_id: str) -> CommandState:
+        """The read policy, key and last check of the workspace, from one query (or from this
+        process's copy, at most COMMAND_STATE_SECONDS old). A workspace never seen reads as
+        open to everyone, without a key."""
+        workspace_id = parse_workspace_id(workspace_id)
+        now = time.monotonic()
+        kept = self._states.get(workspace_id)
+        if kept is not None and kept[0] > now:
+            return kept[1]
+        generation = self._generation
+        query = (
+            select(
+                workspaces.c.read_policy,
+                venice_credentials.c.ciphertext,
+                venice_credentials.c.last_verified_at,
+                venice_credentials.c.last_error,
+            )
+            .select_from(workspaces.outerjoin(venice_credentials))
+            .where(workspaces.c.id == workspace_id)
+        )
+        async with self.database.engine.connect() as connection:
+            row = (await connection.execute(query)).one_or_none()
+        if row is None:
+            state = CommandState(read_policy="everyone", key=None)
+        elif row.ciphertext is None:
+            state = CommandState(read_policy=row.read_policy, key=None)
+        else:
+            try:
+                plaintext = self.box.open(
+                    bytes(row.ciphertext), context=venice_key_context(workspace_id)
+                )
+            except (SecretUnreadable, MasterKeyMissing) as error:
+                # Not kept: the next command reads (and reports) it again.
+                return CommandState(read_policy=row.read_policy, key=None, unreadable=error)
+            state = CommandState(
+                read_policy=row.read_policy,
+                key=SecretStr(plaintext),
+                last_verified_at=row.last_verified_at,
+                last_error=row.last_error,
+            )
+        if generation == self._generation and self.command_state_seconds > 0:
+            self._states[workspace_id] = (now + self.command_state_seconds, state)
+        return state
 
     # Workspaces
 
@@ -68,21 +155,23 @@ class WorkspaceStore:
         """Let everyone, or admins only, read billing; a change is audited as role_change."""
         if policy not in get_args(ReadPolicy):
             raise ValueError("the read policy is 'everyone' or 'admins'")
-        async with self.database.transaction() as connection:
-            workspace = await ensure_workspace_row(connection, workspace_id, lock=True)
-            if workspace.read_policy == policy:
-                return workspace
-            await connection.execute(
-                update(workspaces).where(workspaces.c.id == workspace.id).values(read_policy=policy)
-            )
-            await write_audit(
-                connection,
-                workspace.id,
-                "role_change",
-                actor=by,
-                detail=f"billing readable by {policy} (was {workspace.read_policy})",
-            )
-            return await ensure_workspace_row(connection, workspace.id)
+        try:
+            async with self.database.transaction() as connection:
+                workspace = await ensure_workspace_row(connection, workspace_id, lock=True)
+                if workspace.read_policy == policy:
+                    return workspace
+                statement = update(workspaces).where(workspaces.c.id == workspace.id)
+                await connection.execute(statement.values(read_policy=policy))
+                await write_audit(
+                    connection,
+                    workspace.id,
+                    "role_change",
+                    actor=by,
+                    detail=f"billing readable by {policy} (was {workspace.read_policy})",
+                )
+                return await ensure_workspace_row(connection, workspace.id)
+        finally:
+            self._changed(workspace_id)
 
     async def list_workspaces(self) -> list[WorkspaceSummary]:
         """Every workspace with its credential (fingerprints only), ordered by id."""
@@ -130,9 +219,12 @@ class WorkspaceStore:
         verified_at: datetime,
     ) -> CredentialInfo:
         """Seal and store KEY for the workspace (created if new); audited connect or replace."""
-        return await self._credentials.save(
-            workspace_id, key, key_type=key_type, set_by=set_by, verified_at=verified_at
-        )
+        try:
+            return await self._credentials.save(
+                workspace_id, key, key_type=key_type, set_by=set_by, verified_at=verified_at
+            )
+        finally:
+            self._changed(workspace_id)
 
     async def load_key(self, workspace_id: str) -> SecretStr | None:
         """The workspace's Venice key, or None; MasterKeyMissing / SecretUnreadable otherwise."""
@@ -143,16 +235,40 @@ class WorkspaceStore:
         return await self._credentials.info(workspace_id)
 
     async def record_check(self, workspace_id: str, *, at: datetime, error: str | None) -> None:
-        """Note a live check: verified AT when ERROR is None, else the short ERROR sentence."""
+        """Note a live check: verified AT when ERROR is None, else the short ERROR sentence.
+
+        Nothing is written (no transaction opened) when this process's copy of the workspace
+        already holds that check, as after every answer served from the cache."""
+        workspace_id = parse_workspace_id(workspace_id)
+        kept = self._states.get(workspace_id)
+        if kept is not None and kept[0] > time.monotonic() and not kept[1].check_is_news(at, error):
+            return
+        generation = self._generation
         await self._credentials.record_check(workspace_id, at=at, error=error)
+        kept = self._states.get(workspace_id)
+        if kept is not None and generation == self._generation:
+            # What the row now holds (or, had it a later check already, an earlier one: which
+            # only means the next such check is written again).
+            checked = (
+                replace(kept[1], last_verified_at=at, last_error=None)
+                if error is None
+                else replace(kept[1], last_error=error[:500])
+            )
+            self._states[workspace_id] = (kept[0], checked)
 
     async def remove_credential(self, workspace_id: str, *, by: str) -> bool:
         """Delete the workspace's key (audited disconnect); False when it had none."""
-        return await self._credentials.remove(workspace_id, by=by)
+        try:
+            return await self._credentials.remove(workspace_id, by=by)
+        finally:
+            self._changed(workspace_id)
 
     async def rotate_secrets(self, *, by: str = "cli") -> RotationReport:
         """Re-encrypt every key not under the newest master key (safe to interrupt and re-run)."""
-        return await rotate_secrets(self.database, self.box, by=by)
+        try:
+            return await rotate_secrets(self.database, self.box, by=by)
+        finally:
+            self._changed()
 
     async def missing_master_keys(self) -> set[str]:
         """Ids of master keys that stored keys need and the keyring lacks."""
