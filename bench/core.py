@@ -10,7 +10,6 @@ import asyncio
 import random
 import statistics
 import sys
-import time
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -19,16 +18,12 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from adapters.console.render import render_text
-from bot.commands.base import CommandContext
-from bot.core import answer
-from bot.deadline import Deadline
+from bench.support import answered, percentile, print_header, sample
 from bot.venice.models import Balance, UsageAnalytics
 from bot.venice.static_source import StaticBillingSource
 
 NOW = datetime(2026, 11, 22, 14, 3, tzinfo=UTC)
 COMMANDS = ("balance", "usage 90d", "usage 30d", "top-keys 90d 50", "top-models 90d 50", "help")
-ITERATIONS = 2000
-WARMUP = 100
 
 
 def _amount(rng: random.Random, scale: float) -> Decimal:
@@ -106,37 +101,21 @@ def build_source() -> StaticBillingSource:
 
 async def measure(text: str, source: StaticBillingSource) -> list[float]:
     """Milliseconds per run of parse + handler + render for TEXT."""
-    samples: list[float] = []
-    for i in range(WARMUP + ITERATIONS):
-        started = time.perf_counter_ns()
-        ctx = CommandContext(now=NOW, deadline=Deadline.after(10), source=source)
-        reply = await answer(text, ctx)
-        render_text(reply.card)
-        elapsed = (time.perf_counter_ns() - started) / 1e6
-        if reply.outcome != "answered":
-            raise SystemExit(f"{text!r} was not answered: {reply.card.summary}")
-        if i >= WARMUP:
-            samples.append(elapsed)
-        source.requests.clear()
-    return samples
 
+    async def run() -> object:
+        return render_text((await answered(text, source, NOW)).card)
 
-def _percentile(samples: list[float], q: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+    return await sample(run)
 
 
 async def main() -> None:
     source = build_source()
-    print(
-        f"venice-bot core benchmark: {ITERATIONS} runs per command after {WARMUP} warm-up "
-        f"runs; payload 90 days, 50 models, 50 keys; Python {sys.version.split()[0]}"
-    )
+    print_header("core")
     print(f"{'command':<22}{'p50 ms':>10}{'p99 ms':>10}{'mean ms':>10}")
     for text in COMMANDS:
         samples = await measure(text, source)
         print(
-            f"{text:<22}{_percentile(samples, 0.5):>10.3f}{_percentile(samples, 0.99):>10.3f}"
+            f"{text:<22}{percentile(samples, 0.5):>10.3f}{percentile(samples, 0.99):>10.3f}"
             f"{statistics.fmean(samples):>10.3f}"
         )
 

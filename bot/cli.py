@@ -1,9 +1,10 @@
-"""`venice-bot`: the command-line entry point (ask, keys, db, demo, simulate, version)."""
+"""`venice-bot`: the command-line entry point (ask, keys, db, serve, discord, demo, simulate)."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import os
 import sys
@@ -25,6 +26,8 @@ _EXIT_CODES = {
     "failed": EXIT_NOT_ANSWERED,
     "forbidden": EXIT_NOT_ANSWERED,
 }
+# Terminal commands: a user wants the answer, not INFO logs (serve logs at LOG_LEVEL).
+_QUIET_COMMANDS = ("ask", "demo", "keys", "db", "discord")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -51,15 +54,34 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ask.add_argument(
         "--format",
-        choices=("text", "json"),
+        choices=("text", "json", "slack", "discord"),
         default="text",
-        help="text for a terminal (default) or the JSON reply document",
+        help="text for a terminal (default), the JSON reply document, or the exact Slack or "
+        "Discord message",
     )
 
     _add_keys_parser(commands)
     db = commands.add_parser("db", help="create or migrate the database (DATABASE_URL)")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     db_commands.add_parser("upgrade", help="create the database or migrate it to the newest schema")
+
+    commands.add_parser(
+        "serve",
+        help="run what is configured: the Slack app (HTTP on PORT or Socket Mode), the Discord bot",
+    )
+    discord = commands.add_parser(
+        "discord", help="the Discord application commands: print or register them"
+    )
+    discord_actions = discord.add_subparsers(
+        dest="discord_command", required=True, metavar="ACTION"
+    )
+    discord_actions.add_parser("commands", help="print the application-command payload as JSON")
+    sync = discord_actions.add_parser(
+        "sync", help="register the commands with Discord (needs DISCORD_TOKEN); a deploy step"
+    )
+    sync.add_argument(
+        "--guild", type=int, metavar="ID", help="register in one server only (instant; for testing)"
+    )
 
     commands.add_parser(
         "demo", help="interactive prompt against the built-in simulator (no account needed)"
@@ -123,7 +145,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return EXIT_NOT_ANSWERED
     # A terminal user wants the reply, not the bot's INFO chatter, unless they asked for it.
-    quiet = args.command in ("ask", "demo", "keys", "db") and "LOG_LEVEL" not in os.environ
+    quiet = args.command in _QUIET_COMMANDS and "LOG_LEVEL" not in os.environ
     configure_logging("WARNING" if quiet else settings.log_level, settings.log_format)
     if settings.venice_api_key is not None:
         register_secret(settings.venice_api_key)
@@ -162,6 +184,17 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         from adapters.console.demo import run_demo
 
         return run_demo(settings)
+    if args.command == "serve":
+        from adapters.serve import serve
+
+        return serve(settings)
+    if args.command == "discord":
+        from adapters.discord import registration
+
+        if args.discord_command == "commands":
+            print(json.dumps(registration.commands_payload(), indent=2, ensure_ascii=False))
+            return EXIT_ANSWERED
+        return asyncio.run(registration.sync_commands(settings, args.guild))
     if args.command == "simulate":
         from bot.venice.simulator.server import serve_forever
 
@@ -207,6 +240,14 @@ async def _ask(text: str, fmt: str, workspace: str | None, settings: Settings) -
         await runtime.aclose()
     if fmt == "json":
         print(render_json(reply.card))
+    elif fmt == "slack":
+        from adapters.slack.messages import reply_message
+
+        print(json.dumps(reply_message(reply, text, private=True), indent=2, ensure_ascii=False))
+    elif fmt == "discord":
+        from adapters.discord.messages import reply_payload
+
+        print(json.dumps(reply_payload(reply, text), indent=2, ensure_ascii=False))
     else:
         stream = sys.stdout if reply.outcome == "answered" else sys.stderr
         print(render_text(reply.card), file=stream)

@@ -18,6 +18,9 @@ _SECRET_PATTERNS = (
     re.compile(r"VENICE_(?:ADMIN|INFERENCE)_KEY_[A-Za-z0-9_\-]+"),
     re.compile(r"xox[a-z]-[A-Za-z0-9\-]+"),
     re.compile(r"xapp-[A-Za-z0-9\-]+"),
+    # A Slack response_url or webhook posts into a channel without a token: a credential too.
+    # slack-bolt logs the body of a request whose signature it refused, URL-encoded.
+    re.compile(r"(?i)(hooks\.slack\.com(?:/|%2F))[^\s&'\",]+"),
 )
 
 

@@ -91,3 +91,17 @@ def test_chat_sdk_loggers_never_go_below_info_even_at_debug(capsys: pytest.Captu
     err = capsys.readouterr().err
     assert "would-be-token-body" not in err
     assert "the bot's own debug line" in err
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "posting to https://hooks.slack.com/commands/T0123/4567/abcdefSECRETPATH",
+        "body: command=%2Fvenice&response_url=https%3A%2F%2Fhooks.slack.com%2Fcommands"
+        "%2FT0%2F1%2FabcdefSECRETPATH&x=1",
+    ],
+)
+def test_slack_response_urls_are_masked(line: str):
+    cleaned = redact(line)
+    assert "SECRETPATH" not in cleaned
+    assert "hooks.slack.com" in cleaned.replace("%2F", "/")

@@ -109,6 +109,14 @@ class BillingCache:
         """`redis` or `memory`."""
         return self._backend.name
 
+    async def answers(self) -> bool:
+        """True when the backend answers a read now (the in-process one always does): /readyz."""
+        try:
+            await self._backend.get(f"{self._namespace}:health")
+        except CacheBackendError:
+            return False
+        return True
+
     def source(self, tenant: str, key: SecretStr, upstream: BillingSource) -> BillingSource:
         """UPSTREAM (the billing source of KEY) answered through the cache, under TENANT."""
         keys = TenantKeys.build(self._namespace, tenant, self._secret, key)

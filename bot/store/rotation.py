@@ -9,6 +9,7 @@ from bot.store.credentials import venice_key_context
 from bot.store.database import Database
 from bot.store.records import RotationReport
 from bot.store.rows import write_audit
+from bot.store.slack_tokens import rotate_slack_tokens
 from bot.store.tables import venice_credentials
 
 _RE_ENCRYPTED, _CURRENT, _UNREADABLE, _GONE = "re-encrypted", "current", "unreadable", "gone"
@@ -40,10 +41,11 @@ async def rotate_secrets(database: Database, box: SecretBox, *, by: str) -> Rota
             unreadable.append(row.workspace_id)
         elif outcome != _GONE:
             outcomes[outcome] += 1
+    slack = await rotate_slack_tokens(database, box, by=by)  # Slack installations' tokens
     return RotationReport(
-        re_encrypted=outcomes[_RE_ENCRYPTED],
-        already_current=outcomes[_CURRENT],
-        unreadable=tuple(unreadable),
+        re_encrypted=outcomes[_RE_ENCRYPTED] + slack.re_encrypted,
+        already_current=outcomes[_CURRENT] + slack.already_current,
+        unreadable=tuple(unreadable) + slack.unreadable,
     )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 import secrets
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import asyncpg
@@ -30,23 +31,27 @@ def asyncpg_dsn(url: str) -> str:
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-async def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
-    """An open database with no tables yet, on each backend."""
-    if request.param == "sqlite":
-        database = await Database.open(f"sqlite+aiosqlite:///{tmp_path / 'store.db'}")
+@asynccontextmanager
+async def fresh_database(
+    backend: str,
+    tmp_path: Path,
+    request: pytest.FixtureRequest,
+    *,
+    prefix: str = "vb_test",
+    filename: str = "store.db",
+) -> AsyncIterator[Database]:
+    """An open database with no tables yet: a SQLite file FILENAME under TMP_PATH, or a
+    PostgreSQL schema `<PREFIX>_<session>_<n>` of its own, dropped afterwards."""
+    if backend == "sqlite":
+        database = await Database.open(f"sqlite+aiosqlite:///{tmp_path / filename}")
         try:
             yield database
         finally:
             await database.aclose()
         return
     url: str = request.getfixturevalue("postgres_url")
-    schema = f"vb_test_{SESSION_TAG}_{next(_schema_numbers)}"
-    admin = await asyncpg.connect(asyncpg_dsn(url))
-    try:
-        await admin.execute(f'CREATE SCHEMA "{schema}"')
-    finally:
-        await admin.close()
+    schema = f"{prefix}_{SESSION_TAG}_{next(_schema_numbers)}"
+    await _admin_execute(url, f'CREATE SCHEMA "{schema}"')
     try:
         database = await Database.open(url, schema=schema)
         try:
@@ -54,11 +59,22 @@ async def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> Asyn
         finally:
             await database.aclose()
     finally:
-        admin = await asyncpg.connect(asyncpg_dsn(url))
-        try:
-            await admin.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-        finally:
-            await admin.close()
+        await _admin_execute(url, f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+async def _admin_execute(url: str, statement: str) -> None:
+    admin = await asyncpg.connect(asyncpg_dsn(url))
+    try:
+        await admin.execute(statement)
+    finally:
+        await admin.close()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
+    """An open database with no tables yet, on each backend."""
+    async with fresh_database(request.param, tmp_path, request) as database:
+        yield database
 
 
 @pytest.fixture

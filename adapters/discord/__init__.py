@@ -1,0 +1,1 @@
+"""Discord: discord.py slash commands under /venice, embeds, permission checks, connect modal."""

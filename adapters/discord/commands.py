@@ -1,0 +1,191 @@
+"""The `/venice` slash-command group: one subcommand per core command, built from the registry.
+
+Each subcommand turns its typed options back into the command text the core parses
+(`top-keys 30d 5`), so Discord, Slack and the CLI share one parser and one set of rules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from discord import app_commands
+from discord.app_commands import Choice, Range
+
+from adapters.discord import confirm_disconnect
+from adapters.discord.checks import manage_server
+from adapters.discord.connect_modal import ConnectModal
+from adapters.discord.interactions import Interaction, ask_and_reply, workspace_of
+from bot.commands.base import DEFAULT_LIMIT, MAX_LIMIT, CommandSpec
+from bot.commands.help import PERIOD_TOPICS
+from bot.commands.period import DEFAULT_PERIOD, MAX_DAYS
+from bot.commands.read_access import DESCRIBED
+from bot.commands.registry import COMMANDS
+from bot.runtime import Runtime
+
+GROUP_NAME = "venice"
+GROUP_DESCRIPTION = "Venice.ai billing: DIEM and USD balance, usage, top keys and models"
+MAX_DESCRIPTION = 100  # Discord's limit for command and option descriptions
+MAX_CHOICES = 25  # Discord's limit for choices and autocomplete answers
+PERIOD_MAX_LENGTH = 32  # the longest period form, `2026-10-01..2026-10-31`, is 22
+PERIOD_SUGGESTIONS = {
+    "7d": "the last 7 days",
+    "30d": "the last 30 days",
+    "90d": "the last 90 days",
+    "this-month": "this calendar month",
+    "last-month": "last calendar month",
+    "today": "today (UTC)",
+    "yesterday": "yesterday (UTC)",
+}
+PERIOD_HELP = (
+    f"7d, 30d, 90d, this-month, last-month, today, yesterday or YYYY-MM-DD..YYYY-MM-DD "
+    f"(default {DEFAULT_PERIOD})"
+)
+LIMIT_HELP = f"How many to show, 1-{MAX_LIMIT} (default {DEFAULT_LIMIT})"
+# The word some commands take, as a named option with its choices: what Discord can offer.
+TOPIC_OPTIONS: dict[str, tuple[str, str, tuple[str, ...]]] = {
+    "help": ("command", "The command to explain", (*COMMANDS, PERIOD_TOPICS[0])),
+    "access": ("who", "Who may read billing here (leave empty to see)", tuple(DESCRIBED)),
+}
+
+Callback = Callable[..., Coroutine[Any, Any, None]]
+RuntimeRef = Callable[[], Runtime]
+
+
+def venice_group(runtime: Runtime | None = None) -> app_commands.Group:
+    """The `/venice` group. Without RUNTIME it only describes itself (the registration payload)."""
+    group = app_commands.Group(
+        name=GROUP_NAME,
+        description=GROUP_DESCRIPTION,
+        # Both forms: `dm_permission` for older clients, `contexts` as Discord documents today.
+        guild_only=True,
+        allowed_contexts=app_commands.AppCommandContext(guild=True),
+        allowed_installs=app_commands.AppInstallationType(guild=True),
+    )
+    ref = _runtime_ref(runtime)
+    for spec in COMMANDS.values():
+        callback = _callback(spec, ref)
+        if spec.access == "admin":
+            callback = manage_server()(callback)
+        group.add_command(
+            app_commands.Command(
+                name=spec.name, description=describe(spec.summary), callback=callback, parent=group
+            )
+        )
+    return group
+
+
+def describe(text: str) -> str:
+    """A description within Discord's 100 characters, cut at a word with an ellipsis."""
+    text = " ".join(text.split())
+    if len(text) <= MAX_DESCRIPTION:
+        return text
+    return text[: MAX_DESCRIPTION - 1].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+
+
+def command_text(name: str, *arguments: str | int | None) -> str:
+    """The core's command text: `top-keys 30d 5` (options left empty are left out)."""
+    words = [name, *(str(argument).strip() for argument in arguments if argument is not None)]
+    return " ".join(word for word in words if word)
+
+
+async def period_autocomplete(interaction: Interaction, current: str) -> list[Choice[str]]:
+    """Period suggestions matching what is typed; `14` offers `14d`; free text stays possible."""
+    typed = current.strip().lower()[:PERIOD_MAX_LENGTH]
+    suggestions = dict(PERIOD_SUGGESTIONS)
+    if typed.isascii() and typed.isdigit() and 1 <= int(typed) <= MAX_DAYS:
+        suggestions = {f"{int(typed)}d": f"the last {int(typed)} days", **suggestions}
+    choices = [
+        Choice(name=f"{value}: {meaning}", value=value)
+        for value, meaning in suggestions.items()
+        if value.startswith(typed)
+    ]
+    if typed and not choices:
+        choices.append(Choice(name=typed, value=typed))  # a date range: the core checks it
+    return choices[:MAX_CHOICES]
+
+
+def _runtime_ref(runtime: Runtime | None) -> RuntimeRef:
+    def ref() -> Runtime:
+        if runtime is None:
+            raise RuntimeError("this /venice group only describes the commands; it has no runtime")
+        return runtime
+
+    return ref
+
+
+def _callback(spec: CommandSpec, runtime: RuntimeRef) -> Callback:
+    if spec.secret_input:
+        return _connect(runtime)
+    if spec.name == confirm_disconnect.COMMAND_TEXT:
+        return _disconnect(runtime)
+    if spec.arguments == ():
+        return _plain(spec.name, runtime)
+    if spec.arguments == ("period",):
+        return _with_period(spec.name, runtime)
+    if spec.arguments == ("period", "limit"):
+        return _with_period_and_limit(spec.name, runtime)
+    if spec.arguments == ("topic",):
+        return _with_topic(spec.name, runtime)
+    raise ValueError(f"no Discord options for `{spec.name}` arguments {spec.arguments}")
+
+
+def _plain(name: str, runtime: RuntimeRef) -> Callback:
+    async def run(interaction: Interaction) -> None:
+        await ask_and_reply(interaction, runtime(), name)
+
+    return run
+
+
+def _with_period(name: str, runtime: RuntimeRef) -> Callback:
+    @app_commands.describe(period=PERIOD_HELP)
+    @app_commands.autocomplete(period=period_autocomplete)
+    async def run(
+        interaction: Interaction, period: Range[str, 1, PERIOD_MAX_LENGTH] | None = None
+    ) -> None:
+        await ask_and_reply(interaction, runtime(), command_text(name, period))
+
+    return run
+
+
+def _with_period_and_limit(name: str, runtime: RuntimeRef) -> Callback:
+    @app_commands.describe(period=PERIOD_HELP, n=LIMIT_HELP)
+    @app_commands.autocomplete(period=period_autocomplete)
+    async def run(
+        interaction: Interaction,
+        period: Range[str, 1, PERIOD_MAX_LENGTH] | None = None,
+        n: Range[int, 1, MAX_LIMIT] | None = None,
+    ) -> None:
+        await ask_and_reply(interaction, runtime(), command_text(name, period, n))
+
+    return run
+
+
+def _with_topic(name: str, runtime: RuntimeRef) -> Callback:
+    option, description, words = TOPIC_OPTIONS.get(name, ("topic", f"What `{name}` is about", ()))
+
+    async def run(interaction: Interaction, topic: str | None = None) -> None:
+        await ask_and_reply(interaction, runtime(), command_text(name, topic))
+
+    run = app_commands.rename(topic=option)(run)
+    run = app_commands.describe(topic=describe(description))(run)
+    if words:
+        choices = [Choice(name=word, value=word) for word in words[:MAX_CHOICES]]
+        run = app_commands.choices(topic=choices)(run)
+    return run
+
+
+def _connect(runtime: RuntimeRef) -> Callback:
+    async def run(interaction: Interaction) -> None:
+        workspace_of(interaction)  # a DM is refused before the modal opens
+        # The modal must be the first response: nothing may be deferred before it.
+        await interaction.response.send_modal(ConnectModal(runtime()))
+
+    return run
+
+
+def _disconnect(runtime: RuntimeRef) -> Callback:
+    async def run(interaction: Interaction) -> None:
+        await confirm_disconnect.ask_to_confirm(interaction, runtime())
+
+    return run

@@ -1,0 +1,58 @@
+"""What every /venice handler needs from an interaction: the workspace, the caller, a reply."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import discord
+from discord import app_commands
+
+from adapters.discord.messages import reply_kwargs
+from bot.commands.base import Caller
+from bot.core import Answer
+from bot.runtime import Runtime
+
+Interaction = discord.Interaction[discord.Client]
+# What `edit_original_response` takes of a reply (it has no `ephemeral`: the message keeps it).
+_EDITABLE = ("content", "embed", "embeds", "attachments", "allowed_mentions")
+
+
+def workspace_of(interaction: Interaction) -> str:
+    """`discord:<guild id>`; NoPrivateMessage outside a server (answered by the tree's on_error)."""
+    if interaction.guild_id is None:
+        raise app_commands.NoPrivateMessage()
+    return f"discord:{interaction.guild_id}"
+
+
+def caller_of(interaction: Interaction) -> Caller:
+    """The member who acted: an admin for the core when they have Manage Server here."""
+    user = interaction.user
+    return Caller(str(user.id), user.display_name, is_admin=interaction.permissions.manage_guild)
+
+
+def sendable(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """KWARGS without None values: discord.py means "absent" by its own sentinel, not None."""
+    return {name: value for name, value in kwargs.items() if value is not None}
+
+
+def editable(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """The parts of a reply that an edit of the original response can carry."""
+    return {name: value for name, value in sendable(kwargs).items() if name in _EDITABLE}
+
+
+async def send_private(interaction: Interaction, answer: Answer, command_text: str) -> None:
+    """Answer privately: as the first response, or as a follow-up once one was sent."""
+    kwargs = sendable(reply_kwargs(answer, command_text, private=True))
+    if interaction.response.is_done():
+        await interaction.followup.send(**kwargs)
+    else:
+        await interaction.response.send_message(**kwargs)
+
+
+async def ask_and_reply(interaction: Interaction, runtime: Runtime, command_text: str) -> None:
+    """Run COMMAND_TEXT for this member and server; reply privately (Share makes it public)."""
+    workspace = workspace_of(interaction)  # before deferring, so a DM gets a clear answer
+    # Within Discord's 3 s: the answer may need Venice, which can take longer.
+    await interaction.response.defer(ephemeral=True, thinking=True)
+    answer = await runtime.ask(command_text, workspace_id=workspace, caller=caller_of(interaction))
+    await interaction.followup.send(**sendable(reply_kwargs(answer, command_text, private=True)))

@@ -1,0 +1,249 @@
+"""`venice-bot serve`: the Slack app (HTTP, or Socket Mode), the Discord bot and the health
+routes, in one process with one Runtime, until SIGINT or SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import socket
+import sys
+import threading
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+import uvicorn
+
+from bot.errors import BotError
+from bot.logs import register_secret
+from bot.runtime import Runtime
+from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+    from slack_bolt.async_app import AsyncApp
+
+    from adapters.slack.deps import SlackDeps
+
+log = logging.getLogger(__name__)
+
+NOTHING_CONFIGURED = (
+    "venice-bot serve: nothing to serve; set SLACK_BOT_TOKEN (one Slack workspace) or "
+    "SLACK_CLIENT_ID and SLACK_CLIENT_SECRET (Slack app installed with OAuth), and/or "
+    "DISCORD_TOKEN."
+)
+NEEDS_SIGNING = (
+    "venice-bot serve: SLACK_SIGNING_SECRET is not set, and the Slack app over HTTP must verify "
+    "every request with it; copy it from your Slack app's Basic Information page (or set "
+    "SLACK_APP_TOKEN to use Socket Mode)."
+)
+NEEDS_CLIENT_PAIR = (
+    "venice-bot serve: SLACK_CLIENT_ID is set but SLACK_CLIENT_SECRET is not; the OAuth install "
+    "needs both, from your Slack app's Basic Information page."
+)
+# After SIGTERM: how long answers already acknowledged may take to reach Slack.
+DRAIN_SECONDS = 10.0
+GRACEFUL_SECONDS = 5
+
+
+def configuration_problem(settings: Settings) -> str | None:
+    """One sentence saying what is missing, or None when `serve` can start."""
+    if not settings.slack_configured and settings.discord_token is None:
+        return NOTHING_CONFIGURED
+    if settings.slack_client_id is not None and settings.slack_client_secret is None:
+        return NEEDS_CLIENT_PAIR
+    http_mode = settings.slack_configured and settings.slack_app_token is None
+    if http_mode and settings.slack_signing_secret is None:
+        return NEEDS_SIGNING
+    return None
+
+
+def serve(settings: Settings) -> int:
+    """Run the configured Slack app, Discord bot and HTTP endpoints; returns the exit code."""
+    problem = configuration_problem(settings)
+    if problem is not None:
+        print(problem, file=sys.stderr)
+        return 1
+    try:
+        sock = bind(settings.host, settings.port)
+    except OSError as error:
+        reason = (error.strerror or type(error).__name__).lower()
+        print(
+            f"venice-bot serve: cannot listen on {settings.host}:{settings.port} ({reason}); "
+            "set PORT (or VENICE_BOT_HOST) to another.",
+            file=sys.stderr,
+        )
+        return 1
+    service = Service(settings)
+    with sock:
+        return asyncio.run(service.main(sock))
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """A listening socket on HOST:PORT, bound before anything starts so a clash fails early."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    # proto IPPROTO_TCP, not 0: asyncio turns Nagle off only on sockets that say they are TCP.
+    # With Nagle on, a reply written in two parts waits for the client's delayed ACK (~40 ms).
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        sock.bind((host, port))
+        sock.listen(2048)
+    except BaseException:
+        sock.close()
+        raise
+    return sock
+
+
+class _Server(uvicorn.Server):
+    """uvicorn without its own signal handling: `serve` stops every part on SIGINT/SIGTERM."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+class Service:
+    """One `serve` process. `main()` runs it on a bound socket; `stop()` ends it from any thread."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.started = threading.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stop: asyncio.Event | None = None
+
+    def stop(self) -> None:
+        """Ask the service to shut down (thread-safe; a no-op before it runs)."""
+        if self._loop is not None and self._stop is not None:
+            with contextlib.suppress(RuntimeError):  # the loop has already finished
+                self._loop.call_soon_threadsafe(self._stop.set)
+
+    async def main(self, sock: socket.socket) -> int:
+        """Serve until stopped; 0 on a clean stop, 1 when a part failed or could not start."""
+        self._loop = asyncio.get_running_loop()
+        self._stop = asyncio.Event()
+        self._install_signal_handlers()
+        for secret in _secrets(self.settings):
+            register_secret(secret)
+        runtime = Runtime.build(self.settings)
+        try:
+            return await self._run(runtime, sock, self._stop)
+        except BotError as error:  # StartupError, DatabaseUnavailable: one sentence each
+            print(f"venice-bot serve: {error}", file=sys.stderr)
+            return 1
+        finally:
+            await runtime.aclose()
+
+    async def _run(self, runtime: Runtime, sock: socket.socket, stop: asyncio.Event) -> int:
+        from adapters.http_app import build_http_app
+
+        settings = self.settings
+        opened = await runtime.open_store()
+        socket_mode = settings.slack_app_token is not None
+        slack: AsyncApp | None = None
+        deps: SlackDeps | None = None
+        if settings.slack_configured:
+            from adapters.slack.app import build_slack_app
+            from adapters.slack.deps import SlackDeps
+
+            deps = SlackDeps(runtime)
+            slack = await build_slack_app(settings, runtime, opened, deps=deps)
+        app = build_http_app(runtime, slack, events=not socket_mode)
+        server = _Server(
+            uvicorn.Config(
+                app,
+                lifespan="off",
+                log_config=None,  # keep the bot's logging (and its secret filter)
+                access_log=False,
+                timeout_graceful_shutdown=GRACEFUL_SECONDS,
+            )
+        )
+        parts: set[asyncio.Task[None]] = set()
+        socket_handler: AsyncSocketModeHandler | None = None
+        try:
+            parts.add(asyncio.create_task(server.serve(sockets=[sock]), name="http"))
+            if slack is not None and settings.slack_app_token is not None:
+                from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+                token = settings.slack_app_token.get_secret_value()
+                socket_handler = AsyncSocketModeHandler(slack, token)
+                await socket_handler.connect_async()  # type: ignore[no-untyped-call]
+            if settings.discord_token is not None:
+                from adapters.discord.runner import run_discord
+
+                parts.add(asyncio.create_task(run_discord(runtime, stop), name="discord"))
+            announce = asyncio.create_task(self._announce(server, socket_mode, sock))
+            stopping = asyncio.create_task(stop.wait(), name="stop")
+            # A signal, or any part ending (a failed Discord login), stops them all.
+            await asyncio.wait({*parts, stopping}, return_when=asyncio.FIRST_COMPLETED)
+            announce.cancel()
+            stopping.cancel()
+        finally:
+            stop.set()
+            server.should_exit = True
+            if socket_handler is not None:
+                with contextlib.suppress(Exception):
+                    await socket_handler.close_async()  # type: ignore[no-untyped-call]
+            if deps is not None:
+                await deps.drain(DRAIN_SECONDS)
+            if parts:
+                _, late = await asyncio.wait(parts, timeout=GRACEFUL_SECONDS * 2)
+                for task in late:
+                    task.cancel()
+        log.info("venice-bot serve stopped")
+        return 1 if _failed(parts) else 0
+
+    async def _announce(
+        self, server: uvicorn.Server, socket_mode: bool, sock: socket.socket
+    ) -> None:
+        while not server.started:  # noqa: ASYNC110 (uvicorn exposes a flag, not an event)
+            await asyncio.sleep(0.01)
+        host, port = sock.getsockname()[:2]
+        what = [part for part, on in _parts(self.settings, socket_mode) if on]
+        what.append(f"HTTP on {host}:{port}")
+        log.info("venice-bot serve: %s", ", ".join(what))
+        self.started.set()
+
+    def _install_signal_handlers(self) -> None:
+        if threading.current_thread() is not threading.main_thread() or self._loop is None:
+            return  # tests run the service in a thread and call stop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError):  # Windows' loops have none
+                self._loop.add_signal_handler(sig, self.stop)
+
+
+def _failed(parts: set[asyncio.Task[None]]) -> bool:
+    failed = False
+    for task in parts:
+        if not task.done() or task.cancelled():
+            continue
+        error = task.exception()
+        if isinstance(error, BotError):  # says what is wrong in one sentence: no traceback
+            log.error("%s stopped: %s", task.get_name(), error)
+            failed = True
+        elif error is not None:
+            log.error("%s stopped: %s", task.get_name(), type(error).__name__, exc_info=error)
+            failed = True
+    return failed
+
+
+def _parts(settings: Settings, socket_mode: bool) -> list[tuple[str, bool]]:
+    slack = settings.slack_configured
+    return [
+        ("Slack over Socket Mode" if socket_mode else "Slack over HTTP", slack),
+        ("multi-workspace (OAuth install)", slack and settings.slack_client_id is not None),
+        ("Discord", settings.discord_token is not None),
+    ]
+
+
+def _secrets(settings: Settings) -> list[str]:
+    values = (
+        settings.slack_signing_secret,
+        settings.slack_bot_token,
+        settings.slack_client_secret,
+        settings.slack_app_token,
+        settings.discord_token,
+    )
+    return [value.get_secret_value() for value in values if value is not None]

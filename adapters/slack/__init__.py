@@ -1,0 +1,1 @@
+"""Slack: slack-bolt AsyncApp, Block Kit rendering, OAuth install, App Home."""

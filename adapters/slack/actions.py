@@ -1,0 +1,117 @@
+"""The buttons under a private reply: 7d / 30d / 90d re-run it in place; Share posts it visibly.
+And what every button listener shares: ack at once, then answer the clicker (`on_click`)."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.models.blocks import ContextBlock, MarkdownTextObject
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack.deps import SlackDeps, team_of
+from adapters.slack.messages import ACTION_PERIOD_PREFIX, ACTION_SHARE, reply_message
+from adapters.slack.replies import message_args
+from bot.commands.base import Caller
+from bot.core import Answer
+from bot.followups import shareable
+
+log = logging.getLogger(__name__)
+
+MAX_MESSAGE_BLOCKS = 50
+
+Ack = Callable[..., Awaitable[Any]]
+Respond = Callable[..., Awaitable[Any]]
+Payload = dict[str, Any]
+Listener = Callable[..., Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Click:
+    """A button click as Bolt hands it over: its payload, and the way to answer the clicker."""
+
+    respond: Respond
+    body: Payload
+    action: Payload
+    client: AsyncWebClient
+    context: Payload
+
+    @property
+    def value(self) -> str:
+        """The button's value (a period button's command text)."""
+        return str(self.action.get("value") or "")
+
+    async def ask(self, deps: SlackDeps, text: str) -> tuple[Answer, Caller]:
+        """TEXT answered as the clicker, in their workspace, as of now; and the clicker."""
+        team = team_of(self.context, self.body)
+        user = self.body.get("user") or {}
+        name = str(user.get("name") or user.get("username") or "")
+        caller = await deps.caller(self.client, team, str(user.get("id")), name)
+        return await deps.ask(text, team, caller), caller
+
+    async def answer_privately(self, answer: Answer, text: str, *, replace: bool) -> None:
+        """Show ANSWER to the clicker only: in place of the clicked message, or as a new one."""
+        message = message_args(reply_message(answer, text, private=True))
+        await self.respond(replace_original=replace, response_type="ephemeral", **message)
+
+
+def on_click(
+    deps: SlackDeps, work: Callable[[SlackDeps, Click], Coroutine[Any, Any, None]], name: str
+) -> Listener:
+    """A button listener that acks at once and runs WORK on the click in the background."""
+
+    async def listener(
+        ack: Ack,
+        respond: Respond,
+        body: Payload,
+        action: Payload,
+        client: AsyncWebClient,
+        context: Payload,
+    ) -> None:
+        await ack()
+        deps.spawn(work(deps, Click(respond, body, action, client, context)), name)
+
+    return listener
+
+
+def register(app: AsyncApp, deps: SlackDeps) -> None:
+    """Listen for the period buttons and Share on APP (ack at once, answer in the background)."""
+    app.action(re.compile("^" + re.escape(ACTION_PERIOD_PREFIX)))(
+        on_click(deps, _period, "period button")
+    )
+    app.action(ACTION_SHARE)(on_click(deps, _share, "share button"))
+
+
+async def _period(deps: SlackDeps, click: Click) -> None:
+    """Re-run the button's command text and replace the private reply with it."""
+    answer, _ = await click.ask(deps, click.value)
+    await click.answer_privately(answer, click.value, replace=True)
+
+
+async def _share(deps: SlackDeps, click: Click) -> None:
+    """Post the reply visibly, re-run as the clicker; privately if it may not be shared now."""
+    text = click.value
+    # Re-run as the clicker: the channel sees what they may see, as of now.
+    answer, caller = await click.ask(deps, text)
+    if not shareable(answer):
+        # No longer shareable (access changed, Venice failed): say so to the clicker only.
+        await click.answer_privately(answer, text, replace=False)
+        return
+    shared = message_args(reply_message(answer, text, private=False))
+    shared["blocks"] = _with_sharer(shared.get("blocks", []), caller.user_id)
+    # The reply is ephemeral: post the card as a new visible message through the response_url
+    # (works even where the bot is not a member), then remove the private one.
+    await click.respond(replace_original=False, response_type="in_channel", **shared)
+    await click.respond(delete_original=True)
+
+
+def _with_sharer(blocks: list[dict[str, Any]], user_id: str) -> list[dict[str, Any]]:
+    """BLOCKS with a last line naming who shared it, when Slack's 50 blocks allow."""
+    if len(blocks) >= MAX_MESSAGE_BLOCKS:
+        return blocks
+    line = ContextBlock(elements=[MarkdownTextObject(text=f"Shared by <@{user_id}>")])
+    return [*blocks, line.to_dict()]

@@ -1,0 +1,102 @@
+"""The Slack app: a slack-bolt AsyncApp with every listener of the bot, in either mode.
+
+Single-workspace mode with SLACK_BOT_TOKEN; multi-workspace mode (OAuth install, tokens sealed
+in the bot's database) with SLACK_CLIENT_ID / SLACK_CLIENT_SECRET.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack import actions, commands, connect_modal, disconnect, home
+from adapters.slack.client import make_client
+from adapters.slack.deps import SlackDeps
+from bot.logs import register_secret
+from bot.runtime import Runtime
+from bot.settings import Settings
+from bot.startup import OpenedStore
+
+APP_NAME = "venice-bot"
+# Listeners run inline and the ack leaves when they return. Bolt's default runs each listener as
+# a task and polls for its ack every 10 ms, which costs every reply up to 10 ms. Work that may
+# outlast the ack (a respond() later, views.publish) goes to SlackDeps.spawn instead.
+INLINE_LISTENERS = True
+
+
+class _TokenInClientFilter(logging.Filter):
+    """Bolt warns that SLACK_BOT_TOKEN (which it reads itself) is unused when a client is given:
+    our client carries that very token, so the warning would only confuse an operator."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != warning_client_prioritized_and_token_skipped()
+
+
+_TOKEN_FILTER = _TokenInClientFilter()
+
+
+async def build_slack_app(
+    settings: Settings, runtime: Runtime, opened: OpenedStore, *, deps: SlackDeps | None = None
+) -> AsyncApp:
+    """The AsyncApp for SETTINGS' mode, with /venice, its buttons, the connect modal and Home."""
+    signing_secret = ""
+    if settings.slack_signing_secret is not None:
+        signing_secret = settings.slack_signing_secret.get_secret_value()
+        register_secret(signing_secret)
+    # Bolt's DEBUG logs show request bodies, and slack-sdk's OAuth responses (tokens included).
+    for name in ("slack_bolt", "slack_sdk"):
+        logger = logging.getLogger(name)
+        logger.setLevel(max(logger.getEffectiveLevel(), logging.INFO))
+    logging.getLogger("slack_bolt.AsyncApp").addFilter(_TOKEN_FILTER)
+    if settings.slack_client_id is not None:
+        app = await _multi_workspace_app(settings, opened, signing_secret)
+    else:
+        if settings.slack_bot_token is None:
+            raise ValueError("the Slack app needs SLACK_BOT_TOKEN or SLACK_CLIENT_ID")
+        token = settings.slack_bot_token.get_secret_value()
+        app = AsyncApp(
+            name=APP_NAME,
+            signing_secret=signing_secret,
+            client=make_client(settings, token),
+            process_before_response=INLINE_LISTENERS,
+            # Socket Mode has no signatures; its HTTP server then serves no Slack route at all.
+            request_verification_enabled=bool(signing_secret),
+        )
+    add_listeners(app, deps or SlackDeps(runtime))
+    return app
+
+
+async def _multi_workspace_app(
+    settings: Settings, opened: OpenedStore, signing_secret: str
+) -> AsyncApp:
+    # Imported here: single-workspace mode needs no installation store.
+    from adapters.slack.oauth import oauth_settings, register_uninstall_listeners
+
+    if settings.slack_client_secret is not None:
+        register_secret(settings.slack_client_secret)
+    app = AsyncApp(
+        name=APP_NAME,
+        signing_secret=signing_secret,
+        oauth_settings=await oauth_settings(settings, opened),
+        client=make_client(settings),
+        process_before_response=INLINE_LISTENERS,
+        request_verification_enabled=bool(signing_secret),
+    )
+    register_uninstall_listeners(app, opened)
+    return app
+
+
+def add_listeners(app: AsyncApp, deps: SlackDeps) -> None:
+    """Every listener of the bot on APP."""
+
+    async def after_connect(client: AsyncWebClient, team_id: str, user_id: str) -> None:
+        await home.refresh(client, deps, team_id, user_id)
+
+    commands.register(app, deps)
+    actions.register(app, deps)
+    disconnect.register(app, deps)
+    connect_modal.register(app, deps, after_connect)
+    home.register(app, deps)

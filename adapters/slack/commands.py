@@ -1,0 +1,102 @@
+"""`/venice TEXT`: acknowledged within Slack's 3 seconds whatever Venice does.
+
+The answer is computed in a task. When it is ready within ACK_WINDOW (a cache hit, or a fast
+Venice) it goes in the acknowledgement itself; otherwise Slack gets "Fetching ..." at once and
+the answer replaces it through the command's `response_url` when it arrives.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack import connect_modal, disconnect
+from adapters.slack.deps import SlackDeps, team_of
+from adapters.slack.messages import fetching_message, reply_message
+from adapters.slack.replies import message_args, problem_message
+from bot.commands.parser import parse_command
+from bot.commands.registry import COMMANDS
+from bot.errors import CommandTextError
+
+log = logging.getLogger(__name__)
+
+COMMAND = "/venice"
+# How long the acknowledgement waits for the answer. A cache hit takes milliseconds, so this
+# only decides how long a cold answer may take to still arrive in the ack; anything slower is
+# acknowledged with "Fetching ..." at once. Kept well under Slack's 3 s and under 1 s for users.
+# (Listeners run inline, so the ack leaves as soon as this listener returns: see app.py.)
+ACK_WINDOW = 0.6
+
+Message = dict[str, Any]
+
+
+def register(app: AsyncApp, deps: SlackDeps) -> None:
+    """Listen for `/venice` on APP."""
+
+    async def on_command(
+        ack: Callable[..., Awaitable[Any]],
+        respond: Callable[..., Awaitable[Any]],
+        command: dict[str, Any],
+        client: AsyncWebClient,
+        context: dict[str, Any],
+    ) -> None:
+        text = str(command.get("text") or "").strip()
+        task = asyncio.create_task(_reply(deps, client, text, command, context))
+        done, _ = await asyncio.wait({task}, timeout=ACK_WINDOW)
+        if task in done:
+            await ack(response_type="ephemeral", **message_args(_result(task)))
+            return
+        await ack(response_type="ephemeral", **message_args(fetching_message(text)))
+        deps.spawn(_deliver(task, respond), "/venice reply")
+
+    app.command(COMMAND)(on_command)
+
+
+async def _deliver(task: asyncio.Task[Message], respond: Callable[..., Awaitable[Any]]) -> None:
+    """Replace "Fetching ..." with the answer once it is ready (through the response_url)."""
+    await asyncio.wait({task})
+    message = message_args(_result(task))
+    await respond(replace_original=True, response_type="ephemeral", **message)
+
+
+def _result(task: asyncio.Task[Message]) -> Message:
+    """The task's message; an unexpected error becomes a private apology, logged once."""
+    error = task.exception()
+    if error is None:
+        return task.result()
+    log.error("/venice failed: %s", type(error).__name__, exc_info=error)
+    return problem_message()
+
+
+async def _reply(
+    deps: SlackDeps,
+    client: AsyncWebClient,
+    text: str,
+    command: dict[str, Any],
+    context: dict[str, Any],
+) -> Message:
+    """The private reply to TEXT: the answer, a connect modal opened, or a confirmation to ask."""
+    team = team_of(context, command)
+    caller = await deps.caller(client, team, str(command["user_id"]), command.get("user_name", ""))
+    if caller.is_admin and _command_name(text) == disconnect.COMMAND:
+        return await disconnect.confirmation(deps, team)
+    answer = await deps.ask(text, team, caller)
+    if answer.card.kind == "connect":
+        return await connect_modal.open_for_command(
+            client, answer, text, command.get("trigger_id"), command.get("channel_id")
+        )
+    return reply_message(answer, text, private=True)
+
+
+def _command_name(text: str) -> str | None:
+    """The command TEXT would run, without running it; None when it does not parse."""
+    try:
+        return parse_command(text, COMMANDS, datetime.now(UTC).date()).command
+    except CommandTextError:
+        return None

@@ -1,0 +1,50 @@
+"""Slack's Block Kit size limits, and cutting escaped text to fit them with a visible `…`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from adapters.console.terminal_text import clip, sanitise_line
+
+MESSAGE_BLOCKS = 50  # 100 in modals and App Home: callers pass max_blocks
+HEADER_CHARS = 150
+SECTION_CHARS = 3000
+FIELD_CHARS = 2000
+FIELDS_PER_SECTION = 10
+CONTEXT_ELEMENTS = 10
+CONTEXT_CHARS = 3000
+FALLBACK_CHARS = 300
+ELLIPSIS = "…"
+
+
+def slack_len(text: str) -> int:
+    """Length as Slack may count it: UTF-16 units, never less than slack_sdk's code points."""
+    return len(text) if text.isascii() else len(text.encode("utf-16-le", "surrogatepass")) // 2
+
+
+def fit(raw: str, limit: int, escape: Callable[[str], str]) -> str:
+    """escape(RAW), or the longest escaped prefix of RAW plus `…` that is at most LIMIT long.
+
+    Cutting the raw text, not the escaped one, never leaves half an `&amp;` behind.
+    """
+    escaped = escape(raw)
+    if slack_len(escaped) <= limit:
+        return escaped
+    low, high = 0, len(raw)
+    while low < high:  # the longest prefix that still fits, found by halving
+        middle = (low + high + 1) // 2
+        if slack_len(escape(raw[:middle])) + 1 <= limit:
+            low = middle
+        else:
+            high = middle - 1
+    while low > 0 and slack_len(escape(raw[:low])) + 1 > limit:
+        low -= 1  # prose escaping is not strictly monotone in the prefix length
+    return escape(raw[:low].rstrip()) + ELLIPSIS
+
+
+def one_line(text: str, width: int, *, keep_indent: bool = False) -> str:
+    """TEXT on one printable line, at most WIDTH terminal cells and 2 * WIDTH characters."""
+    line = sanitise_line(text).rstrip()
+    line = clip(line if keep_indent else line.lstrip(), width)
+    # Zero-width characters (combining marks) take no cells but still count against Slack.
+    return line if len(line) <= 2 * width else line[: 2 * width - 1] + ELLIPSIS

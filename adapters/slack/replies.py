@@ -1,0 +1,35 @@
+"""Small private messages of the Slack adapter itself (not Cards): notices and apologies."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from slack_sdk.models.blocks import ContextBlock, MarkdownTextObject, SectionBlock
+
+PROBLEM_TEXT = (
+    "Sorry, something went wrong on the bot's side while answering. Try again in a minute; if it "
+    "keeps happening, tell whoever runs the bot."
+)
+
+
+def message_args(message: Mapping[str, Any]) -> dict[str, Any]:
+    """The `text` and `blocks` of a message, as keyword arguments for ack(), respond() or chat.*."""
+    args: dict[str, Any] = {"text": str(message.get("text") or "")}
+    blocks = message.get("blocks")
+    if blocks:
+        args["blocks"] = [b if isinstance(b, dict) else b.to_dict() for b in blocks]
+    return args
+
+
+def notice(text: str, *, note: str | None = None) -> dict[str, Any]:
+    """A one-paragraph private message (TEXT is the bot's own mrkdwn, never Venice's)."""
+    blocks: list[dict[str, Any]] = [SectionBlock(text=MarkdownTextObject(text=text)).to_dict()]
+    if note:
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=note)]).to_dict())
+    return {"text": text, "blocks": blocks}
+
+
+def problem_message() -> dict[str, Any]:
+    """What a user sees when the bot itself failed: no details, they are in the log."""
+    return notice(PROBLEM_TEXT)

@@ -1,0 +1,328 @@
+"""A local fake of Discord: the HTTP API discord.py calls and a minimal gateway, on localhost.
+
+It speaks the real protocol (JSON bodies, `Authorization: Bot <token>`, the interaction callback
+and webhook routes, gateway HELLO / IDENTIFY / READY / heartbeats / dispatches), records every
+HTTP request (method, path relative to the API base, query, JSON body, headers) and answers:
+
+    GET  /users/@me                                 the bot user (401 for any other token)
+    GET  /oauth2/applications/@me                   the application
+    GET  /gateway/bot                               this fake's gateway URL
+    PUT  /applications/{app}/commands               echoes the commands with ids
+    PUT  /applications/{app}/guilds/{g}/commands    the same, for one server
+    POST /channels/{id}/messages                    a message
+    POST /interactions/{id}/{token}/callback        an interaction response
+    POST /webhooks/{app}/{token}                    a follow-up message
+    PATCH/GET /webhooks/{app}/{token}/messages/{m}  the original response, edited / read
+
+Tests set `DISCORD_API_URL` (or `use_api_url`) to `base_url`. It runs in a thread of its own, so
+a test may drive it from any event loop or from a subprocess.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from aiohttp import WSMsgType, web
+
+from tests.services import free_port
+
+APPLICATION_ID = 1_100_000_000_000_000_001
+BOT_USER_ID = APPLICATION_ID
+API_PREFIX = "/api/v10"
+EPHEMERAL = 64
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """One HTTP request the bot made."""
+
+    method: str
+    path: str
+    query: dict[str, str]
+    json: Any
+    headers: dict[str, str]
+
+
+def bot_user() -> dict[str, Any]:
+    return {
+        "id": str(BOT_USER_ID),
+        "username": "venice-bot",
+        "discriminator": "0",
+        "global_name": "Venice bot",
+        "avatar": None,
+        "bot": True,
+        "flags": 0,
+    }
+
+
+class FakeDiscord:
+    """Discord's HTTP API and gateway for one bot token."""
+
+    def __init__(self, token: str) -> None:
+        self.token = token
+        self.port = free_port()
+        self.requests: list[Recorded] = []
+        self.gateway_frames: list[dict[str, Any]] = []
+        # PATH -> (status, JSON body): answer that route with an error (e.g. a refused sync).
+        self.refuse: dict[str, tuple[int, dict[str, Any]]] = {}
+        self.identified = threading.Event()
+        # A gateway close code to answer IDENTIFY with (4004 bad token, 4014 intents refused).
+        self.close_on_identify: int | None = None
+        self._changed = threading.Condition()
+        self._ids = itertools.count(1_200_000_000_000_000_000)
+        self._seq = itertools.count(1)
+        self._sockets: set[web.WebSocketResponse] = set()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._runner: web.AppRunner | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}{API_PREFIX}"
+
+    @property
+    def gateway_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/gateway"
+
+    # -- running ---------------------------------------------------------------------------
+
+    @contextmanager
+    def running(self) -> Iterator[FakeDiscord]:
+        """Serve in a background thread until the block ends."""
+        ready = threading.Event()
+
+        def serve() -> None:
+            loop = asyncio.new_event_loop()
+            self._loop = loop
+            loop.run_until_complete(self._start())
+            ready.set()
+            loop.run_forever()
+            loop.run_until_complete(self._stop())
+            loop.close()
+
+        self._thread = threading.Thread(target=serve, name="fake-discord", daemon=True)
+        self._thread.start()
+        if not ready.wait(10):
+            raise RuntimeError("the fake Discord did not start")
+        try:
+            yield self
+        finally:
+            assert self._loop is not None
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(10)
+
+    async def _start(self) -> None:
+        app = web.Application()
+        app.router.add_get("/gateway", self._gateway)
+        app.router.add_route("*", API_PREFIX + "/{tail:.*}", self._api)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, "127.0.0.1", self.port).start()
+
+    async def _stop(self) -> None:
+        for socket in list(self._sockets):
+            await socket.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    # -- what tests look at ----------------------------------------------------------------
+
+    def recorded(self, method: str | None = None, prefix: str = "") -> list[Recorded]:
+        """The requests so far, optionally only METHOD ones whose path starts with PREFIX."""
+        with self._changed:
+            return [
+                r
+                for r in self.requests
+                if (method is None or r.method == method) and r.path.startswith(prefix)
+            ]
+
+    def wait_for(self, predicate: Callable[[Recorded], bool], timeout: float = 10) -> Recorded:
+        """The first recorded request matching PREDICATE, waiting up to TIMEOUT seconds."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while True:
+                for request in self.requests:
+                    if predicate(request):
+                        return request
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    seen = [f"{r.method} {r.path}" for r in self.requests]
+                    raise AssertionError(f"no matching request within {timeout}s; saw {seen}")
+                self._changed.wait(left)
+
+    def dispatch(self, event: str, data: dict[str, Any]) -> None:
+        """Send a gateway DISPATCH (e.g. INTERACTION_CREATE) to every identified connection."""
+        if not self.identified.wait(10):
+            raise AssertionError("no bot identified on the fake gateway")
+        assert self._loop is not None
+        frame = {"op": 0, "t": event, "s": next(self._seq), "d": data}
+        asyncio.run_coroutine_threadsafe(self._broadcast(frame), self._loop).result(10)
+
+    async def _broadcast(self, frame: dict[str, Any]) -> None:
+        for socket in list(self._sockets):
+            await socket.send_json(frame)
+
+    # -- HTTP ------------------------------------------------------------------------------
+
+    async def _api(self, request: web.Request) -> web.StreamResponse:
+        path = "/" + request.match_info["tail"]
+        body = await _json_body(request)
+        with self._changed:
+            self.requests.append(
+                Recorded(request.method, path, dict(request.query), body, dict(request.headers))
+            )
+            self._changed.notify_all()
+        if path in self.refuse:
+            status, error = self.refuse[path]
+            return _json(error, status=status)
+        parts = path.strip("/").split("/")
+        if parts[0] in ("interactions", "webhooks"):
+            return self._interaction_route(request.method, parts, body)
+        if request.headers.get("Authorization") != f"Bot {self.token}":
+            return _json({"message": "401: Unauthorized", "code": 0}, status=401)
+        return self._bot_route(request.method, parts, body)
+
+    def _bot_route(self, method: str, parts: list[str], body: Any) -> web.Response:
+        if (method, parts) == ("GET", ["users", "@me"]):
+            return _json(bot_user())
+        if (method, parts) == ("GET", ["oauth2", "applications", "@me"]):
+            return _json(self._application())
+        if (method, parts) == ("GET", ["gateway", "bot"]):
+            limit = {"total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1}
+            return _json({"url": self.gateway_url, "shards": 1, "session_start_limit": limit})
+        if method == "PUT" and parts[0] == "applications" and parts[-1] == "commands":
+            guild = parts[3] if len(parts) == 5 else None
+            return _json([self._command(c, guild) for c in body or []])
+        if method == "POST" and parts[0] == "channels" and parts[-1] == "messages":
+            return _json(self._message(parts[1], body or {}))
+        return _json({"message": "404: Not Found", "code": 0}, status=404)
+
+    def _interaction_route(self, method: str, parts: list[str], body: Any) -> web.Response:
+        payload = body or {}
+        if parts[0] == "interactions":  # POST /interactions/{id}/{token}/callback
+            kind = payload.get("type")
+            data = payload.get("data") or {}
+            message = self._message("0", data) if kind in (4, 7) else None
+            interaction = {
+                "id": parts[1],
+                "type": 2,
+                "response_message_loading": kind == 5,
+                "response_message_ephemeral": bool(data.get("flags", 0) & EPHEMERAL),
+            }
+            resource: dict[str, Any] = {"type": kind}
+            if message is not None:
+                interaction["response_message_id"] = message["id"]
+                resource["message"] = message
+            return _json({"interaction": interaction, "resource": resource})
+        return _json(self._message("0", payload))  # follow-ups and edits
+
+    def _application(self) -> dict[str, Any]:
+        return {
+            "id": str(APPLICATION_ID),
+            "name": "venice-bot",
+            "description": "",
+            "icon": None,
+            "bot_public": True,
+            "bot_require_code_grant": False,
+            "owner": {**bot_user(), "id": "1000", "bot": False, "username": "owner"},
+            "verify_key": "00" * 32,
+            "flags": 0,
+            "summary": "",
+        }
+
+    def _command(self, command: dict[str, Any], guild: str | None) -> dict[str, Any]:
+        answered = {
+            **command,
+            "id": str(next(self._ids)),
+            "application_id": str(APPLICATION_ID),
+            "version": str(next(self._ids)),
+        }
+        if guild is not None:
+            answered["guild_id"] = guild
+        return answered
+
+    def _message(self, channel_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "id": str(next(self._ids)),
+            "channel_id": channel_id,
+            "type": 0,
+            "content": body.get("content") or "",
+            "author": bot_user(),
+            "embeds": body.get("embeds") or [],
+            "components": body.get("components") or [],
+            "attachments": [],
+            "mentions": [],
+            "mention_roles": [],
+            "mention_everyone": False,
+            "pinned": False,
+            "tts": False,
+            "timestamp": datetime.now(UTC).isoformat(),
+            "edited_timestamp": None,
+            "flags": body.get("flags") or 0,
+        }
+
+    # -- gateway ---------------------------------------------------------------------------
+
+    async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
+        socket = web.WebSocketResponse()
+        await socket.prepare(request)
+        await socket.send_json({"op": 10, "d": {"heartbeat_interval": 45_000}})
+        try:
+            async for message in socket:
+                if message.type is not WSMsgType.TEXT:
+                    continue
+                frame = json.loads(message.data)
+                with self._changed:
+                    self.gateway_frames.append(frame)
+                if frame.get("op") == 1:  # heartbeat
+                    await socket.send_json({"op": 11})
+                elif frame.get("op") == 2 and self.close_on_identify is not None:
+                    await socket.close(code=self.close_on_identify)
+                elif frame.get("op") == 2:  # identify
+                    await socket.send_json(self._ready(frame["d"]))
+                    self._sockets.add(socket)
+                    self.identified.set()
+        finally:
+            self._sockets.discard(socket)
+        return socket
+
+    def _ready(self, identify: dict[str, Any]) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "v": 10,
+            "user": bot_user(),
+            "guilds": [],
+            "session_id": "fake-session",
+            "resume_gateway_url": self.gateway_url,
+            "application": {"id": str(APPLICATION_ID), "flags": 0},
+        }
+        if "shard" in identify:
+            data["shard"] = identify["shard"]
+        return {"op": 0, "t": "READY", "s": next(self._seq), "d": data}
+
+
+def _json(body: Any, status: int = 200) -> web.Response:
+    # Exactly `application/json`, as Discord sends it: discord.py parses no other content type.
+    return web.Response(
+        body=json.dumps(body).encode(), status=status, headers={"Content-Type": "application/json"}
+    )
+
+
+async def _json_body(request: web.Request) -> Any:
+    """The JSON body, or the `payload_json` part of a multipart body (messages with files)."""
+    if not request.can_read_body:
+        return None
+    if request.content_type.startswith("multipart/"):
+        form = await request.post()
+        payload = form.get("payload_json")
+        return json.loads(payload) if isinstance(payload, str) else None
+    text = await request.text()
+    return json.loads(text) if text else None

@@ -1,0 +1,295 @@
+"""A local fake of Slack's Web API over real HTTP, recording every call (as bolt-python's tests do).
+
+`POST /api/<method>` (form or JSON, the token in `Authorization: Bearer`) answers
+`{"ok": true, ...}` like Slack; `POST /response/<id>` plays a `response_url`. Every request is
+recorded as a `Call` with its parameters (JSON-valued fields such as `view` and `blocks` parsed).
+Tests add or change behaviour with `fake.on(method, handler)`, without editing this file:
+
+    fake.on("oauth.v2.access", lambda call: {"ok": True, "access_token": ...})
+
+A handler gets the Call and returns the JSON body (a dict), or `(status, body)`, or `(status,
+body, headers)`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import json
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+TEAM_ID = "T0FAKE"
+BOT_USER_ID = "UBOT"
+RESPONSE_METHOD = "response_url"
+JSON_FIELDS = ("view", "blocks", "attachments", "metadata", "profile")
+
+Reply = dict[str, Any] | tuple[int, dict[str, Any]] | tuple[int, dict[str, Any], dict[str, str]]
+Handler = Callable[["Call"], Reply]
+
+
+@dataclass(frozen=True)
+class Call:
+    """One request the fake received: Web API `method` (or "response_url") and its parameters."""
+
+    method: str
+    params: dict[str, Any]
+    headers: dict[str, str]
+    path: str
+    at: float = field(default_factory=time.monotonic)
+
+    @property
+    def token(self) -> str | None:
+        """The bearer token the client sent (or the `token` parameter), if any."""
+        auth = self.headers.get("authorization", "")
+        if auth.lower().startswith("bearer "):
+            return auth[7:].strip()
+        token = self.params.get("token")
+        return str(token) if token else None
+
+    @property
+    def response_id(self) -> str | None:
+        """For a response_url POST, the id in `/response/<id>`."""
+        return self.path.rsplit("/", 1)[-1] if self.method == RESPONSE_METHOD else None
+
+
+class FakeSlack:
+    """The fake server. `start()` binds 127.0.0.1 on a free port; `stop()` shuts it down."""
+
+    def __init__(self, team_id: str = TEAM_ID) -> None:
+        self.team_id = team_id
+        self.admins: set[str] = set()
+        self.owners: set[str] = set()
+        self.names: dict[str, str] = {}
+        self._calls: list[Call] = []
+        self._lock = threading.Lock()
+        self._changed = threading.Condition(self._lock)
+        self._handlers: dict[str, Handler] = {}
+        self._ids = itertools.count(1)
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+        self.install_defaults()
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    def start(self) -> FakeSlack:
+        fake = self
+
+        class _Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_POST(self) -> None:
+                fake._serve(self)
+
+            def do_GET(self) -> None:
+                fake._serve(self)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                return
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name="fake-slack", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    @property
+    def base(self) -> str:
+        """`http://127.0.0.1:PORT` (no trailing slash)."""
+        assert self._server is not None, "start() the fake first"
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    @property
+    def api_url(self) -> str:
+        """The value for SLACK_API_URL: `http://127.0.0.1:PORT/api/`."""
+        return f"{self.base}/api/"
+
+    def response_url(self, response_id: str | None = None) -> str:
+        """A response_url served (and recorded) by this fake."""
+        return f"{self.base}/response/{response_id or f'R{next(self._ids)}'}"
+
+    # -- behaviour ---------------------------------------------------------------------------
+
+    def on(self, method: str, handler: Handler) -> None:
+        """Answer METHOD (`views.open`, `oauth.v2.access`, RESPONSE_METHOD ...) with HANDLER."""
+        with self._lock:
+            self._handlers[method] = handler
+
+    def install_defaults(self) -> None:
+        """The default answers of every method the bot calls."""
+        self.on("auth.test", self._auth_test)
+        self.on("users.info", self._users_info)
+        for method in ("views.open", "views.update", "views.publish", "views.push"):
+            self.on(method, self._view)
+        self.on("chat.postMessage", self._post_message)
+        self.on("chat.postEphemeral", lambda call: {"ok": True, "message_ts": self._ts()})
+        self.on("chat.update", self._post_message)
+        self.on("conversations.info", self._conversation)
+        self.on(RESPONSE_METHOD, lambda call: {"ok": True})
+
+    # -- what happened -----------------------------------------------------------------------
+
+    @property
+    def calls(self) -> list[Call]:
+        with self._lock:
+            return list(self._calls)
+
+    def calls_to(self, method: str) -> list[Call]:
+        """Every recorded call of METHOD (`views.open`, or RESPONSE_METHOD), oldest first."""
+        return [call for call in self.calls if call.method == method]
+
+    def responses(self, response_id: str | None = None) -> list[Call]:
+        """The response_url POSTs (to RESPONSE_ID only, when given)."""
+        return [
+            call
+            for call in self.calls_to(RESPONSE_METHOD)
+            if response_id is None or call.response_id == response_id
+        ]
+
+    def wait_for(self, method: str, count: int = 1, timeout: float = 10.0) -> list[Call]:
+        """Block until METHOD was called COUNT times; AssertionError after TIMEOUT seconds."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while True:
+                calls = [call for call in self._calls if call.method == method]
+                if len(calls) >= count:
+                    return calls
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    seen = sorted({call.method for call in self._calls})
+                    raise AssertionError(f"{method} called {len(calls)}x, wanted {count}; {seen}")
+                self._changed.wait(left)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._calls.clear()
+
+    def all_text(self) -> str:
+        """Everything every call carried, as one string (to prove a secret never left)."""
+        return "\n".join(json.dumps(call.params, default=str) for call in self.calls)
+
+    # -- serving -----------------------------------------------------------------------------
+
+    def _serve(self, request: BaseHTTPRequestHandler) -> None:
+        length = int(request.headers.get("Content-Length") or 0)
+        raw = request.rfile.read(length) if length else b""
+        url = urlsplit(request.path)
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        params = _params(raw, headers.get("content-type", ""), url.query)
+        if url.path.startswith("/api/"):
+            method = url.path[len("/api/") :]
+        elif url.path.startswith("/response/"):
+            method = RESPONSE_METHOD
+        else:
+            method = url.path
+        call = Call(method, params, headers, url.path)
+        with self._changed:
+            self._calls.append(call)
+            handler = self._handlers.get(method)
+            self._changed.notify_all()
+        if handler is None:
+            status, body, extra = 200, {"ok": False, "error": "unknown_method"}, {}
+        else:
+            status, body, extra = _normalise(handler(call))
+        payload = json.dumps(body).encode()
+        request.send_response(status)
+        request.send_header("Content-Type", "application/json; charset=utf-8")
+        request.send_header("Content-Length", str(len(payload)))
+        for name, value in extra.items():
+            request.send_header(name, value)
+        request.end_headers()
+        request.wfile.write(payload)
+
+    # -- default answers ---------------------------------------------------------------------
+
+    def _ts(self) -> str:
+        return f"{time.time():.6f}"
+
+    def _auth_test(self, call: Call) -> Reply:
+        return {
+            "ok": True,
+            "url": "https://fake.slack.test/",
+            "team": "Fake Team",
+            "user": "venice",
+            "team_id": self.team_id,
+            "user_id": BOT_USER_ID,
+            "bot_id": "BFAKE",
+            "is_enterprise_install": False,
+        }
+
+    def _users_info(self, call: Call) -> Reply:
+        user_id = str(call.params.get("user", ""))
+        name = self.names.get(user_id, user_id.lower())
+        return {
+            "ok": True,
+            "user": {
+                "id": user_id,
+                "team_id": self.team_id,
+                "name": name,
+                "real_name": name.title(),
+                "profile": {"display_name": name, "real_name": name.title()},
+                "is_admin": user_id in self.admins or user_id in self.owners,
+                "is_owner": user_id in self.owners,
+                "tz": "Europe/Paris",
+                "locale": "en-US",
+            },
+        }
+
+    def _view(self, call: Call) -> Reply:
+        view = call.params.get("view")
+        view = dict(view) if isinstance(view, dict) else {}
+        view.setdefault("id", f"V{next(self._ids)}")
+        view.setdefault("team_id", self.team_id)
+        return {"ok": True, "view": view}
+
+    def _post_message(self, call: Call) -> Reply:
+        return {
+            "ok": True,
+            "channel": call.params.get("channel"),
+            "ts": self._ts(),
+            "message": {"text": call.params.get("text"), "blocks": call.params.get("blocks")},
+        }
+
+    def _conversation(self, call: Call) -> Reply:
+        channel = call.params.get("channel")
+        return {"ok": True, "channel": {"id": channel, "name": "general", "is_member": True}}
+
+
+def _params(raw: bytes, content_type: str, query: str) -> dict[str, Any]:
+    params: dict[str, Any] = {k: v[-1] for k, v in parse_qs(query, keep_blank_values=True).items()}
+    if raw:
+        if "json" in content_type:
+            body = json.loads(raw)
+            if isinstance(body, dict):
+                params.update(body)
+        else:
+            params.update(
+                {k: v[-1] for k, v in parse_qs(raw.decode(), keep_blank_values=True).items()}
+            )
+    for name in JSON_FIELDS:
+        value = params.get(name)
+        if isinstance(value, str) and value[:1] in ("{", "["):
+            with contextlib.suppress(ValueError):
+                params[name] = json.loads(value)
+    return params
+
+
+def _normalise(reply: Reply) -> tuple[int, dict[str, Any], dict[str, str]]:
+    if isinstance(reply, dict):
+        return 200, reply, {}
+    if len(reply) == 2:
+        return reply[0], reply[1], {}
+    return reply[0], reply[1], reply[2]  # type: ignore[misc]

@@ -1,0 +1,171 @@
+"""`venice-bot serve` as an operator runs it: a real process, clear sentences for missing
+configuration, Slack requests over HTTP, a clean exit on SIGTERM, and no secret in its logs."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+import httpx
+import pytest
+from slack_sdk.signature import SignatureVerifier
+
+from bot.venice.simulator.server import RunningSimulator
+from tests.adapters.slack.fake_slack import TEAM_ID, FakeSlack
+from tests.adapters.slack.served import (
+    ADMIN,
+    BOT_TOKEN,
+    MASTER_KEYS,
+    SIGNING_SECRET,
+    admin_key,
+    bot_settings,
+    message_text,
+    seed_key,
+)
+from tests.services import free_port
+
+ROOT = Path(__file__).resolve().parents[3]
+CLEARED = ("VENICE_", "SLACK_", "DISCORD_", "LOG_", "DATABASE_URL", "REDIS_URL", "PORT")
+
+
+def environment(**values: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(CLEARED)}
+    env |= values
+    return env
+
+
+def run_serve(env: dict[str, str], timeout: float = 30) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", "serve"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def base_env(tmp_path: Path, **values: str) -> dict[str, str]:
+    return environment(
+        DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}",
+        VENICE_BOT_MASTER_KEYS=MASTER_KEYS,
+        VENICE_BOT_HOST="127.0.0.1",
+        PORT=str(free_port()),
+        **values,
+    )
+
+
+def test_nothing_configured_exits_1_naming_the_variables(tmp_path: Path):
+    result = run_serve(base_env(tmp_path))
+    assert result.returncode == 1
+    assert "SLACK_BOT_TOKEN" in result.stderr
+    assert "SLACK_CLIENT_ID" in result.stderr
+    assert "DISCORD_TOKEN" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_http_mode_without_signing_secret_exits_1(tmp_path: Path):
+    result = run_serve(base_env(tmp_path, SLACK_BOT_TOKEN=BOT_TOKEN))
+    assert result.returncode == 1
+    assert "SLACK_SIGNING_SECRET is not set" in result.stderr
+    assert BOT_TOKEN not in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_client_id_without_client_secret_exits_1(tmp_path: Path):
+    env = base_env(tmp_path, SLACK_CLIENT_ID="1111.2222", SLACK_SIGNING_SECRET=SIGNING_SECRET)
+    result = run_serve(env)
+    assert result.returncode == 1
+    assert "SLACK_CLIENT_SECRET" in result.stderr
+
+
+def test_a_port_in_use_exits_1_with_a_sentence(tmp_path: Path):
+    env = base_env(tmp_path, SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_SIGNING_SECRET=SIGNING_SECRET)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", int(env["PORT"])))
+        taken.listen()
+        result = run_serve(env)
+    assert result.returncode == 1
+    assert "cannot listen on 127.0.0.1" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.skipif(os.name != "posix", reason="SIGTERM")
+def test_serve_answers_slack_and_stops_cleanly_on_sigterm(
+    tmp_path: Path, sim: RunningSimulator, fake_slack: FakeSlack
+):
+    fake_slack.admins.add(ADMIN)
+    key = admin_key()
+    seed_key(bot_settings(tmp_path, sim.base_url, fake_slack), key)
+    env = base_env(
+        tmp_path,
+        SLACK_BOT_TOKEN=BOT_TOKEN,
+        SLACK_SIGNING_SECRET=SIGNING_SECRET,
+        SLACK_API_URL=fake_slack.api_url,
+        VENICE_API_BASE=sim.base_url,
+        LOG_LEVEL="DEBUG",
+    )
+    url = f"http://127.0.0.1:{env['PORT']}"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "serve"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert process.poll() is None, process.communicate()
+            assert time.monotonic() < deadline, "serve did not start"
+            time.sleep(0.1)
+        assert httpx.get(f"{url}/readyz").status_code == 200
+        body = urlencode({"command": "/venice", "text": "balance", "team_id": TEAM_ID,
+                          "user_id": ADMIN, "user_name": "ada", "channel_id": "C1",
+                          "response_url": fake_slack.response_url("R1"),
+                          "trigger_id": "t.1"})  # fmt: skip
+        stamp = str(int(time.time()))
+        headers = {
+            "X-Slack-Request-Timestamp": stamp,
+            "X-Slack-Signature": SignatureVerifier(SIGNING_SECRET).generate_signature(
+                timestamp=stamp, body=body
+            ),
+            "Content-Type": "application/x-www-form-urlencoded",
+        }
+        reply = httpx.post(f"{url}/slack/events", content=body, headers=headers, timeout=10)
+        assert reply.status_code == 200
+        assert "DIEM left today" in message_text(reply.json())
+        process.send_signal(signal.SIGTERM)
+        out, err = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert process.returncode == 0, err
+    assert "Traceback" not in err
+    for secret in (SIGNING_SECRET, BOT_TOKEN, key):
+        assert secret not in out + err
+
+
+def test_a_discord_bot_that_cannot_log_in_stops_serve_with_exit_1(tmp_path: Path):
+    dead = f"http://127.0.0.1:{free_port()}/api/v10"
+    env = base_env(tmp_path, DISCORD_TOKEN="discord-" + "token-" + "x" * 20, DISCORD_API_URL=dead)
+    result = run_serve(env, timeout=60)
+    assert result.returncode == 1
+    assert "discord stopped" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert env["DISCORD_TOKEN"] not in result.stderr
