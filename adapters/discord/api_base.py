@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import logging
-
 import yarl
 from discord.gateway import DiscordWebSocket
 from discord.http import HTTPClient, Route
 
-DISCORD_API_URL = "https://discord.com/api/v10"
-# At DEBUG, discord.py logs every gateway event and HTTP body: modal submissions (a Venice key)
-# and interaction tokens included. The bot's own DEBUG never turns those on.
-_CHATTY_LOGGERS = ("discord.gateway", "discord.http", "discord.webhook.async_", "discord.client")
+from bot.settings import DEFAULT_DISCORD_API_URL
+
+# discord.py's payload-dumping DEBUG loggers are held at INFO by bot.logs.configure_logging.
 
 
 def use_api_url(url: str) -> None:
@@ -29,7 +26,7 @@ async def use_gateway_of(http: HTTPClient) -> None:
     discord.py's unsharded client dials Discord's well-known gateway without asking; a local
     fake or a proxy of the API must also serve its own gateway.
     """
-    if Route.BASE == DISCORD_API_URL:
+    if Route.BASE == DEFAULT_DISCORD_API_URL:
         return
     _shards, url, _limits = await http.get_bot_gateway()
     DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(url)
@@ -38,10 +35,3 @@ async def use_gateway_of(http: HTTPClient) -> None:
 def api_url() -> str:
     """The HTTP API base discord.py uses now."""
     return Route.BASE
-
-
-def quiet_library_logs() -> None:
-    """Keep discord.py's payload-dumping loggers at INFO or above, whatever LOG_LEVEL says."""
-    for name in _CHATTY_LOGGERS:
-        logger = logging.getLogger(name)
-        logger.setLevel(max(logger.getEffectiveLevel(), logging.INFO))

@@ -12,7 +12,7 @@ from typing import Any
 import aiohttp
 import discord
 
-from adapters.discord.api_base import quiet_library_logs, use_api_url
+from adapters.discord.api_base import use_api_url
 from adapters.discord.bot import create_bot
 from bot.logs import redact, register_secret
 from bot.settings import Settings
@@ -47,7 +47,6 @@ async def sync_commands(settings: Settings, guild_id: int | None) -> int:
     token = settings.discord_token.get_secret_value()
     register_secret(token)
     use_api_url(settings.discord_api_url)
-    quiet_library_logs()
     bot = create_bot(None)
     guild = discord.Object(id=guild_id) if guild_id is not None else None
     try:

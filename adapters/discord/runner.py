@@ -8,7 +8,7 @@ import logging
 import aiohttp
 import discord
 
-from adapters.discord.api_base import quiet_library_logs, use_api_url, use_gateway_of
+from adapters.discord.api_base import use_api_url, use_gateway_of
 from adapters.discord.bot import create_bot
 from bot.errors import BotError
 from bot.logs import register_secret
@@ -31,7 +31,6 @@ async def run_discord(runtime: Runtime, stop: asyncio.Event) -> None:
     token = settings.discord_token.get_secret_value()
     register_secret(token)
     use_api_url(settings.discord_api_url)
-    quiet_library_logs()
     bot = create_bot(runtime, sharded=settings.discord_sharded)
     async with bot.client:
         try:

@@ -46,10 +46,6 @@ async def build_slack_app(
     if settings.slack_signing_secret is not None:
         signing_secret = settings.slack_signing_secret.get_secret_value()
         register_secret(signing_secret)
-    # Bolt's DEBUG logs show request bodies, and slack-sdk's OAuth responses (tokens included).
-    for name in ("slack_bolt", "slack_sdk"):
-        logger = logging.getLogger(name)
-        logger.setLevel(max(logger.getEffectiveLevel(), logging.INFO))
     logging.getLogger("slack_bolt.AsyncApp").addFilter(_TOKEN_FILTER)
     if settings.slack_client_id is not None:
         app = await _multi_workspace_app(settings, opened, signing_secret)
