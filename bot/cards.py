@@ -84,6 +84,25 @@ class Meter:
 
 
 @dataclass(frozen=True, slots=True)
+class Stack:
+    """One layer of a stacked chart: a model (or "Other") and its spend per day."""
+
+    name: str
+    values: tuple[Decimal, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Chart:
+    """Daily spend stacked by model, in one currency, oldest day first. `bot.charts` draws it as
+    a PNG; adapters that can attach images (Discord, Slack uploads) do, the others ignore it."""
+
+    title: str
+    currency: str  # "USD" or "DIEM"
+    days: tuple[date, ...]
+    stacks: tuple[Stack, ...]  # aligned with `days`; the largest first, "Other" last
+
+
+@dataclass(frozen=True, slots=True)
 class Stale:
     """Why the data is older than it should be, and since when (filled by the cache)."""
 
@@ -112,6 +131,7 @@ class Card:
     fields: tuple[Field, ...] = ()
     meter: Meter | None = None
     trend: Trend | None = None
+    chart: Chart | None = None
     tables: tuple[Table, ...] = ()
     notes: tuple[str, ...] = ()
     footer: Footer = field(default_factory=Footer)

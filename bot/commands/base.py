@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from bot.cards import Card
 from bot.commands.period import Period
@@ -14,7 +14,12 @@ from bot.errors import NoVeniceKey
 from bot.venice.source import BillingSource
 from bot.workspaces import ReadPolicy, WorkspaceKeys
 
-Argument = Literal["period", "limit", "topic"]
+if TYPE_CHECKING:
+    from bot.schedule import DigestTime
+    from bot.store.digests import DigestSchedule
+
+# words: every argument as written, for commands with their own small grammar (`digest on 09:00`).
+Argument = Literal["period", "limit", "topic", "words"]
 # Who may run a command: anyone; whoever the workspace's read policy lets read billing; admins.
 Access = Literal["anyone", "read", "admin"]
 
@@ -30,6 +35,7 @@ class Invocation:
     period: Period | None = None
     limit: int | None = None
     topic: str | None = None
+    words: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +45,8 @@ class Caller:
     user_id: str
     name: str = ""
     is_admin: bool = False
+    # The caller's IANA time zone when the platform knows it (Slack's users.info `tz`).
+    time_zone: str | None = None
 
     @property
     def display(self) -> str:
@@ -46,6 +54,29 @@ class Caller:
         if self.name and self.name != self.user_id:
             return f"{self.name} ({self.user_id})"
         return self.user_id
+
+
+class DigestControl(Protocol):
+    """What the `digest` command may do (bot.digest.runner.DigestRunner implements it)."""
+
+    async def schedule(
+        self,
+        workspace_id: str,
+        channel_id: str,
+        when: DigestTime,
+        *,
+        skip_empty: bool,
+        by: Caller | None,
+        now: datetime,
+    ) -> DigestSchedule: ...
+
+    async def unschedule(self, workspace_id: str, channel_id: str) -> bool: ...
+
+    async def schedules(self, workspace_id: str) -> list[DigestSchedule]: ...
+
+    async def preview(self, workspace_id: str, now: datetime) -> Card: ...
+
+    async def post_now(self, workspace_id: str, channel_id: str, now: datetime) -> str: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +94,12 @@ class CommandContext:
     caller: Caller | None = None
     read_policy: ReadPolicy = "everyone"
     keys: WorkspaceKeys | None = None
+    # The channel the command was typed in (None in the terminal), and the digest service
+    # (None where digests cannot be posted: `ask` without a workspace).
+    channel_id: str | None = None
+    digests: DigestControl | None = None
+    # The workspace's own time zone, when known (a default for `digest on`).
+    workspace_time_zone: str | None = None
 
     def workspace_scope(self) -> tuple[str, WorkspaceKeys] | None:
         """This workspace's id and key store, or None outside a workspace (the env key)."""
