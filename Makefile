@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint typecheck bench bench-cache bench-discord bench-slack check clean
+.PHONY: install run test lint typecheck bench bench-cache bench-digest bench-discord bench-slack check clean
 
 install: $(STAMP)
 
@@ -35,6 +35,9 @@ bench: install
 
 bench-cache: install
 	$(BIN)/python bench/cache.py
+
+bench-digest: install
+	$(BIN)/python bench/digest.py
 
 bench-discord: install
 	$(BIN)/python bench/discord.py

@@ -138,9 +138,12 @@ class Service:
 
     async def _run(self, runtime: Runtime, sock: socket.socket, stop: asyncio.Event) -> int:
         from adapters.http_app import build_http_app
+        from adapters.posters import build_posters, close_posters
 
         settings = self.settings
         opened = await runtime.open_store()
+        # Before the digest runner is built: it posts through these (the same dict).
+        runtime.posters.update(build_posters(settings, opened))
         socket_mode = settings.slack_app_token is not None
         slack: AsyncApp | None = None
         deps: SlackDeps | None = None
@@ -174,6 +177,13 @@ class Service:
                 from adapters.discord.runner import run_discord
 
                 parts.add(asyncio.create_task(run_discord(runtime, stop), name="discord"))
+            if settings.digest_scheduler == "on":
+                from bot.digest.scheduler import run_scheduler
+
+                runner = await runtime.digest_runner()
+                interval = settings.digest_tick_seconds
+                scheduler = run_scheduler(runner, stop, interval=interval)
+                parts.add(asyncio.create_task(scheduler, name="digest scheduler"))
             announce = asyncio.create_task(self._announce(server, socket_mode, sock))
             stopping = asyncio.create_task(stop.wait(), name="stop")
             # A signal, or any part ending (a failed Discord login), stops them all.
@@ -192,6 +202,7 @@ class Service:
                 _, late = await asyncio.wait(parts, timeout=GRACEFUL_SECONDS * 2)
                 for task in late:
                     task.cancel()
+            await close_posters(runtime.posters)
         log.info("venice-bot serve stopped")
         return 1 if _failed(parts) else 0
 
@@ -235,6 +246,10 @@ def _parts(settings: Settings, socket_mode: bool) -> list[tuple[str, bool]]:
         ("Slack over Socket Mode" if socket_mode else "Slack over HTTP", slack),
         ("multi-workspace (OAuth install)", slack and settings.slack_client_id is not None),
         ("Discord", settings.discord_token is not None),
+        (
+            f"digests every {settings.digest_tick_seconds:g} s",
+            settings.digest_scheduler == "on",
+        ),
     ]
 
 

@@ -1,4 +1,5 @@
-"""`venice-bot`: the command-line entry point (ask, keys, db, serve, discord, demo, simulate)."""
+"""`venice-bot`: the command-line entry point (ask, keys, digest, db, serve, discord, demo,
+simulate)."""
 
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ _EXIT_CODES = {
     "forbidden": EXIT_NOT_ANSWERED,
 }
 # Terminal commands: a user wants the answer, not INFO logs (serve logs at LOG_LEVEL).
-_QUIET_COMMANDS = ("ask", "demo", "keys", "db", "discord")
+_QUIET_COMMANDS = ("ask", "demo", "keys", "digest", "db", "discord")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -61,13 +62,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     _add_keys_parser(commands)
+    from bot.cli_digest import add_digest_parser
+
+    add_digest_parser(commands)
     db = commands.add_parser("db", help="create or migrate the database (DATABASE_URL)")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     db_commands.add_parser("upgrade", help="create the database or migrate it to the newest schema")
 
     commands.add_parser(
         "serve",
-        help="run what is configured: the Slack app (HTTP on PORT or Socket Mode), the Discord bot",
+        help="run what is configured: the Slack app (HTTP on PORT or Socket Mode), the Discord "
+        "bot, the digest scheduler",
     )
     discord = commands.add_parser(
         "discord", help="the Discord application commands: print or register them"
@@ -180,6 +185,10 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return asyncio.run(_ask(" ".join(args.text), args.format, args.workspace, settings))
     if args.command in ("keys", "db"):
         return _dispatch_keys(args, settings)
+    if args.command == "digest":
+        from bot.cli_digest import dispatch_digest
+
+        return asyncio.run(dispatch_digest(args, settings))
     if args.command == "demo":
         from adapters.console.demo import run_demo
 

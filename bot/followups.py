@@ -1,5 +1,6 @@
 """What a chat reply offers next, decided once for every platform: whether it may be shared to
-the channel, and which period shortcuts re-run it in place (7d / 30d / 90d)."""
+the channel, whether it has a chart to draw, and which period shortcuts re-run it in place
+(7d / 30d / 90d)."""
 
 from __future__ import annotations
 
@@ -27,6 +28,11 @@ def shareable(answer: Answer) -> bool:
         return False
     spec = COMMANDS.get(answer.command)
     return spec is not None and spec.shareable
+
+
+def chartable(answer: Answer) -> bool:
+    """True for a shareable report that carries chart data (`usage`): a Chart button draws it."""
+    return shareable(answer) and answer.card.chart is not None
 
 
 def period_choices(answer: Answer) -> tuple[PeriodChoice, ...]:

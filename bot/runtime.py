@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import logging
+import os
+import secrets
+import socket
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -14,11 +18,15 @@ from bot.commands.base import Caller, CommandContext
 from bot.core import Answer, answer
 from bot.deadline import Deadline
 from bot.logs import register_secret
+from bot.ports import Poster
 from bot.settings import Settings
 from bot.venice.client import VeniceAccount, VeniceClient, make_http_client
 from bot.venice.source import BillingSource
 
+log = logging.getLogger(__name__)
+
 if TYPE_CHECKING:
+    from bot.digest.runner import DigestRunner
     from bot.startup import OpenedStore
 
 # The HMAC key of the cache's Venice-key fingerprints when no keyring is configured. Venice keys
@@ -56,6 +64,10 @@ class Runtime:
     cache: BillingCache
     # The workspace store, opened on first use: `ask` without a workspace never opens it.
     opened: OpenedStore | None = field(default=None, kw_only=True)
+    # Each platform's Poster by prefix ("slack", "discord", "console"); `serve` and
+    # `digest run-due` fill it (adapters.posters.build_posters). Empty: nothing can be posted.
+    posters: dict[str, Poster] = field(default_factory=dict, kw_only=True)
+    _digest_runner: DigestRunner | None = field(default=None, init=False, repr=False)
 
     @classmethod
     def build(cls, settings: Settings) -> Runtime:
@@ -85,6 +97,22 @@ class Runtime:
             self.opened = await open_store(self.settings, check_keys=check_keys)
         return self.opened
 
+    async def digest_runner(self) -> DigestRunner:
+        """The digest runner of this process (built on first use, over the workspace store)."""
+        if self._digest_runner is None:
+            from bot.digest.runner import DigestRunner
+            from bot.store.digests import DigestStore
+
+            opened = await self.open_store()
+            self._digest_runner = DigestRunner(
+                digests=DigestStore(opened.database),
+                workspaces=opened.store,
+                source_for=self.source_for,
+                posters=self.posters,
+                owner=f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}",
+            )
+        return self._digest_runner
+
     async def ask(
         self,
         text: str,
@@ -92,23 +120,36 @@ class Runtime:
         *,
         workspace_id: str | None = None,
         caller: Caller | None = None,
+        channel_id: str | None = None,
     ) -> Answer:
-        """Answer one command text with KEY (tenant "env"), or with WORKSPACE_ID's stored key."""
+        """Answer one command text with KEY (tenant "env"), or with WORKSPACE_ID's stored key.
+        CHANNEL_ID: the chat channel it was typed in (where `digest on` schedules)."""
         now = datetime.now(UTC)
         deadline = Deadline.after(self.settings.request_budget)
         if workspace_id is not None:
-            return await self._ask_workspace(text, workspace_id, caller, now, deadline)
+            return await self._ask_workspace(text, workspace_id, caller, channel_id, now, deadline)
         if key is not None:
             register_secret(key)
         ctx = CommandContext(now=now, deadline=deadline, source=self.source_for(key), caller=caller)
         return await answer(text, ctx)
 
     async def _ask_workspace(
-        self, text: str, workspace_id: str, caller: Caller | None, now: datetime, deadline: Deadline
+        self,
+        text: str,
+        workspace_id: str,
+        caller: Caller | None,
+        channel_id: str | None,
+        now: datetime,
+        deadline: Deadline,
     ) -> Answer:
         from bot.workspace_context import record_outcome, workspace_context
 
         store = (await self.open_store()).store
+        digest = names_digest(text)
+        zone = None
+        if digest:  # one more query, for the one command that defaults to the workspace's zone
+            workspace = await store.get_workspace(workspace_id)
+            zone = workspace.time_zone if workspace is not None else None
         ctx = await workspace_context(
             store,
             workspace_id,
@@ -116,14 +157,31 @@ class Runtime:
             lambda key, tenant: self.source_for(key, tenant=tenant),
             now=now,
             deadline=deadline,
+            channel_id=channel_id,
+            digests=await self.digest_runner() if digest else None,
+            workspace_time_zone=zone,
         )
         reply = await answer(text, ctx)
         await record_outcome(store, workspace_id, reply, now=now)
         return reply
 
     async def aclose(self) -> None:
+        if self._digest_runner is not None:
+            runner, self._digest_runner = self._digest_runner, None
+            try:
+                await runner.release()  # another process may take them over at once
+            except Exception as error:  # the leases expire on their own; closing goes on
+                log.warning("could not release digest leases: %s", type(error).__name__)
         if self.opened is not None:
             await self.opened.aclose()
             self.opened = None
         await self.cache.aclose()
         await self.http.aclose()
+
+
+def names_digest(text: str) -> bool:
+    """True when TEXT runs `digest` (only it needs the digest service and the workspace's zone)."""
+    words = text.split()
+    if words and words[0].lower() in ("/venice", "venice"):
+        words = words[1:]
+    return bool(words) and words[0].lower() == "digest"

@@ -76,6 +76,14 @@ class Settings(BaseSettings):
         default=DEFAULT_DISCORD_API_URL, validation_alias="DISCORD_API_URL"
     )
     discord_sharded: bool = Field(default=False, validation_alias="DISCORD_SHARDED")
+    # Daily digests (issue 7): `serve` ticks the scheduler every DIGEST_TICK_SECONDS unless
+    # DIGEST_SCHEDULER=off (a deployment that runs `venice-bot digest run-due` from cron instead).
+    digest_scheduler: Literal["on", "off"] = Field(
+        default="on", validation_alias="DIGEST_SCHEDULER"
+    )
+    digest_tick_seconds: float = Field(
+        default=30.0, ge=0.1, le=3_600, validation_alias="DIGEST_TICK_SECONDS"
+    )
     # `venice-bot serve`: HTTP for Slack, health and metrics.
     port: int = Field(default=3000, ge=1, le=65_535, validation_alias="PORT")
     host: str = Field(default="0.0.0.0", validation_alias="VENICE_BOT_HOST")  # noqa: S104
@@ -140,7 +148,7 @@ class Settings(BaseSettings):
         """True for SQLite: one process, migrated automatically on start-up."""
         return self.database_url.get_secret_value().startswith("sqlite")
 
-    @field_validator("log_level", "log_format", mode="before")
+    @field_validator("log_level", "log_format", "digest_scheduler", mode="before")
     @classmethod
     def _case_insensitive(cls, value: Any) -> Any:
         if not isinstance(value, str):

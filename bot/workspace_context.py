@@ -9,7 +9,7 @@ from datetime import datetime
 
 from pydantic import SecretStr
 
-from bot.commands.base import Caller, CommandContext
+from bot.commands.base import Caller, CommandContext, DigestControl
 from bot.core import Answer
 from bot.deadline import Deadline
 from bot.errors import KeyUnreadable
@@ -49,8 +49,12 @@ async def workspace_context(
     *,
     now: datetime,
     deadline: Deadline,
+    channel_id: str | None = None,
+    digests: DigestControl | None = None,
+    workspace_time_zone: str | None = None,
 ) -> CommandContext:
-    """The context of one command in WORKSPACE_ID, with its stored key and read policy."""
+    """The context of one command in WORKSPACE_ID, with its stored key and read policy (and,
+    for `digest`, the channel, the digest service and the workspace's time zone)."""
     # One query, or none within a few seconds of the last (see WorkspaceStore.command_state).
     state = await store.command_state(workspace_id)
     source: BillingSource | None
@@ -71,6 +75,9 @@ async def workspace_context(
         caller=caller,
         read_policy=state.read_policy,
         keys=store,
+        channel_id=channel_id,
+        digests=digests,
+        workspace_time_zone=workspace_time_zone,
     )
 
 

@@ -6,6 +6,8 @@ Each subcommand turns its typed options back into the command text the core pars
 
 from __future__ import annotations
 
+import functools
+import zoneinfo
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -28,6 +30,8 @@ GROUP_DESCRIPTION = "Venice.ai billing: DIEM and USD balance, usage, top keys an
 MAX_DESCRIPTION = 100  # Discord's limit for command and option descriptions
 MAX_CHOICES = 25  # Discord's limit for choices and autocomplete answers
 PERIOD_MAX_LENGTH = 32  # the longest period form, `2026-10-01..2026-10-31`, is 22
+ZONE_MAX_LENGTH = 64
+DAYS_MAX_LENGTH = 32
 PERIOD_SUGGESTIONS = {
     "7d": "the last 7 days",
     "30d": "the last 30 days",
@@ -127,6 +131,8 @@ def _callback(spec: CommandSpec, runtime: RuntimeRef) -> Callback:
         return _with_period_and_limit(spec.name, runtime)
     if spec.arguments == ("topic",):
         return _with_topic(spec.name, runtime)
+    if spec.arguments == ("words",) and spec.name == "digest":
+        return _digest(runtime)
     raise ValueError(f"no Discord options for `{spec.name}` arguments {spec.arguments}")
 
 
@@ -173,6 +179,51 @@ def _with_topic(name: str, runtime: RuntimeRef) -> Callback:
         choices = [Choice(name=word, value=word) for word in words[:MAX_CHOICES]]
         run = app_commands.choices(topic=choices)(run)
     return run
+
+
+DIGEST_ACTIONS = ("on", "off", "status", "preview", "now")
+
+
+def _digest(runtime: RuntimeRef) -> Callback:
+    """`/venice digest action:on time:09:00 timezone:Europe/Madrid days:mon-fri skip_empty:True`."""
+
+    @app_commands.describe(
+        action="on, off, status (the default), preview (privately) or now (post it now)",
+        time="Local time of day, 24-hour clock (default 09:00)",
+        timezone="IANA time zone, e.g. Europe/Madrid (default UTC)",
+        days="Weekdays, e.g. mon-fri, mon,wed,fri, weekends (default every day)",
+        skip_empty="Skip days without usage (default no)",
+    )
+    @app_commands.choices(action=[Choice(name=word, value=word) for word in DIGEST_ACTIONS])
+    @app_commands.autocomplete(timezone=zone_autocomplete)
+    async def run(
+        interaction: Interaction,
+        action: str | None = None,
+        time: Range[str, 1, 5] | None = None,
+        timezone: Range[str, 1, ZONE_MAX_LENGTH] | None = None,
+        days: Range[str, 1, DAYS_MAX_LENGTH] | None = None,
+        skip_empty: bool | None = None,
+    ) -> None:
+        flag = "skip-empty" if skip_empty else None
+        text = command_text("digest", action, time, timezone, days, flag)
+        await ask_and_reply(interaction, runtime(), text)
+
+    return run
+
+
+async def zone_autocomplete(interaction: Interaction, current: str) -> list[Choice[str]]:
+    """IANA zone names containing what is typed (`madrid` offers Europe/Madrid)."""
+    typed = current.strip().lower().replace(" ", "_")[:ZONE_MAX_LENGTH]
+    matches = [zone for zone in _zones() if typed in zone.lower()]
+    matches.sort(key=lambda zone: (not zone.lower().startswith(typed), len(zone), zone))
+    return [Choice(name=zone, value=zone) for zone in matches[:MAX_CHOICES]]
+
+
+@functools.cache
+def _zones() -> tuple[str, ...]:
+    # Area/City names only (and UTC): the legacy aliases (`EST5EDT`, `US/Eastern`) are noise.
+    names = {zone for zone in zoneinfo.available_timezones() if "/" in zone}
+    return ("UTC", *sorted(names))
 
 
 def _connect(runtime: RuntimeRef) -> Callback:

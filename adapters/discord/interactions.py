@@ -30,6 +30,11 @@ def caller_of(interaction: Interaction) -> Caller:
     return Caller(str(user.id), user.display_name, is_admin=interaction.permissions.manage_guild)
 
 
+def channel_of(interaction: Interaction) -> str | None:
+    """The channel the command was typed in (where `digest on` schedules the digest)."""
+    return str(interaction.channel_id) if interaction.channel_id is not None else None
+
+
 def sendable(kwargs: dict[str, Any]) -> dict[str, Any]:
     """KWARGS without None values: discord.py means "absent" by its own sentinel, not None."""
     return {name: value for name, value in kwargs.items() if value is not None}
@@ -54,5 +59,10 @@ async def ask_and_reply(interaction: Interaction, runtime: Runtime, command_text
     workspace = workspace_of(interaction)  # before deferring, so a DM gets a clear answer
     # Within Discord's 3 s: the answer may need Venice, which can take longer.
     await interaction.response.defer(ephemeral=True, thinking=True)
-    answer = await runtime.ask(command_text, workspace_id=workspace, caller=caller_of(interaction))
+    answer = await runtime.ask(
+        command_text,
+        workspace_id=workspace,
+        caller=caller_of(interaction),
+        channel_id=channel_of(interaction),
+    )
     await interaction.followup.send(**sendable(reply_kwargs(answer, command_text, private=True)))

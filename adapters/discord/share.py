@@ -3,6 +3,7 @@
 The button carries only the command text (`venice:share:top-keys 30d 5`), so it keeps working
 after a restart. The clicker's own access applies: when the re-run is not a shareable report
 (an error now, or billing is admins-only here), the answer goes privately to the clicker.
+The Chart button beside it is answered here too (adapters/discord/chart.py).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 
 import discord
 
+from adapters.discord.chart import handle_chart
 from adapters.discord.interactions import Interaction, caller_of, sendable, workspace_of
 from adapters.discord.messages import SHARE_PREFIX, reply_kwargs
 from bot.core import Answer
@@ -36,7 +38,9 @@ def share_text(interaction: Interaction) -> str | None:
 
 
 async def handle_share(interaction: Interaction, runtime: Runtime) -> bool:
-    """Answer a Share click (True), or leave any other interaction alone (False)."""
+    """Answer a Share or Chart click (True), or leave any other interaction alone (False)."""
+    if await handle_chart(interaction, runtime):
+        return True
     text = share_text(interaction)
     if text is None:
         return False

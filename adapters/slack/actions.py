@@ -1,5 +1,6 @@
-"""The buttons under a private reply: 7d / 30d / 90d re-run it in place; Share posts it visibly.
-And what every button listener shares: ack at once, then answer the clicker (`on_click`)."""
+"""The buttons under a private reply: 7d / 30d / 90d re-run it in place; Share posts it visibly;
+Chart uploads its chart into the channel. And what every button listener shares: ack at once,
+then answer the clicker (`on_click`)."""
 
 from __future__ import annotations
 
@@ -10,15 +11,24 @@ from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
 from slack_sdk.models.blocks import ContextBlock, MarkdownTextObject
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.deps import SlackDeps, team_of
-from adapters.slack.messages import ACTION_PERIOD_PREFIX, ACTION_SHARE, reply_message
-from adapters.slack.replies import message_args
+from adapters.slack.escape import escape_mrkdwn
+from adapters.slack.messages import (
+    ACTION_CHART,
+    ACTION_PERIOD_PREFIX,
+    ACTION_SHARE,
+    reply_message,
+)
+from adapters.slack.post_errors import BOT_NAME, error_code
+from adapters.slack.replies import message_args, notice
+from bot.charts import render_chart_async
 from bot.commands.base import Caller
 from bot.core import Answer
-from bot.followups import shareable
+from bot.followups import chartable, shareable
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +49,14 @@ class Click:
     action: Payload
     client: AsyncWebClient
     context: Payload
+
+    @property
+    def channel_id(self) -> str | None:
+        """The channel the clicked message is in."""
+        channel = self.body.get("channel") or {}
+        container = self.body.get("container") or {}
+        found = channel.get("id") or container.get("channel_id")
+        return str(found) if found else None
 
     @property
     def value(self) -> str:
@@ -84,6 +102,7 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
         on_click(deps, _period, "period button")
     )
     app.action(ACTION_SHARE)(on_click(deps, _share, "share button"))
+    app.action(ACTION_CHART)(on_click(deps, _chart, "chart button"))
 
 
 async def _period(deps: SlackDeps, click: Click) -> None:
@@ -107,6 +126,42 @@ async def _share(deps: SlackDeps, click: Click) -> None:
     # (works even where the bot is not a member), then remove the private one.
     await click.respond(replace_original=False, response_type="in_channel", **shared)
     await click.respond(delete_original=True)
+
+
+async def _chart(deps: SlackDeps, click: Click) -> None:
+    """Upload the reply's chart into the channel, re-run as the clicker (Slack cannot show an
+    uploaded image to one person only); privately what went wrong instead."""
+    text = click.value
+    answer, caller = await click.ask(deps, text)
+    channel = click.channel_id
+    chart = answer.card.chart
+    if not chartable(answer) or chart is None or channel is None:
+        await click.answer_privately(answer, text, replace=False)
+        return
+    image = await render_chart_async(chart)
+    title = escape_mrkdwn(chart.title)
+    try:
+        await click.client.files_upload_v2(
+            channel=channel,
+            file=image.png,
+            filename=image.filename,
+            title=chart.title,
+            alt_txt=image.alt_text,
+            initial_comment=f"<@{caller.user_id}> asked for this chart: {title}",
+        )
+    except SlackApiError as error:
+        code = error_code(error)
+        log.info("chart button: upload refused (%s)", code)
+        await click.respond(
+            replace_original=False, response_type="ephemeral", **_chart_refused(code)
+        )
+
+
+def _chart_refused(code: str) -> dict[str, Any]:
+    """What the clicker reads when Slack refused the upload."""
+    if code in ("not_in_channel", "channel_not_found"):
+        return notice(f"To post charts here, invite {BOT_NAME} first (/invite {BOT_NAME}).")
+    return notice(f"Slack did not take the chart ({code}). Try again in a minute.")
 
 
 def _with_sharer(blocks: list[dict[str, Any]], user_id: str) -> list[dict[str, Any]]:

@@ -75,4 +75,7 @@ def caller_from_user(user: dict[str, Any], user_id: str, fallback_name: str = ""
         or fallback_name
     )
     is_admin = bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
-    return Caller(user_id, str(name), is_admin=is_admin)
+    # Slack's IANA zone of the user (`Europe/Madrid`): the default zone of `digest on`.
+    zone = user.get("tz")
+    time_zone = zone.strip() if isinstance(zone, str) and zone.strip() else None
+    return Caller(user_id, str(name), is_admin=is_admin, time_zone=time_zone)

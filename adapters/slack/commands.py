@@ -86,7 +86,8 @@ async def _reply(
     caller = await deps.caller(client, team, str(command["user_id"]), command.get("user_name", ""))
     if caller.is_admin and _command_name(text) == disconnect.COMMAND:
         return await disconnect.confirmation(deps, team)
-    answer = await deps.ask(text, team, caller)
+    channel = command.get("channel_id")
+    answer = await deps.ask(text, team, caller, channel_id=str(channel) if channel else None)
     if answer.card.kind == "connect":
         return await connect_modal.open_for_command(
             client, answer, text, command.get("trigger_id"), command.get("channel_id")

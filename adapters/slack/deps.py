@@ -77,9 +77,13 @@ class SlackDeps:
         """The Caller USER_ID of TEAM_ID, admin or not as Slack says (users.info, cached)."""
         return await self.callers.caller(client, team_id, user_id, name)
 
-    async def ask(self, text: str, team_id: str, caller: Caller) -> Answer:
-        """Run one command text in TEAM_ID's workspace as CALLER."""
-        return await self.runtime.ask(text, workspace_id=workspace_id(team_id), caller=caller)
+    async def ask(
+        self, text: str, team_id: str, caller: Caller, *, channel_id: str | None = None
+    ) -> Answer:
+        """Run one command text in TEAM_ID's workspace as CALLER (typed in CHANNEL_ID)."""
+        return await self.runtime.ask(
+            text, workspace_id=workspace_id(team_id), caller=caller, channel_id=channel_id
+        )
 
     async def opened(self) -> OpenedStore:
         """The workspace store (opened once per process)."""

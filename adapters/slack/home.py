@@ -16,7 +16,6 @@ from slack_sdk.models.blocks import (
     ActionsBlock,
     ButtonElement,
     ConfirmObject,
-    ContextBlock,
     DividerBlock,
     HeaderBlock,
     MarkdownTextObject,
@@ -27,6 +26,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import connect_modal
 from adapters.slack.deps import SlackDeps, team_of, workspace_id
+from adapters.slack.home_digests import digest_blocks
 from adapters.slack.render import render_card
 from adapters.slack.replies import message_args
 from bot.commands.base import Caller
@@ -38,7 +38,6 @@ DASHBOARD = ("balance", "usage 7d", "top-models 7d 5", "top-keys 7d 5")
 MAX_BLOCKS = 100  # Slack's limit for a Home view
 CONNECT = "venice_home_connect"
 DISCONNECT = "venice_home_disconnect"
-DIGEST_LINE = "Daily digest: coming soon."
 
 Ack = Callable[..., Awaitable[Any]]
 
@@ -115,12 +114,9 @@ async def home_blocks(
     ]
     if notice is not None:
         head += _card_blocks(notice, 6)
-    store = (await deps.opened()).store
-    connected = await store.credential_info(workspace_id(team_id)) is not None
-    tail = [
-        DividerBlock().to_dict(),
-        ContextBlock(elements=[MarkdownTextObject(text=DIGEST_LINE)]).to_dict(),
-    ]
+    opened = await deps.opened()
+    connected = await opened.store.credential_info(workspace_id(team_id)) is not None
+    tail = [DividerBlock().to_dict(), *await digest_blocks(opened, workspace_id(team_id))]
     if caller.is_admin:
         tail.append(_admin_actions(connected))
     if not connected:

@@ -1,4 +1,5 @@
-"""The Slack messages of a reply: the card, its period and Share buttons, the `fetching` notice."""
+"""The Slack messages of a reply: the card, its period, Share and Chart buttons, the `fetching`
+notice."""
 
 from __future__ import annotations
 
@@ -22,16 +23,19 @@ from bot.core import Answer
 from bot.errors import CommandTextError
 
 ACTION_SHARE = "venice_share"
+ACTION_CHART = "venice_chart"
 ACTION_PERIOD_PREFIX = "venice_period_"
 CONTROLS_BLOCK_ID = "venice_controls"
 SHARE_LABEL = "Share to channel"
+CHART_LABEL = "Chart"
 BUTTON_VALUE_CHARS = 2000
 
 
 def reply_message(answer: Answer, command_text: str, *, private: bool) -> dict[str, Any]:
     """`{"text": ..., "blocks": [...]}` exactly as posted in reply to `/venice COMMAND_TEXT`.
 
-    A private reply to a shareable report also carries the 7d / 30d / 90d buttons and Share.
+    A private reply to a shareable report also carries the 7d / 30d / 90d buttons and Share,
+    and Chart when it has chart data (`usage`).
     """
     controls = controls_block(answer, command_text) if private else None
     room = MESSAGE_BLOCKS - (1 if controls is not None else 0)
@@ -42,7 +46,7 @@ def reply_message(answer: Answer, command_text: str, *, private: bool) -> dict[s
 
 
 def controls_block(answer: Answer, command_text: str) -> ActionsBlock | None:
-    """The period buttons and Share for a shareable answer, else None."""
+    """The period buttons, Share and Chart for a shareable answer, else None."""
     if not followups.shareable(answer):
         return None
     buttons = [
@@ -57,6 +61,8 @@ def controls_block(answer: Answer, command_text: str) -> ActionsBlock | None:
     shared = " ".join(command_text.split())
     if shared and len(shared) <= BUTTON_VALUE_CHARS:
         buttons.append(ButtonElement(text=SHARE_LABEL, action_id=ACTION_SHARE, value=shared))
+        if followups.chartable(answer):
+            buttons.append(ButtonElement(text=CHART_LABEL, action_id=ACTION_CHART, value=shared))
     if not buttons:
         return None
     return ActionsBlock(block_id=CONTROLS_BLOCK_ID, elements=buttons)

@@ -11,6 +11,7 @@ from slack_bolt.context.async_context import AsyncBoltContext
 from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
 
 from bot.startup import OpenedStore
+from bot.store.digests import DigestStore
 from bot.store.slack_tokens import slack_owner
 
 logger = logging.getLogger(__name__)
@@ -19,9 +20,9 @@ UNINSTALLED_BY = "slack:app_uninstalled"
 REVOKED_BY = "slack:tokens_revoked"
 
 
-async def remove_digest_schedules(opened: OpenedStore, workspace_id: str) -> None:
-    """Delete WORKSPACE_ID's digest schedules. The hook for issue 7: no schedules exist yet."""
-    del opened, workspace_id
+async def remove_digest_schedules(opened: OpenedStore, workspace_id: str) -> int:
+    """Delete WORKSPACE_ID's digest schedules; returns how many there were."""
+    return await DigestStore(opened.database).remove(workspace_id)
 
 
 async def forget_workspace(
@@ -40,12 +41,14 @@ async def forget_workspace(
     workspace_id = slack_owner(team_id, enterprise_id)
     if installations is not None:
         await installations.async_delete_all(enterprise_id=enterprise_id, team_id=team_id)
+    # Schedules first: a digest never runs for a workspace whose key is already gone.
+    removed_digests = await remove_digest_schedules(opened, workspace_id)
     removed_key = await opened.store.remove_credential(workspace_id, by=by)
-    await remove_digest_schedules(opened, workspace_id)
     logger.info(
-        "%s: removed the Slack tokens%s of %s",
+        "%s: removed the Slack tokens%s%s of %s",
         by,
         " and the Venice key" if removed_key else "",
+        f", {removed_digests} digest schedule(s)" if removed_digests else "",
         workspace_id,
     )
     return workspace_id

@@ -99,7 +99,7 @@ def balance_card(
         fields.append(Field("USD runway", usd_run.describe()))
         runway_data = _runway_data(burn.usd_per_day, burn.diem_per_day, diem_run, usd_run)
 
-    meter = _meter(diem, allocation)
+    meter = allocation_meter(diem, allocation)
     return Card(
         title="Venice balance",
         tone=_tone(balance, diem_run, usd_run, runway_known=runway_data is not None),
@@ -126,7 +126,8 @@ def balance_card(
     )
 
 
-def _meter(diem: Decimal | None, allocation: Decimal) -> Meter | None:
+def allocation_meter(diem: Decimal | None, allocation: Decimal) -> Meter | None:
+    """The share of today's DIEM allocation used; None when not staking or DIEM is unknown."""
     # No percentage of nothing: not staking, or Venice did not say what is left.
     if diem is None or allocation <= 0:
         return None

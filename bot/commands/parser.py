@@ -33,6 +33,9 @@ def parse_command(text: str, commands: Mapping[str, CommandSpec], today: date) -
     spec = commands.get(name)
     if spec is None:
         raise _unknown(words[0], commands)
+    if "words" in spec.arguments:
+        # A small grammar of its own (`digest on 09:00 Europe/Madrid`): the handler reads it.
+        return Invocation(spec.name, words=tuple(args))
     period_text: str | None = None
     limit: int | None = None
     topic: str | None = None

@@ -8,6 +8,7 @@ from types import MappingProxyType
 from bot.commands import (
     balance,
     connect,
+    digest,
     disconnect,
     help,
     read_access,
@@ -26,6 +27,7 @@ COMMANDS: Mapping[str, CommandSpec] = MappingProxyType(
             usage.SPEC,
             top_keys.SPEC,
             top_models.SPEC,
+            digest.SPEC,
             status.SPEC,
             connect.SPEC,
             disconnect.SPEC,

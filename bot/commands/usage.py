@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from bot.cards import Card, Column, Field, Row, Series, Table, Tone, Trend
 from bot.commands.base import CommandContext, CommandSpec, Invocation
@@ -19,13 +19,17 @@ from bot.commands.footer import (
 )
 from bot.commands.period import DEFAULT_PERIOD, Period, parse_period
 from bot.commands.ranking import Ranking, rank_by_spend
+from bot.commands.spend_chart import spend_chart
 from bot.errors import VeniceError
 from bot.money import ZERO, format_change, format_diem, format_spend, format_usd
-from bot.venice.models import DayUsage, ModelUsage, UsageAnalytics
+from bot.venice.models import DayUsage, UsageAnalytics
 from bot.venice.source import Fetched, UsageQuery
 
 TOP_MODELS = 5
+CHART_TITLE = "Daily spend by model"
 AVERAGE_PLACES = Decimal("0.000001")
+
+T = TypeVar("T")
 
 
 async def handle(invocation: Invocation, ctx: CommandContext) -> Card:
@@ -136,15 +140,19 @@ def usage_card(
         tone=Tone.INFO,
         summary=f"Spent {format_spend(total_usd, total_diem)} {between(period)}.",
         fields=tuple(fields),
-        trend=_trend(days, total_usd, total_diem),
-        tables=(_models_table(ranking),) if ranking.shown else (),
+        trend=spend_trend(days, total_usd, total_diem),
+        chart=spend_chart(
+            f"{CHART_TITLE} · {period_heading(period)} (UTC)", days, usage.by_model_daily
+        ),
+        tables=(spend_table(ranking),) if ranking.shown else (),
         notes=tuple(notes),
         footer=report_footer(fetched, *others, note=CREDIT_NOTE if ranking.shown else None),
         data=data,
     )
 
 
-def _trend(days: list[tuple[date, Decimal, Decimal]], usd: Decimal, diem: Decimal) -> Trend:
+def spend_trend(days: list[tuple[date, Decimal, Decimal]], usd: Decimal, diem: Decimal) -> Trend:
+    """Per-day USD and DIEM series (only the currencies spent) for sparklines."""
     series = []
     if usd != 0:
         series.append(Series("USD", tuple(row[1] for row in days), format_usd(usd)))
@@ -153,12 +161,13 @@ def _trend(days: list[tuple[date, Decimal, Decimal]], usd: Decimal, diem: Decima
     return Trend("Spend per day (UTC)", tuple(row[0] for row in days), tuple(series))
 
 
-def _models_table(ranking: Ranking[ModelUsage]) -> Table:
+def spend_table(ranking: Ranking[T], title: str = "Top models", name: str = "Model") -> Table:
+    """The ranked rows as `# · NAME · USD · DIEM · Share`, with what the cut rows add up to."""
     return Table(
-        title="Top models",
+        title=title,
         columns=(
             Column("#", "right"),
-            Column("Model"),
+            Column(name),
             Column("USD", "right"),
             Column("DIEM", "right"),
             Column("Share", "right"),

@@ -6,8 +6,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
+    Boolean,
     CheckConstraint,
     Column,
+    Date,
     DateTime,
     ForeignKey,
     Integer,
@@ -22,6 +24,7 @@ from sqlalchemy.types import TypeDecorator
 
 READ_POLICIES = ("everyone", "admins")
 AUDIT_ACTIONS = ("connect", "replace", "disconnect", "rotate", "role_change")
+DELIVERY_OUTCOMES = ("posting", "waiting", "posted", "skipped", "notified", "missed")
 
 metadata = MetaData(
     naming_convention={
@@ -106,5 +109,61 @@ audit_log = Table(
     Column("detail", Text, nullable=False, server_default=""),
     CheckConstraint(
         "action IN ('connect', 'replace', 'disconnect', 'rotate', 'role_change')", name="action"
+    ),
+)
+
+# One row per channel with a daily digest; `due_at` is the next scheduled run (UTC) and
+# `attempt_at` when to try it. The lease makes one process at a time own a due run.
+digest_schedules = Table(
+    "digest_schedules",
+    metadata,
+    Column(
+        "workspace_id",
+        String(80),
+        ForeignKey("workspaces.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("channel_id", String(64), primary_key=True),
+    Column("local_time", String(5), nullable=False),  # "HH:MM"
+    Column("time_zone", String(64), nullable=False),
+    Column("weekdays", Integer, nullable=False),  # bit N set: runs on date.weekday() == N
+    Column("skip_empty", Boolean, nullable=False),
+    Column("enabled", Boolean, nullable=False),
+    Column("disabled_reason", String(300)),
+    Column("due_at", UTCDateTime(), nullable=False),
+    Column("attempt_at", UTCDateTime(), nullable=False, index=True),
+    Column("attempts", Integer, nullable=False),
+    Column("lease_owner", String(80)),
+    Column("lease_until", UTCDateTime()),
+    Column("created_by", String(200), nullable=False),
+    Column("created_by_id", String(64)),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    Column("last_outcome", String(16)),
+    Column("last_run_at", UTCDateTime()),
+)
+
+# One row per digest run (workspace, channel, local date): what makes each digest post once.
+# Kept when the schedule is removed, so turning a digest off and on again cannot repeat today's.
+digest_deliveries = Table(
+    "digest_deliveries",
+    metadata,
+    Column(
+        "workspace_id",
+        String(80),
+        ForeignKey("workspaces.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("channel_id", String(64), primary_key=True),
+    Column("local_date", Date, primary_key=True),
+    Column("outcome", String(16), nullable=False),
+    Column("owner", String(80), nullable=False),
+    Column("started_at", UTCDateTime(), nullable=False),
+    Column("finished_at", UTCDateTime()),
+    Column("message_id", String(100)),
+    Column("late", Boolean, nullable=False),
+    CheckConstraint(
+        "outcome IN ('posting', 'waiting', 'posted', 'skipped', 'notified', 'missed')",
+        name="outcome",
     ),
 )

@@ -26,6 +26,7 @@ ACCESS = {
     "usage": "read",
     "top-keys": "read",
     "top-models": "read",
+    "digest": "read",  # `on`, `off` and `now` also need an admin: tests/commands/test_digest.py
     "status": "read",
     "connect": "admin",
     "disconnect": "admin",

@@ -9,13 +9,20 @@ HTTP request (method, path relative to the API base, query, JSON body, headers) 
     GET  /gateway/bot                               this fake's gateway URL
     PUT  /applications/{app}/commands               echoes the commands with ids
     PUT  /applications/{app}/guilds/{g}/commands    the same, for one server
-    POST /channels/{id}/messages                    a message
+    POST /channels/{id}/messages                    a message (JSON, or multipart with files);
+                                                    a repeated `nonce` with `enforce_nonce`
+                                                    gives back the first message, as Discord
+                                                    does; 403 Missing Access for channels in
+                                                    `no_access`, 404 Unknown Channel for those
+                                                    in `unknown_channels`
+    POST /users/@me/channels                        the DM channel with `recipient_id`
     POST /interactions/{id}/{token}/callback        an interaction response
     POST /webhooks/{app}/{token}                    a follow-up message
     PATCH/GET /webhooks/{app}/{token}/messages/{m}  the original response, edited / read
 
 Tests set `DISCORD_API_URL` (or `use_api_url`) to `base_url`. It runs in a thread of its own, so
-a test may drive it from any event loop or from a subprocess.
+a test may drive it from any event loop or from a subprocess. `posted()` lists the messages the
+bot created in channels (with their attachments' bytes), duplicates dropped by nonce excluded.
 """
 
 from __future__ import annotations
@@ -42,6 +49,16 @@ EPHEMERAL = 64
 
 
 @dataclass(frozen=True)
+class Uploaded:
+    """A file part of a multipart request (`files[0]`): its name, type and bytes."""
+
+    field: str
+    filename: str
+    content_type: str
+    data: bytes
+
+
+@dataclass(frozen=True)
 class Recorded:
     """One HTTP request the bot made."""
 
@@ -50,6 +67,16 @@ class Recorded:
     query: dict[str, str]
     json: Any
     headers: dict[str, str]
+    files: tuple[Uploaded, ...] = ()
+
+
+@dataclass(frozen=True)
+class Posted:
+    """A message the bot created in a channel, with the files attached to it."""
+
+    channel_id: str
+    message: dict[str, Any]
+    files: tuple[Uploaded, ...]
 
 
 def bot_user() -> dict[str, Any]:
@@ -74,6 +101,14 @@ class FakeDiscord:
         self.gateway_frames: list[dict[str, Any]] = []
         # PATH -> (status, JSON body): answer that route with an error (e.g. a refused sync).
         self.refuse: dict[str, tuple[int, dict[str, Any]]] = {}
+        # Channel ids the bot may not see (403, 50001) or that do not exist (404, 10003).
+        self.no_access: set[str] = set()
+        self.unknown_channels: set[str] = set()
+        # User ids who accept no DM from the bot (403, 50007 on the DM channel).
+        self.closed_dms: set[str] = set()
+        self.dm_channels: dict[str, str] = {}  # user id -> DM channel id
+        self._posted: list[Posted] = []
+        self._by_nonce: dict[str, dict[str, Any]] = {}
         self.identified = threading.Event()
         # A gateway close code to answer IDENTIFY with (4004 bad token, 4014 intents refused).
         self.close_on_identify: int | None = None
@@ -159,6 +194,11 @@ class FakeDiscord:
                     raise AssertionError(f"no matching request within {timeout}s; saw {seen}")
                 self._changed.wait(left)
 
+    def posted(self, channel_id: str | None = None) -> list[Posted]:
+        """The messages created in channels (in CHANNEL_ID only, when given), oldest first."""
+        with self._changed:
+            return [p for p in self._posted if channel_id is None or p.channel_id == channel_id]
+
     def dispatch(self, event: str, data: dict[str, Any]) -> None:
         """Send a gateway DISPATCH (e.g. INTERACTION_CREATE) to every identified connection."""
         if not self.identified.wait(10):
@@ -175,10 +215,12 @@ class FakeDiscord:
 
     async def _api(self, request: web.Request) -> web.StreamResponse:
         path = "/" + request.match_info["tail"]
-        body = await _json_body(request)
+        body, files = await _read_body(request)
         with self._changed:
             self.requests.append(
-                Recorded(request.method, path, dict(request.query), body, dict(request.headers))
+                Recorded(
+                    request.method, path, dict(request.query), body, dict(request.headers), files
+                )
             )
             self._changed.notify_all()
         if path in self.refuse:
@@ -189,7 +231,60 @@ class FakeDiscord:
             return self._interaction_route(request.method, parts, body)
         if request.headers.get("Authorization") != f"Bot {self.token}":
             return _json({"message": "401: Unauthorized", "code": 0}, status=401)
+        if request.method == "POST" and parts[0] == "channels" and parts[-1] == "messages":
+            return self._create_message(parts[1], body or {}, files)
         return self._bot_route(request.method, parts, body)
+
+    def _create_message(
+        self, channel_id: str, body: dict[str, Any], files: tuple[Uploaded, ...]
+    ) -> web.Response:
+        """POST /channels/{id}/messages as Discord answers it, nonce dedupe included."""
+        if channel_id in self.no_access:
+            return _json({"message": "Missing Access", "code": 50001}, status=403)
+        if channel_id in self.unknown_channels:
+            return _json({"message": "Unknown Channel", "code": 10003}, status=404)
+        closed = {self.dm_channels.get(user) for user in self.closed_dms}
+        if channel_id in closed:
+            error = {"message": "Cannot send messages to this user", "code": 50007}
+            return _json(error, status=403)
+        nonce = body.get("nonce")
+        with self._changed:
+            if body.get("enforce_nonce") and nonce is not None and str(nonce) in self._by_nonce:
+                # Discord: the message this nonce already created, and no new one.
+                return _json(self._by_nonce[str(nonce)])
+            message = self._message(channel_id, body)
+            message["attachments"] = [self._attachment(f) for f in files]
+            if nonce is not None:
+                message["nonce"] = str(nonce)
+                if body.get("enforce_nonce"):
+                    self._by_nonce[str(nonce)] = message
+            self._posted.append(Posted(channel_id, message, files))
+            self._changed.notify_all()
+        return _json(message)
+
+    def _attachment(self, upload: Uploaded) -> dict[str, Any]:
+        attachment_id = str(next(self._ids))
+        url = f"http://127.0.0.1:{self.port}/attachments/{attachment_id}/{upload.filename}"
+        return {
+            "id": attachment_id,
+            "filename": upload.filename,
+            "size": len(upload.data),
+            "content_type": upload.content_type,
+            "url": url,
+            "proxy_url": url,
+        }
+
+    def _dm_channel(self, body: Any) -> web.Response:
+        """POST /users/@me/channels: the DM channel with `recipient_id` (the same one again)."""
+        user_id = str((body or {}).get("recipient_id") or "")
+        if not user_id.isdigit():
+            return _json({"message": "Invalid Form Body", "code": 50035}, status=400)
+        with self._changed:
+            channel_id = self.dm_channels.setdefault(user_id, str(next(self._ids)))
+        recipient = {**bot_user(), "id": user_id, "bot": False, "username": f"user{user_id}"}
+        return _json(
+            {"id": channel_id, "type": 1, "last_message_id": None, "recipients": [recipient]}
+        )
 
     def _bot_route(self, method: str, parts: list[str], body: Any) -> web.Response:
         if (method, parts) == ("GET", ["users", "@me"]):
@@ -202,8 +297,8 @@ class FakeDiscord:
         if method == "PUT" and parts[0] == "applications" and parts[-1] == "commands":
             guild = parts[3] if len(parts) == 5 else None
             return _json([self._command(c, guild) for c in body or []])
-        if method == "POST" and parts[0] == "channels" and parts[-1] == "messages":
-            return _json(self._message(parts[1], body or {}))
+        if (method, parts) == ("POST", ["users", "@me", "channels"]):
+            return self._dm_channel(body)
         return _json({"message": "404: Not Found", "code": 0}, status=404)
 
     def _interaction_route(self, method: str, parts: list[str], body: Any) -> web.Response:
@@ -316,13 +411,19 @@ def _json(body: Any, status: int = 200) -> web.Response:
     )
 
 
-async def _json_body(request: web.Request) -> Any:
-    """The JSON body, or the `payload_json` part of a multipart body (messages with files)."""
+async def _read_body(request: web.Request) -> tuple[Any, tuple[Uploaded, ...]]:
+    """The JSON body, or the `payload_json` part of a multipart body (messages with files) and
+    its file parts."""
     if not request.can_read_body:
-        return None
+        return None, ()
     if request.content_type.startswith("multipart/"):
         form = await request.post()
         payload = form.get("payload_json")
-        return json.loads(payload) if isinstance(payload, str) else None
+        files = tuple(
+            Uploaded(name, part.filename, part.content_type, part.file.read())
+            for name, part in form.items()
+            if isinstance(part, web.FileField)
+        )
+        return (json.loads(payload) if isinstance(payload, str) else None), files
     text = await request.text()
-    return json.loads(text) if text else None
+    return (json.loads(text) if text else None), ()

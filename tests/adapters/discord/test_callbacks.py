@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from discord import app_commands
 
-from adapters.discord.messages import SHARE_PREFIX
+from adapters.discord.messages import CHART_PREFIX, SHARE_PREFIX
 from adapters.discord.render import card_embed
 from bot.commands.base import Caller
 from bot.commands.registry import COMMANDS
@@ -32,6 +32,8 @@ CASES: list[tuple[str, dict[str, Any], str]] = [
     ("access", {}, "access"),
     ("help", {}, "help"),
     ("help", {"topic": "top-keys"}, "help top-keys"),
+    ("digest", {}, "digest"),
+    ("digest", {"action": "status"}, "digest status"),
 ]
 
 
@@ -66,8 +68,12 @@ async def test_each_subcommand_answers_privately_what_the_core_answers(
     assert expected.outcome == "answered", expected.card
     assert reply.embed.title == card_embed(expected.card).title
     spec = COMMANDS[name]
-    # Billing reports carry Share (with the exact command text); help, status, access do not.
-    assert reply.custom_ids() == ([SHARE_PREFIX + text] if spec.shareable else [])
+    # Billing reports carry Share (with the exact command text), and Chart when they have chart
+    # data (usage); help, status, access do not.
+    buttons = [SHARE_PREFIX + text] if spec.shareable else []
+    if spec.shareable and expected.card.chart is not None:
+        buttons.append(CHART_PREFIX + text)
+    assert reply.custom_ids() == buttons
 
 
 async def test_a_bad_period_is_answered_privately_by_the_core_without_share(
@@ -126,3 +132,27 @@ async def test_outside_a_server_nothing_is_deferred_and_the_tree_explains(
     with pytest.raises(app_commands.NoPrivateMessage):
         await run(group, "balance", interaction)
     assert interaction.calls == []
+
+
+async def test_digest_on_schedules_the_channel_it_was_typed_in(
+    runtime: Runtime, group: app_commands.Group
+):
+    from bot.store.digests import DigestStore
+    from tests.adapters.discord.standin import CHANNEL_ID
+
+    interaction = manager()
+    options = {"action": "on", "time": "8:30", "timezone": "europe/madrid", "days": "mon-fri",
+               "skip_empty": True}  # fmt: skip
+    reply = await run(group, "digest", interaction, **options)
+    assert_deferred_privately_then_followed_up(interaction)
+    shown = str(reply.embed.to_dict())
+    assert "Daily digest on in this channel: 08:30 Europe/Madrid, Mon–Fri" in shown
+    opened = await runtime.open_store()
+    [schedule] = await DigestStore(opened.database).list_schedules(interaction.workspace_id)
+    assert schedule.channel_id == str(CHANNEL_ID)
+    assert schedule.skip_empty
+    assert schedule.created_by_id == str(interaction.user.id)
+
+    refused = await run(group, "digest", member(), action="off")
+    assert refused.embed.title == "Admins only"
+    assert await DigestStore(opened.database).list_schedules(interaction.workspace_id)

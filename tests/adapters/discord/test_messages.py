@@ -18,6 +18,7 @@ from aiohttp import web
 from discord.http import Route
 
 from adapters.discord.messages import (
+    CHART_PREFIX,
     SHARE_PREFIX,
     reply_kwargs,
     reply_payload,
@@ -83,7 +84,11 @@ async def test_a_command_text_too_long_for_a_custom_id_gets_no_button_rather_tha
     assert len(SHARE_PREFIX + too_long) == 101
     assert share_view(report, too_long) is None
     exactly = too_long[:-1]
-    assert custom_ids(share_view(report, exactly)) == [SHARE_PREFIX + exactly]
+    # Chart's prefix is as long as Share's: both fit, or neither.
+    assert custom_ids(share_view(report, exactly)) == [
+        SHARE_PREFIX + exactly,
+        CHART_PREFIX + exactly,
+    ]
 
 
 async def test_the_payload_is_private_mentions_nobody_and_carries_the_embed():

@@ -21,7 +21,7 @@ from bot.commands.base import MAX_LIMIT, CommandSpec
 from bot.commands.registry import COMMANDS
 
 NAME = re.compile(r"^[-_a-z0-9]{1,32}$")
-SUBCOMMAND, STRING, INTEGER = 1, 3, 4
+SUBCOMMAND, STRING, INTEGER, BOOLEAN = 1, 3, 4, 5
 
 
 def discord_rule_breaches(command: dict[str, Any], where: str = "") -> list[str]:
@@ -128,7 +128,41 @@ def test_options_follow_what_each_command_takes(spec: CommandSpec):
         assert (n["type"], n["min_value"], n["max_value"]) == (INTEGER, 1, MAX_LIMIT)
     if not spec.arguments:
         assert options == {}
+    if _takes(spec, "words"):
+        return  # a grammar of its own: its options are tested one by one below
     assert len(options) == len(spec.arguments)
+
+
+def test_digest_offers_its_actions_and_optional_schedule_words():
+    options = _options("digest")
+    assert [choice["value"] for choice in options["action"]["choices"]] == [
+        "on",
+        "off",
+        "status",
+        "preview",
+        "now",
+    ]
+    assert [(name, option["type"]) for name, option in options.items()] == [
+        ("action", STRING),
+        ("time", STRING),
+        ("timezone", STRING),
+        ("days", STRING),
+        ("skip_empty", BOOLEAN),
+    ]
+    assert not any(option.get("required") for option in options.values())
+    assert options["timezone"]["autocomplete"] is True
+
+
+async def test_time_zone_autocomplete_finds_cities_and_stays_within_discords_limits():
+    from adapters.discord.commands import zone_autocomplete
+
+    async def suggest(typed: str) -> list[str]:
+        return [str(choice.value) for choice in await zone_autocomplete(None, typed)]  # type: ignore[arg-type]
+
+    assert await suggest("madrid") == ["Europe/Madrid"]
+    assert (await suggest("utc"))[:1] == ["UTC"]
+    assert len(await suggest("")) == MAX_CHOICES
+    assert await suggest("Mars/Olympus") == []
 
 
 def test_help_offers_every_command_as_a_choice_and_access_the_two_policies():

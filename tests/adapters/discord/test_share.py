@@ -37,7 +37,7 @@ async def test_the_button_a_reply_carries_shares_that_same_reply(
     await connect_directly(runtime, asker.workspace_id)
     await subcommand(group, "usage").callback(asker, period="30d")  # type: ignore[call-arg]
     private = asker.last()
-    (custom_id,) = private.custom_ids()
+    custom_id = private.custom_ids()[0]  # Share (Chart comes after it)
     clicker = member(custom_id=custom_id, user_id=9, name="Linus")
     await handle_share(clicker, runtime)
     public = clicker.last()

@@ -3,6 +3,11 @@
 `POST /api/<method>` (form or JSON, the token in `Authorization: Bearer`) answers
 `{"ok": true, ...}` like Slack; `POST /response/<id>` plays a `response_url`. Every request is
 recorded as a `Call` with its parameters (JSON-valued fields such as `view` and `blocks` parsed).
+
+File uploads go as `files_upload_v2` sends them: `files.getUploadURLExternal` hands out an
+upload URL on this fake (`/upload/<file id>`), the raw bytes are POSTed there (recorded as an
+UPLOAD_METHOD call with `file_id` and `size`; the bytes are kept in `uploads`), and
+`files.completeUploadExternal` shares the files (`shared_files()` says what reached a channel).
 Tests add or change behaviour with `fake.on(method, handler)`, without editing this file:
 
     fake.on("oauth.v2.access", lambda call: {"ok": True, "access_token": ...})
@@ -27,7 +32,8 @@ from urllib.parse import parse_qs, urlsplit
 TEAM_ID = "T0FAKE"
 BOT_USER_ID = "UBOT"
 RESPONSE_METHOD = "response_url"
-JSON_FIELDS = ("view", "blocks", "attachments", "metadata", "profile")
+UPLOAD_METHOD = "file_upload"  # the POST of a file's bytes to its upload URL
+JSON_FIELDS = ("view", "blocks", "attachments", "metadata", "profile", "files")
 
 Reply = dict[str, Any] | tuple[int, dict[str, Any]] | tuple[int, dict[str, Any], dict[str, str]]
 Handler = Callable[["Call"], Reply]
@@ -71,6 +77,9 @@ class FakeSlack:
         self._changed = threading.Condition(self._lock)
         self._handlers: dict[str, Handler] = {}
         self._ids = itertools.count(1)
+        # file id -> what getUploadURLExternal was told (filename, length, alt_txt), its bytes
+        self.upload_requests: dict[str, dict[str, Any]] = {}
+        self.uploads: dict[str, bytes] = {}
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self.install_defaults()
@@ -139,6 +148,8 @@ class FakeSlack:
         self.on("chat.update", self._post_message)
         self.on("conversations.info", self._conversation)
         self.on(RESPONSE_METHOD, lambda call: {"ok": True})
+        self.on("files.getUploadURLExternal", self._upload_url)
+        self.on("files.completeUploadExternal", self._complete_upload)
 
     # -- what happened -----------------------------------------------------------------------
 
@@ -177,6 +188,27 @@ class FakeSlack:
         with self._lock:
             self._calls.clear()
 
+    def shared_files(self) -> list[SharedFile]:
+        """Every file that completeUploadExternal shared, with its bytes and what it was told."""
+        shared = []
+        for call in self.calls_to("files.completeUploadExternal"):
+            for item in call.params.get("files") or []:
+                file_id = str(item.get("id"))
+                asked = self.upload_requests.get(file_id, {})
+                shared.append(
+                    SharedFile(
+                        file_id=file_id,
+                        channel=str(call.params.get("channel_id") or ""),
+                        title=item.get("title"),
+                        filename=str(asked.get("filename") or ""),
+                        alt_txt=asked.get("alt_txt"),
+                        initial_comment=call.params.get("initial_comment"),
+                        data=self.uploads.get(file_id, b""),
+                        at=call.at,
+                    )
+                )
+        return shared
+
     def all_text(self) -> str:
         """Everything every call carried, as one string (to prove a secret never left)."""
         return "\n".join(json.dumps(call.params, default=str) for call in self.calls)
@@ -188,6 +220,9 @@ class FakeSlack:
         raw = request.rfile.read(length) if length else b""
         url = urlsplit(request.path)
         headers = {k.lower(): v for k, v in request.headers.items()}
+        if url.path.startswith("/upload/"):
+            self._receive_upload(request, url.path, raw, headers)
+            return
         params = _params(raw, headers.get("content-type", ""), url.query)
         if url.path.startswith("/api/"):
             method = url.path[len("/api/") :]
@@ -210,6 +245,26 @@ class FakeSlack:
         request.send_header("Content-Length", str(len(payload)))
         for name, value in extra.items():
             request.send_header(name, value)
+        request.end_headers()
+        request.wfile.write(payload)
+
+    def _receive_upload(
+        self, request: BaseHTTPRequestHandler, path: str, raw: bytes, headers: dict[str, str]
+    ) -> None:
+        """The bytes of a file, POSTed to the URL getUploadURLExternal gave: `OK - <size>`."""
+        file_id = path.rsplit("/", 1)[-1]
+        call = Call(UPLOAD_METHOD, {"file_id": file_id, "size": len(raw)}, headers, path)
+        with self._changed:
+            known = file_id in self.upload_requests
+            if known:
+                self.uploads[file_id] = raw
+            self._calls.append(call)
+            self._changed.notify_all()
+        status, text = (200, f"OK - {len(raw)}") if known else (404, "unknown upload")
+        payload = text.encode()
+        request.send_response(status)
+        request.send_header("Content-Type", "text/plain; charset=utf-8")
+        request.send_header("Content-Length", str(len(payload)))
         request.end_headers()
         request.wfile.write(payload)
 
@@ -263,9 +318,55 @@ class FakeSlack:
             "message": {"text": call.params.get("text"), "blocks": call.params.get("blocks")},
         }
 
+    def _upload_url(self, call: Call) -> Reply:
+        if not call.params.get("filename") or not str(call.params.get("length", "")).isdigit():
+            return {"ok": False, "error": "invalid_arguments"}
+        file_id = f"F{next(self._ids):08d}"
+        with self._lock:
+            self.upload_requests[file_id] = {
+                "filename": call.params["filename"],
+                "length": int(call.params["length"]),
+                "alt_txt": call.params.get("alt_txt"),
+            }
+        return {"ok": True, "upload_url": f"{self.base}/upload/{file_id}", "file_id": file_id}
+
+    def _complete_upload(self, call: Call) -> Reply:
+        items = call.params.get("files")
+        if not isinstance(items, list) or not items:
+            return {"ok": False, "error": "invalid_arguments"}
+        with self._lock:
+            missing = [item.get("id") for item in items if item.get("id") not in self.uploads]
+        if missing:
+            return {"ok": False, "error": "file_not_found"}
+        files = [
+            {
+                "id": item["id"],
+                "title": item.get("title"),
+                "name": self.upload_requests[item["id"]]["filename"],
+                "size": len(self.uploads[item["id"]]),
+                "channels": [call.params.get("channel_id")],
+            }
+            for item in items
+        ]
+        return {"ok": True, "files": files}
+
     def _conversation(self, call: Call) -> Reply:
         channel = call.params.get("channel")
         return {"ok": True, "channel": {"id": channel, "name": "general", "is_member": True}}
+
+
+@dataclass(frozen=True)
+class SharedFile:
+    """A file shared into a channel through files_upload_v2's three steps."""
+
+    file_id: str
+    channel: str
+    title: str | None
+    filename: str
+    alt_txt: str | None
+    initial_comment: str | None
+    data: bytes
+    at: float
 
 
 def _params(raw: bytes, content_type: str, query: str) -> dict[str, Any]:

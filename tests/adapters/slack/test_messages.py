@@ -57,6 +57,7 @@ async def test_default_period_and_limit_are_spelled_out_in_the_buttons():
         ("venice_period_30d", "usage 30d", None),
         ("venice_period_90d", "usage 90d", None),
         ("venice_share", "usage", None),
+        ("venice_chart", "usage", None),
     ]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +13,8 @@ import pytest
 from pydantic import SecretStr
 from sqlalchemy import func, select
 
+from bot.schedule import DigestTime
+from bot.store.digests import DigestStore
 from bot.store.slack_tables import slack_bots, slack_installations
 from tests.adapters.slack.installs import BASIC_AUTH_DEPRECATED, Installed, running_install
 
@@ -33,6 +35,10 @@ async def installed(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIter
                 set_by="U1",
                 verified_at=datetime.now(UTC),
             )
+            await DigestStore(running.database).upsert(
+                f"slack:{team}", "C0COSTS", DigestTime(time(9), "Europe/Madrid"),
+                skip_empty=False, by="U1", by_id="U1", now=datetime.now(UTC),
+            )  # fmt: skip
         yield running
 
 
@@ -79,6 +85,10 @@ async def test_app_uninstalled_removes_the_teams_tokens_and_venice_key(installed
     assert response.status_code == 200
     await assert_forgotten(installed, "T1", "slack:app_uninstalled")
     await assert_untouched(installed, "T2")
+    # The team's digest schedules go with it; the other team keeps its own.
+    digests = DigestStore(installed.database)
+    assert await digests.list_schedules("slack:T1") == []
+    assert [s.channel_id for s in await digests.list_schedules("slack:T2")] == ["C0COSTS"]
     # Slack retries events: a second delivery finds nothing left and still succeeds.
     again = await installed.event("T1", {"type": "app_uninstalled"})
     assert again.status_code == 200

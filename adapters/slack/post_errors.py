@@ -1,0 +1,82 @@
+"""What a Slack Web API error means for a scheduled post: the channel is out of reach (say what
+to do, once), or the post failed this time (retry, after Retry-After when Slack said so)."""
+
+from __future__ import annotations
+
+from slack_sdk.errors import SlackApiError
+
+from bot.ports import ChannelUnavailable, PostFailed
+
+# The bot's name in Slack (manifest.yaml: features.bot_user.display_name).
+BOT_NAME = "@Venice"
+RUN_AGAIN = "run /venice digest on again"
+
+_NOT_MEMBER = ("not_in_channel", "channel_not_found")
+_NOT_ALLOWED = ("restricted_action", "no_permission")
+_NOT_INSTALLED = (
+    "not_authed",
+    "invalid_auth",
+    "account_inactive",
+    "token_revoked",
+    "team_not_found",
+)
+UNAVAILABLE = frozenset(
+    (*_NOT_MEMBER, "is_archived", *_NOT_ALLOWED, "missing_scope", *_NOT_INSTALLED)
+)
+
+
+def error_code(error: SlackApiError) -> str:
+    """Slack's error code (`not_in_channel`), or `unknown`."""
+    response = error.response
+    code = response.get("error") if response is not None else None
+    return str(code or "unknown")
+
+
+def what_to_do(code: str, channel_id: str) -> str:
+    """One sentence for the admins: why the bot cannot post into CHANNEL_ID and how to fix it."""
+    channel = f"<#{channel_id}>"
+    if code in _NOT_MEMBER:
+        return f"Invite {BOT_NAME} to {channel} (/invite {BOT_NAME}) and {RUN_AGAIN} there."
+    if code == "is_archived":
+        return f"{channel} is archived: unarchive it, or {RUN_AGAIN} in another channel."
+    if code in _NOT_ALLOWED:
+        return f"Slack does not let {BOT_NAME} post in {channel}: allow it there and {RUN_AGAIN}."
+    if code == "missing_scope":
+        return f"The app lacks a Slack permission it needs: reinstall it and {RUN_AGAIN}."
+    return f"The app is no longer installed in this workspace: reinstall it and {RUN_AGAIN}."
+
+
+def post_error(error: SlackApiError, channel_id: str) -> PostFailed:
+    """ERROR as ChannelUnavailable (retrying cannot help) or PostFailed (it may, later)."""
+    code = error_code(error)
+    if code in UNAVAILABLE:
+        return ChannelUnavailable(what_to_do(code, channel_id))
+    response = error.response
+    status = getattr(response, "status_code", None)
+    if code == "ratelimited" or status == 429:
+        # The client's retry handler already waited out Retry-After a few times.
+        headers = getattr(response, "headers", None) or {}
+        return PostFailed(
+            "Slack kept rate-limiting the post.", retry_after=_seconds(_header(headers))
+        )
+    return PostFailed(f"Slack refused the post ({code}).")
+
+
+def _header(headers: object) -> str | None:
+    if not isinstance(headers, dict):
+        getter = getattr(headers, "get", None)
+        value = getter("Retry-After") if getter is not None else None
+        return None if value is None else str(value)
+    for name, value in headers.items():
+        if str(name).lower() == "retry-after":
+            if isinstance(value, list):  # slack-sdk keeps some headers as lists
+                value = value[0] if value else None
+            return None if value is None else str(value)
+    return None
+
+
+def _seconds(value: str | None) -> float | None:
+    try:
+        return max(0.0, float(value)) if value is not None else None
+    except ValueError:
+        return None

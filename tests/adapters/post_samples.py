@@ -1,0 +1,53 @@
+"""A digest-like Card and a small PNG chart for the Poster tests of every platform."""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+from PIL import Image, ImageDraw
+
+from bot.cards import Card, Chart, Field, Footer, Stack, Tone
+from bot.ports import ChartImage, Post
+
+DAYS = tuple(date(2026, 11, 16) + timedelta(days=n) for n in range(14))
+ALT_TEXT = "Daily spend in USD over 14 days: $42.00 in all, most on llama-3.3-70b."
+
+
+def digest_card(title: str = "Daily digest: Venice spend") -> Card:
+    """A card as a digest carries it: fields, a note, a footer, and chart data."""
+    chart = Chart(
+        title="Spend per day (USD)",
+        currency="USD",
+        days=DAYS,
+        stacks=(
+            Stack("llama-3.3-70b", tuple(Decimal(2) for _ in DAYS)),
+            Stack("Other", tuple(Decimal(1) for _ in DAYS)),
+        ),
+    )
+    return Card(
+        kind="report",
+        title=title,
+        summary="Yesterday (UTC): $3.00 and 120 DIEM, 5% above the 7-day average.",
+        tone=Tone.INFO,
+        fields=(Field("Yesterday", "$3.00"), Field("Balance", "$97.00")),
+        chart=chart,
+        notes=("Model names like <!channel> and @everyone stay plain text.",),
+        footer=Footer(as_of=datetime(2026, 11, 30, 8, 0, tzinfo=UTC)),
+    )
+
+
+def chart_png(colour: str = "#0072B2") -> bytes:
+    """A tiny, fixed PNG (identical bytes every time)."""
+    image = Image.new("RGB", (64, 32), "white")
+    ImageDraw.Draw(image).rectangle((8, 8, 56, 24), fill=colour)
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()
+
+
+def digest_post(*, chart: bool = True, dedupe_key: str | None = None) -> Post:
+    """A Post of digest_card(), with its chart image when CHART."""
+    image = ChartImage(chart_png(), ALT_TEXT, "venice-spend.png") if chart else None
+    return Post(digest_card(), image, dedupe_key)
