@@ -57,4 +57,6 @@ async def answer(text: str, ctx: CommandContext) -> Answer:
     except VeniceError as error:
         log.info("venice error on %s: %s (%s)", spec.name, type(error).__name__, error.status)
         return Answer(failure_card(error, invocation), "failed", spec.name, invocation)
-    return Answer(card, "answered", spec.name, invocation)
+    # A command may refuse one of its own actions to non-admins (`digest on`): still forbidden.
+    outcome: Outcome = "forbidden" if card.data.get("error") == "Forbidden" else "answered"
+    return Answer(card, outcome, spec.name, invocation)

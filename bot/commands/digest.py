@@ -68,7 +68,7 @@ async def handle(invocation: Invocation, ctx: CommandContext) -> Card:
         return await _status(ctx, digests, workspace)
     channel = ctx.channel_id
     if channel is None:
-        return no_workspace_card(NO_CHANNEL, workspace_id=workspace)
+        return Card(title="No channel here", kind="help", summary=NO_CHANNEL)
     if action == "on":
         return await _on(ctx, digests, workspace, channel, rest)
     if action == "off":
@@ -181,7 +181,13 @@ async def _status(ctx: CommandContext, digests: DigestControl, workspace: str) -
     others = [s for s in schedules if s is not here]
     fields: tuple[Field, ...] = ()
     if ctx.channel_id is None:
-        summary = f"{len(schedules)} channel(s) of this workspace have a daily digest."
+        count = len(schedules)
+        summary = (
+            "No channel of this workspace has a daily digest yet."
+            if count == 0
+            else f"{count} channel{'s' if count > 1 else ''} of this workspace "
+            f"{'have' if count > 1 else 'has'} a daily digest."
+        )
     elif here is None:
         summary = "No daily digest in this channel. An admin can start one with `digest on`."
     elif not here.enabled:

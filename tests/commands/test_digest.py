@@ -169,6 +169,7 @@ async def test_bad_words_are_refused_with_an_example_and_nothing_is_scheduled(
 @pytest.mark.parametrize("text", ["digest on", "digest off", "digest now"])
 async def test_members_may_not_change_or_post_the_digest(workspace_store, runner, poster, text):
     reply = await ask(workspace_store, runner, text, MEMBER)
+    assert reply.outcome == "forbidden"  # `ask` exits 1, as for any refused command
     assert reply.card.title == "Admins only"
     assert reply.card.kind == "error"
     assert "Only workspace admins can" in (reply.card.summary or "")
