@@ -7,11 +7,15 @@ with the reason, so a laptop without PostgreSQL can still run the rest.
 
 from __future__ import annotations
 
+import asyncio
 import os
+import secrets
 import shutil
 import socket
 import subprocess
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import pytest
@@ -40,6 +44,31 @@ def answers(host: str, port: int, timeout: float = 1.0) -> bool:
     except OSError:
         return False
     return True
+
+
+@contextmanager
+def postgres_database(server_url: str, prefix: str) -> Iterator[str]:
+    """A PostgreSQL database of its own on SERVER_URL's server, named PREFIX_<random>, for
+    processes (a schema search path cannot be handed to a subprocess); dropped afterwards."""
+    import asyncpg
+    from sqlalchemy.engine import make_url
+
+    server = make_url(server_url)
+    admin_dsn = server.set(drivername="postgresql").render_as_string(hide_password=False)
+    name = f"{prefix}_{secrets.token_hex(4)}"
+
+    async def execute(statement: str) -> None:
+        connection = await asyncpg.connect(admin_dsn)
+        try:
+            await connection.execute(statement)
+        finally:
+            await connection.close()
+
+    asyncio.run(execute(f'CREATE DATABASE "{name}"'))
+    try:
+        yield server.set(database=name).render_as_string(hide_password=False)
+    finally:
+        asyncio.run(execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 class ServiceMissing(RuntimeError):

@@ -15,7 +15,6 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-import asyncpg
 import pytest
 import redis
 
@@ -23,7 +22,7 @@ from bot.cli import main
 from bot.secrets import generate_master_key
 from bot.venice.simulator import Simulator
 from bot.venice.simulator.server import RunningSimulator, start_in_thread
-from tests.services import PrivateRedis
+from tests.services import PrivateRedis, postgres_database
 
 ROOT = Path(__file__).resolve().parents[1]
 # Settings the tests set themselves; the developer's own must not leak in.
@@ -160,26 +159,8 @@ def test_the_local_keyring_is_created_once_and_said_where(
 @pytest.fixture
 def fresh_postgres_database(postgres_url: str) -> Iterator[str]:
     """A PostgreSQL database of this test's own (created here, dropped here)."""
-    import asyncio
-
-    from sqlalchemy.engine import make_url
-
-    url = make_url(postgres_url)
-    name = f"vb_cli_{secrets.token_hex(4)}"
-    admin_dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
-
-    async def execute(statement: str) -> None:
-        connection = await asyncpg.connect(admin_dsn)
-        try:
-            await connection.execute(statement)
-        finally:
-            await connection.close()
-
-    asyncio.run(execute(f'CREATE DATABASE "{name}"'))
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        asyncio.run(execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    with postgres_database(postgres_url, "vb_cli") as url:
+        yield url
 
 
 # In-process runs of the CLI for answers that need no separate process.

@@ -21,7 +21,6 @@ from zoneinfo import ZoneInfo
 import asyncpg
 import httpx
 import pytest
-from sqlalchemy.engine import make_url
 
 from bot.digest.runner import LEASE
 from bot.secrets import generate_master_key
@@ -30,6 +29,7 @@ from bot.venice.simulator.accounts import TEAM_KEY
 from bot.venice.simulator.server import RunningSimulator, start_in_thread
 from tests.adapters.discord.fake_discord import FakeDiscord
 from tests.adapters.slack.fake_slack import TEAM_ID, FakeSlack
+from tests.services import postgres_database
 from tests.store.conftest import asyncpg_dsn
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -75,22 +75,9 @@ def _start(*args: str, env: dict[str, str]) -> subprocess.Popen[str]:
 
 @pytest.fixture
 def database_url(postgres_url: str) -> Iterator[str]:
-    """A PostgreSQL database of this test's own (processes cannot share a schema search path)."""
-    name = f"vb_digest_{secrets.token_hex(4)}"
-    admin_dsn = asyncpg_dsn(postgres_url)
-
-    async def execute(statement: str) -> None:
-        connection = await asyncpg.connect(admin_dsn)
-        try:
-            await connection.execute(statement)
-        finally:
-            await connection.close()
-
-    asyncio.run(execute(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(postgres_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        asyncio.run(execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    """A PostgreSQL database of this test's own, which every process opens by URL."""
+    with postgres_database(postgres_url, "vb_digest") as url:
+        yield url
 
 
 def _control(simulator: RunningSimulator) -> str:
