@@ -7,7 +7,7 @@ workspace's key can only be reached through its own id.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal, Protocol
+from typing import Literal, Protocol, runtime_checkable
 
 from pydantic import SecretStr
 
@@ -55,6 +55,15 @@ class WorkspaceKeys(Protocol):
 
     async def set_read_policy(self, workspace_id: str, policy: ReadPolicy, *, by: str) -> object:
         """Let everyone, or admins only, read billing (audited)."""
+        ...
+
+
+@runtime_checkable
+class WorkspaceZones(Protocol):
+    """A workspace's own time zone (bot.store.WorkspaceStore does)."""
+
+    async def set_time_zone(self, workspace_id: str, zone: str) -> None:
+        """Make ZONE the workspace's default time zone (for `digest on` without one)."""
         ...
 
 

@@ -29,6 +29,7 @@ from bot.errors import CommandTextError
 from bot.ports import PostFailed
 from bot.schedule import EVERY_DAY, DigestTime, ScheduleError, format_days, parse_zone
 from bot.store.digests import DigestSchedule
+from bot.workspaces import WorkspaceZones
 
 ACTIONS = ("on", "off", "status", "preview", "now")
 ADMIN_ACTIONS = ("on", "off", "now")
@@ -112,6 +113,11 @@ async def _on(
         f"{days_phrase(when.weekdays)}{skip}; next one {local_and_utc(schedule.due_at, zone)}."
     )
     notes = [zone_note] if zone_note else []
+    # The first zone an admin names becomes the workspace's: Discord tells nobody's zone.
+    first_zone = given.time_zone is not None and ctx.workspace_time_zone is None
+    if first_zone and isinstance(ctx.keys, WorkspaceZones):
+        await ctx.keys.set_time_zone(workspace, zone)
+        notes.append(f"{zone} is now this workspace's time zone for digests set without one.")
     notes.append("Turn it off with `digest off`; see it with `digest preview`.")
     return Card(
         title="Daily digest on",

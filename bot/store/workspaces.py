@@ -173,6 +173,13 @@ class WorkspaceStore:
         finally:
             self._changed(workspace_id)
 
+    async def set_time_zone(self, workspace_id: str, zone: str) -> None:
+        """Make ZONE (an IANA name) the workspace's own time zone: the default of `digest on`."""
+        async with self.database.transaction() as connection:
+            workspace = await ensure_workspace_row(connection, workspace_id, lock=True)
+            statement = update(workspaces).where(workspaces.c.id == workspace.id)
+            await connection.execute(statement.values(time_zone=zone))
+
     async def list_workspaces(self) -> list[WorkspaceSummary]:
         """Every workspace with its credential (fingerprints only), ordered by id."""
         query = (

@@ -122,9 +122,35 @@ async def test_words_are_read_by_shape_in_any_order_and_any_case(workspace_store
         "Daily digest on in this channel: 07:30 Asia/Kolkata, Sat–Sun; skipped on days without "
         "usage; next one Sat 5 Dec 07:30 (02:00 UTC)."
     )
-    assert reply.card.notes[0].startswith("Turn it off")  # the zone was given: no zone note
+    assert not any("Time zone" in note for note in reply.card.notes)  # it was given
     [schedule] = await runner.schedules(WORKSPACE)
     assert schedule.skip_empty
+
+
+async def test_the_first_zone_named_becomes_the_workspaces_default(workspace_store, runner):
+    no_zone = Caller("U1", "ada", is_admin=True)  # as on Discord: nobody's zone is known
+    named = await ask(workspace_store, runner, "digest on 08:00 asia/kolkata", no_zone)
+    assert "Asia/Kolkata is now this workspace's time zone" in " ".join(named.card.notes)
+    workspace = await workspace_store.get_workspace(WORKSPACE)
+    assert workspace is not None
+    assert workspace.time_zone == "Asia/Kolkata"
+
+    # Another channel, no zone given: the runtime passes the workspace's zone in.
+    other = await ask(
+        workspace_store,
+        runner,
+        "digest on",
+        no_zone,
+        channel="C0OTHER",
+        workspace_zone="Asia/Kolkata",
+    )
+    assert "09:00 Asia/Kolkata" in (other.card.summary or "")
+    assert "this workspace's time zone" in other.card.notes[0]
+    # A zone named once a workspace has one does not replace it.
+    await ask(workspace_store, runner, "digest on UTC", no_zone, workspace_zone="Asia/Kolkata")
+    workspace = await workspace_store.get_workspace(WORKSPACE)
+    assert workspace is not None
+    assert workspace.time_zone == "Asia/Kolkata"
 
 
 @pytest.mark.parametrize(
