@@ -18,7 +18,10 @@ DEFAULT_DISCORD_API_URL = "https://discord.com/api/v10"
 class Settings(BaseSettings):
     """The bot's settings. Secrets are SecretStr so they never print by accident."""
 
-    model_config = SettingsConfigDict(env_file=None, extra="ignore", case_sensitive=False)
+    # An empty variable counts as unset: `.env` files list every setting, most of them blank.
+    model_config = SettingsConfigDict(
+        env_file=None, extra="ignore", case_sensitive=False, env_ignore_empty=True
+    )
 
     venice_api_key: SecretStr | None = Field(default=None, validation_alias="VENICE_API_KEY")
     venice_api_base: str = Field(default=DEFAULT_API_BASE, validation_alias="VENICE_API_BASE")

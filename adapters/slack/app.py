@@ -6,7 +6,10 @@ in the bot's database) with SLACK_CLIENT_ID / SLACK_CLIENT_SECRET.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
+from collections.abc import Iterator
 
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
@@ -53,16 +56,34 @@ async def build_slack_app(
         if settings.slack_bot_token is None:
             raise ValueError("the Slack app needs SLACK_BOT_TOKEN or SLACK_CLIENT_ID")
         token = settings.slack_bot_token.get_secret_value()
-        app = AsyncApp(
-            name=APP_NAME,
-            signing_secret=signing_secret,
-            client=make_client(settings, token),
-            process_before_response=INLINE_LISTENERS,
-            # Socket Mode has no signatures; its HTTP server then serves no Slack route at all.
-            request_verification_enabled=bool(signing_secret),
-        )
+        with _bolt_blind_to_oauth_variables():
+            app = AsyncApp(
+                name=APP_NAME,
+                signing_secret=signing_secret,
+                client=make_client(settings, token),
+                process_before_response=INLINE_LISTENERS,
+                # Socket Mode has no signatures; its HTTP server then serves no Slack route.
+                request_verification_enabled=bool(signing_secret),
+            )
     add_listeners(app, deps or SlackDeps(runtime))
     return app
+
+
+@contextlib.contextmanager
+def _bolt_blind_to_oauth_variables() -> Iterator[None]:
+    """Hide blank SLACK_CLIENT_ID / SLACK_CLIENT_SECRET while Bolt builds a single-workspace app:
+    Bolt turns the OAuth install on when both merely exist, even empty (an `.env` listing them),
+    and then answers every command with "please reinstall". Set ones mean multi-workspace mode
+    and never reach here."""
+    hidden = {
+        name: os.environ.pop(name)
+        for name in ("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET")
+        if name in os.environ and not os.environ[name].strip()
+    }
+    try:
+        yield
+    finally:
+        os.environ.update(hidden)
 
 
 async def _multi_workspace_app(

@@ -4,6 +4,7 @@ replaces "Fetching ..." through the response_url."""
 
 from __future__ import annotations
 
+import os
 import time
 from typing import Any
 
@@ -19,6 +20,7 @@ from tests.adapters.slack.served import (
     ServedBot,
     action_ids,
     admin_key,
+    bot_settings,
     message_text,
     seed_key,
 )
@@ -143,3 +145,23 @@ def test_stopping_delivers_answers_already_acknowledged(
     assert connected.stop() == 0  # SIGTERM's path: stop() sets the same event
     [delivered] = connected.fake.responses(command.response_id)
     assert "14 days" in message_text(delivered.params)
+
+
+def test_blank_oauth_variables_leave_single_workspace_mode_alone(
+    monkeypatch: pytest.MonkeyPatch, tmp_path, sim: RunningSimulator, fake_slack: FakeSlack
+):
+    # An `.env` listing every setting, the OAuth pair left blank: Bolt alone would switch to the
+    # OAuth install and answer every command with "please reinstall".
+    monkeypatch.setenv("SLACK_CLIENT_ID", "")
+    monkeypatch.setenv("SLACK_CLIENT_SECRET", " ")
+    settings = bot_settings(tmp_path, sim.base_url, fake_slack)
+    assert settings.slack_client_id is None
+    bot = ServedBot(settings, fake_slack).start()
+    try:
+        seed_key(settings, admin_key())
+        command = bot.command("balance", user=MEMBER)
+        reply = final_reply(bot, command.ack, command.response_id)
+        assert "DIEM left today" in message_text(reply)
+    finally:
+        bot.stop()
+    assert os.environ["SLACK_CLIENT_ID"] == ""  # put back as it was
