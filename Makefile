@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint typecheck bench bench-cache bench-digest bench-discord bench-slack check clean
+.PHONY: install run test lint typecheck bench bench-cache bench-digest bench-discord bench-slack check check-image clean
 
 install: $(STAMP)
 
@@ -46,6 +46,11 @@ bench-slack: install
 	$(BIN)/python bench/slack.py
 
 check: lint typecheck test
+
+# The container recipe without Docker: Dockerfile rules and hadolint, compose.yaml, and the
+# image's install steps run in a virtual environment, then the installed bot (scripts/check_image.py).
+check-image: install
+	$(BIN)/python scripts/check_image.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
