@@ -15,7 +15,7 @@ MASK = "[redacted]"
 # Anything that looks like a credential is masked, whichever logger wrote it.
 _SECRET_PATTERNS = (
     re.compile(r"(?i)(bearer\s+)[^\s'\",]+"),
-    re.compile(r"VENICE_(?:ADMIN|INFERENCE)_KEY_[A-Za-z0-9_\-]+"),
+    re.compile(r"(?i)VENICE_(?:ADMIN|INFERENCE)_KEY_[A-Za-z0-9_\-]+"),  # even lower-cased
     re.compile(r"xox[a-z]-[A-Za-z0-9\-]+"),
     re.compile(r"xapp-[A-Za-z0-9\-]+"),
     # A Slack response_url or webhook posts into a channel without a token: a credential too.

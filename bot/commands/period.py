@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from bot.errors import CommandTextError
+from bot.logs import redact
 
 MAX_DAYS = 90
 DEFAULT_PERIOD = "7d"
@@ -83,19 +84,20 @@ def parse_period(text: str, today: date) -> Period:
             f"`{word}` is a single date: a range needs two dates joined by `..`.",
             example=_last_week(today),
         )
+    # Quoted as typed, not lower-cased: a key pasted here must still look like one to redact().
+    shown = clip_echo(text.strip())
     if ".." in word:
         raise CommandTextError(
-            f"`{clip_echo(word)}` is not a date range: write it as YYYY-MM-DD..YYYY-MM-DD.",
+            f"`{shown}` is not a date range: write it as YYYY-MM-DD..YYYY-MM-DD.",
             example=_last_week(today),
         )
-    raise CommandTextError(
-        f"`{clip_echo(word)}` is not a period: use {PERIOD_FORMS}.", example="usage 30d"
-    )
+    raise CommandTextError(f"`{shown}` is not a period: use {PERIOD_FORMS}.", example="usage 30d")
 
 
 def clip_echo(text: str) -> str:
-    """User text safe to quote back: one line, no backticks or control characters, short."""
-    cleaned = "".join(ch if ch.isprintable() and ch != "`" else "?" for ch in text)
+    """User text safe to quote back: secrets masked, one line, no backticks or control
+    characters, short."""
+    cleaned = "".join(ch if ch.isprintable() and ch != "`" else "?" for ch in redact(text))
     return cleaned if len(cleaned) <= MAX_ECHO else cleaned[: MAX_ECHO - 1] + "…"
 
 

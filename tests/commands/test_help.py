@@ -104,3 +104,10 @@ async def test_unknown_topic_through_the_core_is_an_invalid_answer():
     assert reply.outcome == "invalid"
     assert reply.card.kind == "error"
     assert "Try: `help`" in (reply.card.summary or "")
+
+
+async def test_a_key_pasted_as_the_topic_is_not_quoted_back():
+    key = "VENICE_ADMIN_KEY_" + "Ab12Cd34" * 3
+    reply = await answer(f"help {key}", context(None, now=NOW))
+    assert reply.outcome == "invalid"
+    assert "ab12cd34" not in " ".join(card_strings(reply.card)).lower()

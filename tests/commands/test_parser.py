@@ -154,3 +154,16 @@ def test_text_at_the_limit_is_still_parsed():
 @pytest.mark.parametrize("example", [ex for spec in COMMANDS.values() for ex in spec.examples])
 def test_every_registered_example_parses(example):
     assert parse(example).command in COMMANDS
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["usage {key}", "top-keys {key}", "usage {key}..2026-11-01", "{key}"],
+)
+def test_a_key_pasted_in_place_of_an_argument_is_never_quoted_back(text):
+    key = "VENICE_ADMIN_KEY_" + "Ab12Cd34" * 3
+    with pytest.raises(CommandTextError) as caught:
+        parse(text.format(key=key))
+    message = caught.value.message
+    assert key[:20].lower() not in message.lower()
+    assert "Ab12Cd34" not in message
