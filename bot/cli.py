@@ -145,12 +145,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             for e in error.errors()
         )
         print(
-            f"venice-bot: invalid configuration: {problems}. See the README's configuration table.",
+            f"venice-bot: invalid configuration: {problems}. See docs/configuration.md.",
             file=sys.stderr,
         )
         return EXIT_NOT_ANSWERED
     # A terminal user wants the reply, not the bot's INFO chatter, unless they asked for it.
-    quiet = args.command in _QUIET_COMMANDS and "LOG_LEVEL" not in os.environ
+    quiet = args.command in _QUIET_COMMANDS and not os.environ.get("LOG_LEVEL", "").strip()
     configure_logging("WARNING" if quiet else settings.log_level, settings.log_format)
     if settings.venice_api_key is not None:
         register_secret(settings.venice_api_key)
