@@ -10,6 +10,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from adapters import readiness
+from bot.metrics import CONTENT_TYPE
 from bot.runtime import Runtime
 
 EVENTS_PATH = "/slack/events"
@@ -20,8 +21,8 @@ REDIRECT_PATH = "/slack/oauth_redirect"
 def build_http_app(
     runtime: Runtime, slack: AsyncApp | None = None, *, events: bool = True
 ) -> Starlette:
-    """/healthz and /readyz always; with SLACK its OAuth routes, and with EVENTS (HTTP mode, not
-    Socket Mode) POST /slack/events."""
+    """/healthz, /readyz and /metrics always; with SLACK its OAuth routes, and with EVENTS (HTTP
+    mode, not Socket Mode) POST /slack/events."""
 
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "alive"})
@@ -30,9 +31,13 @@ def build_http_app(
         state = await readiness.check(runtime)
         return JSONResponse(state.body, status_code=200 if state.ready else 503)
 
+    async def metrics(request: Request) -> Response:
+        return Response(runtime.metrics.exposition(), media_type=CONTENT_TYPE)
+
     routes = [
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
+        Route("/metrics", metrics, methods=["GET"]),
     ]
     if slack is not None:
         routes += slack_routes(slack, events=events)

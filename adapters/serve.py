@@ -182,7 +182,7 @@ class Service:
 
                 runner = await runtime.digest_runner()
                 interval = settings.digest_tick_seconds
-                scheduler = run_scheduler(runner, stop, interval=interval)
+                scheduler = run_scheduler(runner, stop, interval=interval, metrics=runtime.metrics)
                 parts.add(asyncio.create_task(scheduler, name="digest scheduler"))
             announce = asyncio.create_task(self._announce(server, socket_mode, sock))
             stopping = asyncio.create_task(stop.wait(), name="stop")

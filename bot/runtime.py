@@ -6,6 +6,7 @@ import logging
 import os
 import secrets
 import socket
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -18,6 +19,7 @@ from bot.commands.base import Caller, CommandContext
 from bot.core import Answer, answer
 from bot.deadline import Deadline
 from bot.logs import register_secret
+from bot.metrics import Metrics
 from bot.ports import Poster
 from bot.settings import Settings
 from bot.venice.client import VeniceAccount, VeniceClient, make_http_client
@@ -67,6 +69,8 @@ class Runtime:
     # Each platform's Poster by prefix ("slack", "discord", "console"); `serve` and
     # `digest run-due` fill it (adapters.posters.build_posters). Empty: nothing can be posted.
     posters: dict[str, Poster] = field(default_factory=dict, kw_only=True)
+    # The process's /metrics series (bot/metrics.py).
+    metrics: Metrics = field(default_factory=Metrics, kw_only=True)
     _digest_runner: DigestRunner | None = field(default=None, init=False, repr=False)
 
     @classmethod
@@ -75,11 +79,15 @@ class Runtime:
         http = make_http_client(
             connect_timeout=settings.connect_timeout, read_timeout=settings.read_timeout
         )
-        venice = VeniceClient(http, settings.venice_api_base, read_timeout=settings.read_timeout)
+        metrics = Metrics()
+        venice = VeniceClient(
+            http, settings.venice_api_base, read_timeout=settings.read_timeout, metrics=metrics
+        )
         cache = BillingCache.from_settings(
             settings, fingerprint_secret=cache_fingerprint_secret(settings)
         )
-        return cls(settings, http, venice, cache)
+        metrics.watch_cache(cache.counters.snapshot)
+        return cls(settings, http, venice, cache, metrics=metrics)
 
     def source_for(self, key: SecretStr | None, tenant: str = "env") -> BillingSource | None:
         """The billing source of one Venice key, through the cache (None when there is no key).
@@ -124,14 +132,20 @@ class Runtime:
     ) -> Answer:
         """Answer one command text with KEY (tenant "env"), or with WORKSPACE_ID's stored key.
         CHANNEL_ID: the chat channel it was typed in (where `digest on` schedules)."""
+        started = time.monotonic()
         now = datetime.now(UTC)
         deadline = Deadline.after(self.settings.request_budget)
         if workspace_id is not None:
-            return await self._ask_workspace(text, workspace_id, caller, channel_id, now, deadline)
-        if key is not None:
-            register_secret(key)
-        ctx = CommandContext(now=now, deadline=deadline, source=self.source_for(key), caller=caller)
-        return await answer(text, ctx)
+            reply = await self._ask_workspace(text, workspace_id, caller, channel_id, now, deadline)
+        else:
+            if key is not None:
+                register_secret(key)
+            source = self.source_for(key)
+            ctx = CommandContext(now=now, deadline=deadline, source=source, caller=caller)
+            reply = await answer(text, ctx)
+        platform = workspace_id.partition(":")[0] if workspace_id else "env"
+        self.metrics.command(reply.command, platform, reply.outcome, time.monotonic() - started)
+        return reply
 
     async def _ask_workspace(
         self,

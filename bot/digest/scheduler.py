@@ -13,9 +13,12 @@ import contextlib
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from bot.digest.runner import TickReport
+
+if TYPE_CHECKING:
+    from bot.metrics import Metrics
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +65,12 @@ async def tick(runner: Ticker, now: datetime) -> TickReport | None:
 
 
 async def run_scheduler(
-    runner: Ticker, stop: asyncio.Event, *, interval: float, clock: Clock = utc_now
+    runner: Ticker,
+    stop: asyncio.Event,
+    *,
+    interval: float,
+    clock: Clock = utc_now,
+    metrics: Metrics | None = None,
 ) -> None:
     """Tick at once and then every INTERVAL seconds until STOP is set; free the leases at the end.
 
@@ -70,10 +78,14 @@ async def run_scheduler(
     next one 20 s later. A tick that outlasts the interval is followed at once.
     """
     loop = asyncio.get_running_loop()
+    planned = loop.time()
     try:
         while not stop.is_set():
             started = loop.time()
-            await tick(runner, clock())
+            report = await tick(runner, clock())
+            if metrics is not None and report is not None:
+                metrics.tick(report, lag_seconds=started - planned)
+            planned = started + interval
             remaining = interval - (loop.time() - started)
             if remaining > 0:
                 with contextlib.suppress(TimeoutError):

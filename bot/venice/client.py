@@ -20,7 +20,7 @@ import logging
 import random
 import time
 from datetime import UTC, datetime
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import httpx
 from pydantic import BaseModel, SecretStr
@@ -38,6 +38,9 @@ from bot.errors import (
 from bot.venice.models import Balance, UsageAnalytics
 from bot.venice.responses import error_for, parse_model
 from bot.venice.source import Fetched, UsageQuery
+
+if TYPE_CHECKING:
+    from bot.metrics import Metrics
 
 log = logging.getLogger(__name__)
 
@@ -89,8 +92,10 @@ class VeniceClient:
         *,
         read_timeout: float = 20.0,
         max_attempts: int = 4,
+        metrics: Metrics | None = None,
     ) -> None:
         self._http = http
+        self._metrics = metrics
         self._base_url = base_url.rstrip("/")
         self._read_timeout = read_timeout
         self._max_attempts = max(1, max_attempts)
@@ -147,9 +152,11 @@ class VeniceClient:
             )  # fmt: skip
             await asyncio.sleep(pause)
 
-    @staticmethod
-    def _log_attempt(path: str, outcome: str, attempt: int, started: float) -> None:
-        elapsed_ms = round((time.monotonic() - started) * 1000)
+    def _log_attempt(self, path: str, outcome: str, attempt: int, started: float) -> None:
+        elapsed = time.monotonic() - started
+        if self._metrics is not None:
+            self._metrics.venice_call(path.rsplit("/", 1)[-1], outcome, elapsed)
+        elapsed_ms = round(elapsed * 1000)
         log.debug("venice GET %s -> %s (attempt %d, %d ms)", path, outcome, attempt, elapsed_ms)
 
     async def _send(
