@@ -11,6 +11,8 @@ from datetime import UTC, datetime
 
 from pydantic import SecretStr
 
+from bot.log_context import current_fields
+
 MASK = "[redacted]"
 # Anything that looks like a credential is masked, whichever logger wrote it.
 _SECRET_PATTERNS = (
@@ -92,7 +94,8 @@ class RedactingFilter(logging.Filter):
 
 
 class JsonFormatter(logging.Formatter):
-    """One JSON object per line: time, level, logger, event, and any extra `bot_*` fields."""
+    """One JSON object per line: time, level, logger, event, the request id, workspace and
+    command of the work it belongs to (bot/log_context.py), and its duration when it has one."""
 
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, object] = {
@@ -101,6 +104,10 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "event": record.getMessage(),
         }
+        entry.update(current_fields())
+        duration = getattr(record, "duration_ms", None)
+        if isinstance(duration, int | float):
+            entry["duration_ms"] = round(duration, 1)
         if record.exc_text:
             entry["exception"] = record.exc_text
         return json.dumps(entry, ensure_ascii=False)

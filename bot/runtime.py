@@ -16,8 +16,10 @@ from pydantic import SecretStr
 
 from bot.cache import BillingCache
 from bot.commands.base import Caller, CommandContext
+from bot.commands.registry import COMMANDS
 from bot.core import Answer, answer
 from bot.deadline import Deadline
+from bot.log_context import log_fields, new_request_id
 from bot.logs import register_secret
 from bot.metrics import Metrics
 from bot.ports import Poster
@@ -54,6 +56,16 @@ def cache_fingerprint_secret(settings: Settings) -> bytes:
 
     hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_FINGERPRINT_INFO)
     return hkdf.derive(keyring.newest.material)
+
+
+def command_named(text: str) -> str | None:
+    """The registered command TEXT names, for log lines (never the text itself: it may hold a
+    pasted key)."""
+    words = text.split()
+    if words and words[0].lower() in ("/venice", "venice"):
+        words = words[1:]
+    name = words[0].lower() if words else "help"
+    return name if name in COMMANDS else None
 
 
 @dataclass
@@ -135,16 +147,29 @@ class Runtime:
         started = time.monotonic()
         now = datetime.now(UTC)
         deadline = Deadline.after(self.settings.request_budget)
-        if workspace_id is not None:
-            reply = await self._ask_workspace(text, workspace_id, caller, channel_id, now, deadline)
-        else:
-            if key is not None:
-                register_secret(key)
-            source = self.source_for(key)
-            ctx = CommandContext(now=now, deadline=deadline, source=source, caller=caller)
-            reply = await answer(text, ctx)
-        platform = workspace_id.partition(":")[0] if workspace_id else "env"
-        self.metrics.command(reply.command, platform, reply.outcome, time.monotonic() - started)
+        with log_fields(
+            request_id=new_request_id(), workspace=workspace_id, command=command_named(text)
+        ):
+            if workspace_id is not None:
+                reply = await self._ask_workspace(
+                    text, workspace_id, caller, channel_id, now, deadline
+                )
+            else:
+                if key is not None:
+                    register_secret(key)
+                source = self.source_for(key)
+                ctx = CommandContext(now=now, deadline=deadline, source=source, caller=caller)
+                reply = await answer(text, ctx)
+            seconds = time.monotonic() - started
+            platform = workspace_id.partition(":")[0] if workspace_id else "env"
+            self.metrics.command(reply.command, platform, reply.outcome, seconds)
+            log.info(
+                "%s %s in %d ms",
+                reply.command or "command",
+                reply.outcome,
+                seconds * 1000,
+                extra={"duration_ms": seconds * 1000},
+            )
         return reply
 
     async def _ask_workspace(

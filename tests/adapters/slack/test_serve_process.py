@@ -3,6 +3,7 @@ configuration, Slack requests over HTTP, a clean exit on SIGTERM, and no secret 
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -17,6 +18,7 @@ import pytest
 from slack_sdk.signature import SignatureVerifier
 
 from bot.venice.simulator.server import RunningSimulator
+from tests.adapters.slack.conftest import set_latency
 from tests.adapters.slack.fake_slack import TEAM_ID, FakeSlack
 from tests.adapters.slack.served import (
     ADMIN,
@@ -99,8 +101,9 @@ def test_a_port_in_use_exits_1_with_a_sentence(tmp_path: Path):
 
 
 @pytest.mark.skipif(os.name != "posix", reason="SIGTERM")
+@pytest.mark.parametrize("log_format", ["console", "json"])
 def test_serve_answers_slack_and_stops_cleanly_on_sigterm(
-    tmp_path: Path, sim: RunningSimulator, fake_slack: FakeSlack
+    tmp_path: Path, sim: RunningSimulator, fake_slack: FakeSlack, log_format: str
 ):
     fake_slack.admins.add(ADMIN)
     key = admin_key()
@@ -112,6 +115,7 @@ def test_serve_answers_slack_and_stops_cleanly_on_sigterm(
         SLACK_API_URL=fake_slack.api_url,
         VENICE_API_BASE=sim.base_url,
         LOG_LEVEL="DEBUG",
+        LOG_FORMAT=log_format,
     )
     url = f"http://127.0.0.1:{env['PORT']}"
     process = subprocess.Popen(
@@ -159,6 +163,17 @@ def test_serve_answers_slack_and_stops_cleanly_on_sigterm(
     assert "Traceback" not in err
     for secret in (SIGNING_SECRET, BOT_TOKEN, key):
         assert secret not in out + err
+    if log_format == "json":
+        lines = [json.loads(line) for line in (out + err).splitlines() if line.strip()]
+        assert all({"time", "level", "logger", "event"} <= set(line) for line in lines)
+        [answered] = [line for line in lines if line.get("command") == "balance"
+                      and "duration_ms" in line]  # fmt: skip
+        assert answered["workspace"] == f"slack:{TEAM_ID}"
+        assert len(answered["request_id"]) == 12
+        assert answered["event"].startswith("balance answered in ")
+        # Every line logged while the command ran carries its request id.
+        same = [line for line in lines if line.get("request_id") == answered["request_id"]]
+        assert len(same) > 1
 
 
 def test_a_discord_bot_that_cannot_log_in_stops_serve_with_exit_1(tmp_path: Path):
@@ -169,3 +184,75 @@ def test_a_discord_bot_that_cannot_log_in_stops_serve_with_exit_1(tmp_path: Path
     assert "discord stopped" in result.stderr
     assert "Traceback" not in result.stderr
     assert env["DISCORD_TOKEN"] not in result.stderr
+
+
+@pytest.mark.skipif(os.name != "posix", reason="SIGTERM")
+def test_sigterm_during_a_slow_command_still_delivers_its_answer(
+    tmp_path: Path, sim: RunningSimulator, fake_slack: FakeSlack
+):
+    fake_slack.admins.add(ADMIN)
+    seed_key(bot_settings(tmp_path, sim.base_url, fake_slack), admin_key())
+    env = base_env(
+        tmp_path,
+        SLACK_BOT_TOKEN=BOT_TOKEN,
+        SLACK_SIGNING_SECRET=SIGNING_SECRET,
+        SLACK_API_URL=fake_slack.api_url,
+        VENICE_API_BASE=sim.base_url,
+    )
+    url = f"http://127.0.0.1:{env['PORT']}"
+    process = _start_serve(env, url)
+    try:
+        set_latency(sim, 3)  # Venice takes 3 s: the ack says "Fetching", the answer comes later
+        reply = _signed_command(url, fake_slack, "usage 45d", "R2")
+        assert reply.status_code == 200
+        assert "Fetching" in message_text(reply.json())
+        stopping = time.monotonic()
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=30)
+    finally:
+        set_latency(sim, 0)
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert process.returncode == 0, err
+    [answer] = fake_slack.responses("R2")
+    assert "45 days" in message_text(answer.params)
+    # It waited for the answer (about 3 s), well inside the 10 s drain, then stopped.
+    assert 1.5 < time.monotonic() - stopping < 15
+
+
+def _start_serve(env: dict[str, str], url: str) -> subprocess.Popen[str]:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "serve"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                return process
+        except httpx.TransportError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            raise AssertionError(f"serve did not start: {process.communicate()}")
+        time.sleep(0.1)
+
+
+def _signed_command(url: str, fake: FakeSlack, text: str, response_id: str) -> httpx.Response:
+    body = urlencode({"command": "/venice", "text": text, "team_id": TEAM_ID,
+                      "user_id": ADMIN, "user_name": "ada", "channel_id": "C1",
+                      "response_url": fake.response_url(response_id),
+                      "trigger_id": "t.2"})  # fmt: skip
+    stamp = str(int(time.time()))
+    signature = SignatureVerifier(SIGNING_SECRET).generate_signature(timestamp=stamp, body=body)
+    headers = {
+        "X-Slack-Request-Timestamp": stamp,
+        "X-Slack-Signature": signature,
+        "Content-Type": "application/x-www-form-urlencoded",
+    }
+    return httpx.post(f"{url}/slack/events", content=body, headers=headers, timeout=10)
