@@ -32,14 +32,25 @@ class SecretRegistry:
     Older Venice keys have no prefix a pattern could spot, so every key the bot loads (the env
     key, each workspace's key, master keys) is registered here as it is read. Values shorter than
     MIN_LENGTH are ignored: masking short strings would garble ordinary words.
+
+    Thousands of keys (one per workspace) must cost little to add and to look for: no regex over
+    all of them. A value of at least LONG characters is indexed by its WINDOW-character slices
+    at STRIDE consecutive offsets near its end, so that wherever it sits in a line, one of them
+    starts at a multiple of STRIDE: only every STRIDE-th slice of a line is looked up. Shorter
+    values are indexed by their first WINDOW characters and looked for at every position.
     """
 
     MIN_LENGTH = 8
+    WINDOW = MIN_LENGTH
+    STRIDE = 8
+    LONG = WINDOW + STRIDE - 1
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._values: frozenset[str] = frozenset()
-        self._pattern: re.Pattern[str] | None = None
+        self._values: set[str] = set()
+        # Each index entry is a tuple, replaced and never mutated: mask() reads without the lock.
+        self._long: dict[str, tuple[tuple[str, int], ...]] = {}  # slice -> (value, its offset)
+        self._short: dict[str, tuple[str, ...]] = {}  # first WINDOW characters -> values
 
     def add(self, value: str) -> None:
         """Mask VALUE from now on (idempotent)."""
@@ -47,16 +58,53 @@ class SecretRegistry:
         if len(value) < self.MIN_LENGTH or value in self._values:
             return
         with self._lock:
-            values = self._values | {value}
-            # Longest first, so a key that contains another is masked whole.
-            alternatives = sorted(values, key=len, reverse=True)
-            self._pattern = re.compile("|".join(re.escape(v) for v in alternatives))
-            self._values = values
+            if value in self._values:
+                return
+            if len(value) >= self.LONG:
+                last = len(value) - self.WINDOW  # near the end: a key's random part
+                for offset in range(last - self.STRIDE + 1, last + 1):
+                    piece = value[offset : offset + self.WINDOW]
+                    self._long[piece] = (*self._long.get(piece, ()), (value, offset))
+            else:
+                start = value[: self.WINDOW]
+                self._short[start] = (*self._short.get(start, ()), value)
+            self._values.add(value)
 
     def mask(self, text: str) -> str:
-        """TEXT with every registered value replaced by MASK."""
-        pattern = self._pattern  # read once: add() may swap it from another thread
-        return pattern.sub(MASK, text) if pattern is not None else text
+        """TEXT with every registered value replaced by MASK (overlapping ones masked as one)."""
+        window = self.WINDOW
+        last = len(text) - window
+        spans: list[tuple[int, int]] = []
+        if self._long:
+            found_long = self._long.get
+            for at in range(0, last + 1, self.STRIDE):
+                for value, offset in found_long(text[at : at + window], ()):
+                    start = at - offset
+                    if start >= 0 and text.startswith(value, start):
+                        spans.append((start, start + len(value)))
+        if self._short:
+            found_short = self._short.get
+            for at in range(last + 1):
+                for value in found_short(text[at : at + window], ()):
+                    if text.startswith(value, at):
+                        spans.append((at, at + len(value)))
+        return _masked(text, spans) if spans else text
+
+
+def _masked(text: str, spans: list[tuple[int, int]]) -> str:
+    """TEXT with each run of overlapping SPANS (start, end) replaced by one MASK."""
+    spans.sort()
+    pieces: list[str] = []
+    kept = 0  # TEXT before this is already in PIECES
+    start, end = spans[0]
+    for next_start, next_end in spans[1:]:
+        if next_start < end:
+            end = max(end, next_end)
+            continue
+        pieces += (text[kept:start], MASK)
+        kept, start, end = end, next_start, next_end
+    pieces += (text[kept:start], MASK, text[end:])
+    return "".join(pieces)
 
 
 # The one process-wide structure the bot keeps: a log filter cannot be handed the secrets it

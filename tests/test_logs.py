@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 import logging
 import secrets
+import time
 
 import pytest
 
-from bot.logs import configure_logging, redact, register_secret
+from bot.logs import SecretRegistry, configure_logging, redact, register_secret
 
 # Built from parts so the repository holds nothing a secret scanner would flag.
 ADMIN_KEY = "VENICE_ADMIN_KEY_" + "abcdefghijklmnop1234"
@@ -105,3 +106,35 @@ def test_slack_response_urls_are_masked(line: str):
     cleaned = redact(line)
     assert "SECRETPATH" not in cleaned
     assert "hooks.slack.com" in cleaned.replace("%2F", "/")
+
+
+def test_thousands_of_registered_keys_are_each_masked_even_inside_a_longer_token():
+    # One key per workspace: a bot in 2,000 workspaces registers 2,000 keys, many sharing a
+    # prefix, and must still mask each one in every line without slowing every log line down.
+    registry = SecretRegistry()
+    keys = [f"sim-admin-team-{number:05d}-" + secrets.token_hex(6) for number in range(2000)]
+    keys += ["old" + secrets.token_hex(3 + number % 12) for number in range(100)]  # 9-33 chars
+    started = time.process_time()
+    for key in keys:
+        registry.add(key)
+    for number, key in enumerate(keys):
+        neighbour = keys[number - 1]
+        line = f"GET /usage auth=x{key}y next={neighbour[:-1]} then {key}{neighbour}"
+        masked = registry.mask(line)
+        assert key not in masked
+        assert neighbour not in masked
+        assert masked.startswith("GET /usage auth=x[redacted]y next=")
+    assert time.process_time() - started < 2.0  # one regex over every key took minutes
+
+
+def test_a_key_containing_another_or_overlapping_it_is_masked_whole():
+    registry = SecretRegistry()
+    inner = "inner" + secrets.token_hex(8)
+    outer = "outer-" + inner + "-tail"
+    overlapping = inner[-8:] + secrets.token_hex(8)
+    for value in (inner, outer, overlapping):
+        registry.add(value)
+    assert registry.mask(f"[{outer}]") == "[[redacted]]"
+    # Two keys sharing characters in a line: neither shows, not even in part.
+    masked = registry.mask(f"<{inner[:-8]}{overlapping}>")
+    assert masked == "<[redacted]>"

@@ -8,10 +8,10 @@ are written as JSON numbers with every digit of their Decimal and read back with
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from json.encoder import encode_basestring_ascii
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -32,33 +32,62 @@ class UnreadableEntry(ValueError):
 def json_text(value: Any) -> str:
     """Compact JSON of plain data, Decimals written as exact numbers, dates as ISO text."""
     out: list[str] = []
-    _write(value, out.append)
+    _write(value, out)
     return "".join(out)
 
 
-def _write(value: Any, emit: Callable[[str], None]) -> None:
-    if value is None or isinstance(value, bool | str | int):
-        emit(json.dumps(value))
+# What `json.dumps` writes for a str (ensure_ascii) and an int, without its per-call set-up:
+# an answer has hundreds of values, and this runs for every one of them.
+_quote = encode_basestring_ascii
+_LITERALS = {None: "null", True: "true", False: "false"}
+
+
+def _write(value: Any, out: list[str]) -> None:
+    kind = type(value)
+    if kind is str:
+        out.append(_quote(value))
+    elif kind is Decimal:
+        if not value.is_finite():
+            raise ValueError("only finite amounts can be cached")
+        out.append(str(value))  # `1.50`, `1E+2`, `-0`: valid JSON numbers, every digit kept
+    elif kind is int:
+        out.append(int.__repr__(value))
+    elif value is None or kind is bool:
+        out.append(_LITERALS[value])
+    elif kind is dict:
+        out.append("{")
+        for index, (name, item) in enumerate(value.items()):
+            if index:
+                out.append(",")
+            out.append(_quote(str(name)))
+            out.append(":")
+            _write(item, out)
+        out.append("}")
+    elif kind is list or kind is tuple:
+        out.append("[")
+        for index, item in enumerate(value):
+            if index:
+                out.append(",")
+            _write(item, out)
+        out.append("]")
+    else:
+        _write_other(value, out)
+
+
+def _write_other(value: Any, out: list[str]) -> None:
+    """The rarer types, subclasses included (an IntEnum, a StrEnum, a datetime)."""
+    if isinstance(value, bool | str | int):
+        out.append(json.dumps(value))
     elif isinstance(value, Decimal):
         if not value.is_finite():
             raise ValueError("only finite amounts can be cached")
-        emit(str(value))  # `1.50`, `1E+2`, `-0`: valid JSON numbers, every digit kept
+        out.append(str(value))
     elif isinstance(value, datetime | date):
-        emit(json.dumps(value.isoformat()))
+        out.append(_quote(value.isoformat()))
     elif isinstance(value, dict):
-        emit("{")
-        for index, (name, item) in enumerate(value.items()):
-            emit("," if index else "")
-            emit(json.dumps(str(name)))
-            emit(":")
-            _write(item, emit)
-        emit("}")
+        _write(dict(value.items()), out)
     elif isinstance(value, list | tuple):
-        emit("[")
-        for index, item in enumerate(value):
-            emit("," if index else "")
-            _write(item, emit)
-        emit("]")
+        _write(list(value), out)
     else:
         raise TypeError(f"cannot cache a {type(value).__name__}")
 

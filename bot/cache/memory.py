@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
@@ -27,6 +28,9 @@ class MemoryBackend:
         self._entries: OrderedDict[str, tuple[bytes, float]] = OrderedDict()
         self._max_entries = max(1, max_entries)
         self._clock = clock
+        # No entry expires before this instant: until then a full cache has nothing expired
+        # to look for, and evicting costs no scan of every entry.
+        self._next_expiry = math.inf
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -73,13 +77,24 @@ class MemoryBackend:
 
     def _put(self, key: str, value: bytes, ttl: float) -> None:
         self._entries.pop(key, None)
-        self._entries[key] = (value, self._clock() + ttl)
+        expires = self._clock() + ttl
+        self._entries[key] = (value, expires)
+        self._next_expiry = min(self._next_expiry, expires)
         if len(self._entries) > self._max_entries:
             self._evict()
 
     def _evict(self) -> None:
         now = self._clock()
-        for key in [k for k, (_, expires) in self._entries.items() if now >= expires]:
-            del self._entries[key]
+        if now >= self._next_expiry:
+            expired: list[str] = []
+            soonest = math.inf
+            for key, (_, expires) in self._entries.items():
+                if now >= expires:
+                    expired.append(key)
+                else:
+                    soonest = min(soonest, expires)
+            for key in expired:
+                del self._entries[key]
+            self._next_expiry = soonest
         while len(self._entries) > self._max_entries:
             self._entries.popitem(last=False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -27,6 +28,9 @@ from bot.errors import BotError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 CONNECT_TIMEOUT = 10.0
+# SQLite has one writer at a time: another process's write is waited for this long (the
+# driver's busy timeout) before "database is locked".
+SQLITE_BUSY_SECONDS = 30.0
 # Held during `upgrade()` on PostgreSQL so two processes never migrate at once.
 _MIGRATION_LOCK = 0x76656E6963650001
 _SCHEMA = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
@@ -57,6 +61,8 @@ class Database:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
+        self._writes: tuple[asyncio.AbstractEventLoop, asyncio.Lock] | None = None
+        self._writing: asyncio.Task[Any] | None = None  # the task holding the write lock
 
     @classmethod
     async def open(cls, url: str, *, schema: str | None = None) -> Database:
@@ -66,6 +72,7 @@ class Database:
         connect_args: dict[str, Any] = {}
         if backend == "sqlite":
             _check_sqlite_directory(parsed)
+            connect_args["timeout"] = SQLITE_BUSY_SECONDS
         else:
             connect_args["timeout"] = CONNECT_TIMEOUT
         if schema is not None:
@@ -102,9 +109,30 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncConnection]:
-        """A connection in one transaction: committed on success, rolled back on error."""
-        async with self.engine.begin() as connection:
-            yield connection
+        """A connection in one transaction: committed on success, rolled back on error.
+
+        On SQLite, one at a time per process: SQLite itself allows one writer, and dozens of
+        tasks writing at once would otherwise wait in its busy handler, which gives up with
+        "database is locked" while a busy event loop keeps the writer from committing."""
+        task = asyncio.current_task()
+        if self.dialect != "sqlite" or task is None or self._writing is task:
+            async with self.engine.begin() as connection:
+                yield connection
+            return
+        async with self._write_lock():
+            self._writing = task
+            try:
+                async with self.engine.begin() as connection:
+                    yield connection
+            finally:
+                self._writing = None
+
+    def _write_lock(self) -> asyncio.Lock:
+        # A lock serves one event loop: a new one for each loop the database is used in.
+        loop = asyncio.get_running_loop()
+        if self._writes is None or self._writes[0] is not loop:
+            self._writes = (loop, asyncio.Lock())
+        return self._writes[1]
 
     async def ping(self) -> None:
         """Round-trip to the database; DatabaseUnavailable when it does not answer."""
