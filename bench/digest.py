@@ -48,7 +48,7 @@ from pydantic import SecretStr  # noqa: E402
 from bot.schedule import DigestTime  # noqa: E402
 from bot.secrets import generate_master_key  # noqa: E402
 from bot.settings import Settings  # noqa: E402
-from tests.services import free_port  # noqa: E402
+from tests.services import free_port, postgres_database  # noqa: E402
 
 WORKSPACES = 2000
 LATENCY = 0.05  # seconds the simulator adds to every Venice request
@@ -205,25 +205,8 @@ def temporary_database(postgres: bool) -> Iterator[str]:
         with tempfile.TemporaryDirectory(prefix="bench-digest-") as folder:
             yield f"sqlite+aiosqlite:///{Path(folder) / 'bot.db'}"
         return
-    import asyncpg
-    from sqlalchemy.engine import make_url
-
-    server = make_url(POSTGRES_URL)
-    admin_dsn = server.set(drivername="postgresql").render_as_string(hide_password=False)
-    name = f"bench_digest_{secrets.token_hex(4)}"
-
-    async def admin(statement: str) -> None:
-        connection = await asyncpg.connect(admin_dsn)
-        try:
-            await connection.execute(statement)
-        finally:
-            await connection.close()
-
-    asyncio.run(admin(f'CREATE DATABASE "{name}"'))
-    try:
-        yield server.set(database=name).render_as_string(hide_password=False)
-    finally:
-        asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    with postgres_database(POSTGRES_URL, "bench_digest") as url:
+        yield url
 
 
 def start_simulator(env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:

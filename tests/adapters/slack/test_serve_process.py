@@ -118,39 +118,10 @@ def test_serve_answers_slack_and_stops_cleanly_on_sigterm(
         LOG_FORMAT=log_format,
     )
     url = f"http://127.0.0.1:{env['PORT']}"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "serve"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    process = _start_serve(env, url)
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert process.poll() is None, process.communicate()
-            assert time.monotonic() < deadline, "serve did not start"
-            time.sleep(0.1)
         assert httpx.get(f"{url}/readyz").status_code == 200
-        body = urlencode({"command": "/venice", "text": "balance", "team_id": TEAM_ID,
-                          "user_id": ADMIN, "user_name": "ada", "channel_id": "C1",
-                          "response_url": fake_slack.response_url("R1"),
-                          "trigger_id": "t.1"})  # fmt: skip
-        stamp = str(int(time.time()))
-        headers = {
-            "X-Slack-Request-Timestamp": stamp,
-            "X-Slack-Signature": SignatureVerifier(SIGNING_SECRET).generate_signature(
-                timestamp=stamp, body=body
-            ),
-            "Content-Type": "application/x-www-form-urlencoded",
-        }
-        reply = httpx.post(f"{url}/slack/events", content=body, headers=headers, timeout=10)
+        reply = _signed_command(url, fake_slack, "balance", "R1")
         assert reply.status_code == 200
         assert "DIEM left today" in message_text(reply.json())
         process.send_signal(signal.SIGTERM)
