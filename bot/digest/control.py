@@ -1,0 +1,101 @@
+"""DigestController: what the `digest` chat command may do (DigestControl, bot/commands/base.py)
+through bot/digest/runner.py's DigestRunner: schedule, unschedule, list, preview, post now; and
+building one workspace's digest with its stored key, which the scheduled runs share."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+
+from bot.cards import Card
+from bot.charts import render_chart_async
+from bot.commands.base import Caller
+from bot.deadline import Deadline
+from bot.digest.content import Digest, build_digest
+from bot.errors import KeyUnreadable, NoVeniceKey
+from bot.logs import register_secret
+from bot.ports import Post, Poster, PostFailed
+from bot.schedule import DigestTime
+from bot.store.digests import DigestSchedule, DigestStore
+from bot.store.workspaces import WorkspaceStore
+from bot.workspace_context import SourceFor
+
+# The time one digest may take to fetch; well inside the runner's LEASE, so the lease outlives
+# the work.
+BUILD_SECONDS = 30.0
+
+
+class DigestController:
+    """Schedules and previews digests, posts one now; DigestRunner adds the scheduled runs."""
+
+    def __init__(
+        self,
+        *,
+        digests: DigestStore,
+        workspaces: WorkspaceStore,
+        source_for: SourceFor,
+        posters: Mapping[str, Poster],
+        owner: str,
+    ) -> None:
+        self.digests = digests
+        self.workspaces = workspaces
+        self.source_for = source_for
+        self.posters = posters
+        self.owner = owner
+
+    async def _build(self, workspace_id: str, now: datetime, note: str | None) -> Digest:
+        """The digest of WORKSPACE_ID with its stored key (NoVeniceKey without one)."""
+        state = await self.workspaces.command_state(workspace_id)
+        if state.unreadable is not None:
+            raise KeyUnreadable("This workspace's Venice key can no longer be read.")
+        source = None
+        if state.key is not None:
+            register_secret(state.key)
+            source = self.source_for(state.key, workspace_id)
+        if source is None:
+            raise NoVeniceKey("No Venice key is configured.")
+        deadline = Deadline.after(BUILD_SECONDS)
+        return await build_digest(source, now=now, deadline=deadline, late_note=note)
+
+    async def schedule(
+        self,
+        workspace_id: str,
+        channel_id: str,
+        when: DigestTime,
+        *,
+        skip_empty: bool,
+        by: Caller | None,
+        now: datetime,
+    ) -> DigestSchedule:
+        """Set CHANNEL_ID's daily digest (replacing any), on from now."""
+        return await self.digests.upsert(
+            workspace_id,
+            channel_id,
+            when,
+            skip_empty=skip_empty,
+            by=by.display if by is not None else "cli",
+            by_id=by.user_id if by is not None else None,
+            now=now,
+        )
+
+    async def unschedule(self, workspace_id: str, channel_id: str) -> bool:
+        """Remove CHANNEL_ID's daily digest; False when it had none."""
+        return await self.digests.remove(workspace_id, channel_id) > 0
+
+    async def schedules(self, workspace_id: str) -> list[DigestSchedule]:
+        """Every daily digest of WORKSPACE_ID."""
+        return await self.digests.list_schedules(workspace_id)
+
+    async def preview(self, workspace_id: str, now: datetime) -> Card:
+        """The digest as it would be posted now (Card with its chart data), not posted."""
+        return (await self._build(workspace_id, now, None)).card
+
+    async def post_now(self, workspace_id: str, channel_id: str, now: datetime) -> str:
+        """Post the digest into CHANNEL_ID now (no schedule needed, not recorded as a run)."""
+        platform = workspace_id.partition(":")[0]
+        poster = self.posters.get(platform)
+        if poster is None:
+            raise PostFailed(f"This process cannot post to {platform}.")
+        card = (await self._build(workspace_id, now, None)).card
+        chart = await render_chart_async(card.chart) if card.chart is not None else None
+        return await poster.post(workspace_id, channel_id, Post(card, chart))
