@@ -174,7 +174,7 @@ def configure_logging(level: str, fmt: str) -> None:
     root.setLevel(level)
     # aiosqlite logs every cursor call at DEBUG and Alembic its plugin set-up at INFO: noise
     # that drowns the bot's own lines (`db upgrade` says what it did itself).
-    for noisy in ("httpx", "httpcore", "uvicorn.access", "aiosqlite", "alembic"):
+    for noisy in ("httpx", "httpcore", "aiohttp", "uvicorn.access", "aiosqlite", "alembic"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
     # Never below INFO, even with LOG_LEVEL=DEBUG: at DEBUG slack-sdk logs OAuth response bodies
     # (tokens included) and discord.py every gateway payload.

@@ -16,6 +16,7 @@ by more than a few milliseconds.
 from __future__ import annotations
 
 import asyncio
+import http.cookiejar
 import logging
 import random
 import time
@@ -38,6 +39,7 @@ from bot.errors import (
 from bot.venice.models import Balance, UsageAnalytics
 from bot.venice.responses import error_for, parse_model
 from bot.venice.source import Fetched, UsageQuery
+from bot.venice.transport import AiohttpTransport
 
 if TYPE_CHECKING:
     from bot.metrics import Metrics
@@ -63,11 +65,14 @@ def make_http_client(
     *, connect_timeout: float = 5.0, read_timeout: float = 20.0
 ) -> httpx.AsyncClient:
     """The one httpx client of the process, shared by every tenant's VeniceClient calls."""
+    limits = httpx.Limits(max_connections=50, max_keepalive_connections=50, keepalive_expiry=30)
     return httpx.AsyncClient(
         headers={"User-Agent": user_agent(), "Accept": "application/json"},
         timeout=httpx.Timeout(read_timeout, connect=connect_timeout),
-        limits=httpx.Limits(max_connections=50, max_keepalive_connections=10, keepalive_expiry=30),
+        transport=AiohttpTransport(limits),
         follow_redirects=False,
+        # httpx keeps every Set-Cookie in the client's jar and sends it on: refuse them all.
+        cookies=http.cookiejar.CookieJar(http.cookiejar.DefaultCookiePolicy(allowed_domains=[])),
     )
 
 
