@@ -19,6 +19,7 @@ from bot.errors import BotError
 from bot.logs import register_secret
 from bot.runtime import Runtime
 from bot.settings import Settings
+from bot.startup import settled_heap
 
 if TYPE_CHECKING:
     from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
@@ -187,7 +188,8 @@ class Service:
             announce = asyncio.create_task(self._announce(server, socket_mode, sock))
             stopping = asyncio.create_task(stop.wait(), name="stop")
             # A signal, or any part ending (a failed Discord login), stops them all.
-            await asyncio.wait({*parts, stopping}, return_when=asyncio.FIRST_COMPLETED)
+            with settled_heap():
+                await asyncio.wait({*parts, stopping}, return_when=asyncio.FIRST_COMPLETED)
             announce.cancel()
             stopping.cancel()
         finally:

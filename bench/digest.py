@@ -118,6 +118,7 @@ async def run_bot() -> dict[str, Any]:
     from adapters.posters import build_posters, close_posters
     from bot.charts import render_chart
     from bot.runtime import Runtime
+    from bot.startup import settled_heap
 
     settings = Settings()
     runtime = Runtime.build(settings)
@@ -129,7 +130,8 @@ async def run_bot() -> dict[str, Any]:
         cpu_started, wall_started = time.process_time(), time.perf_counter()
         monotonic_started = time.monotonic()
         try:
-            report = await runner.run_due(datetime.now(UTC))
+            with settled_heap():  # as `digest run-due` and `serve` do once started
+                report = await runner.run_due(datetime.now(UTC))
         finally:
             cpu = time.process_time() - cpu_started
             wall = time.perf_counter() - wall_started

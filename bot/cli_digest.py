@@ -185,6 +185,7 @@ async def run_due(now_text: str | None, settings: Settings) -> int:
     from adapters.posters import build_posters, close_posters
     from bot.digest.scheduler import summary
     from bot.runtime import Runtime
+    from bot.startup import settled_heap
 
     now = datetime.now(UTC)
     if now_text is not None:
@@ -197,7 +198,9 @@ async def run_due(now_text: str | None, settings: Settings) -> int:
         opened = await runtime.open_store()
         runtime.posters.update(build_posters(settings, opened))
         try:
-            report = await (await runtime.digest_runner()).run_due(now)
+            runner = await runtime.digest_runner()
+            with settled_heap():
+                report = await runner.run_due(now)
         finally:
             await close_posters(runtime.posters)
     finally:

@@ -3,8 +3,10 @@ must fail start-up with one clear sentence rather than a traceback later."""
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from sqlalchemy.engine import make_url
@@ -120,3 +122,18 @@ def _register_password(url: str) -> None:
         return
     if password:
         register_secret(str(password))
+
+
+@contextlib.contextmanager
+def settled_heap() -> Iterator[None]:
+    """While started and working: what start-up allocated (modules, settings, clients) is
+    hidden from the cyclic garbage collector, which otherwise walks all of it again on every
+    full collection; measured with bench/digest.py, about 1-2 ms of CPU less per daily digest.
+    Objects made meanwhile are collected as usual. Undone on exit, so a process that runs this
+    more than once (the tests) frees what became garbage meanwhile."""
+    gc.collect()
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
