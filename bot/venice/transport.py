@@ -9,8 +9,10 @@ tests), so only the bytes on the wire change hands here.
 
 Behaviour kept from httpx's transport: no redirects followed (httpx decides), no decompression
 (httpx decodes Content-Encoding itself), no cookies kept between requests (one client serves
-every workspace), proxies and CA bundle from the environment (trust_env) and certifi, the same
-connection limits. Failures come back as httpx's exceptions: ConnectTimeout, ConnectError,
+every workspace), the proxy from the environment (HTTPS_PROXY, HTTP_PROXY, NO_PROXY; read once,
+as httpx would), certifi's CA bundle, the same connection limits. Unlike aiohttp's trust_env,
+~/.netrc is never read (it was a thread hop per request, and the key is the only credential).
+Failures come back as httpx's exceptions: ConnectTimeout, ConnectError,
 ReadTimeout, ReadError, RemoteProtocolError, so callers catch what they always caught.
 """
 
@@ -19,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ssl
+import urllib.request
 from collections.abc import AsyncIterator
 
 import aiohttp
@@ -34,6 +37,8 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         self._session: aiohttp.ClientSession | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._closer: AsyncIterator[None] | None = None
+        self._env_proxies = urllib.request.getproxies()
+        self._proxies: dict[tuple[str, str], str | None] = {}
 
     async def _session_for_loop(self) -> aiohttp.ClientSession:
         loop = asyncio.get_running_loop()
@@ -50,7 +55,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                 connector=connector,
                 cookie_jar=aiohttp.DummyCookieJar(),
                 auto_decompress=False,
-                trust_env=True,
+                trust_env=False,  # proxies: _proxy_for
                 skip_auto_headers=("User-Agent", "Accept", "Accept-Encoding"),
                 timeout=aiohttp.ClientTimeout(total=None),
             )
@@ -80,6 +85,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                 headers=[(name.decode("latin-1"), value.decode("latin-1")) for name, value in raw],
                 data=body or None,
                 allow_redirects=False,
+                proxy=self._proxy_for(request.url),
                 timeout=timeout,
                 compress=None,
             ) as response:
@@ -101,6 +107,16 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         # Raised outside the except, so aiohttp's error (whose request_info holds the
         # Authorization header) is not kept as its __context__.
         raise failure
+
+    def _proxy_for(self, url: httpx.URL) -> str | None:
+        """The environment's proxy for URL's scheme and host (None: go direct), looked up once."""
+        key = (url.scheme, url.host)
+        if key not in self._proxies:
+            proxy = self._env_proxies.get(url.scheme)
+            if proxy is not None and urllib.request.proxy_bypass(url.host):
+                proxy = None
+            self._proxies[key] = proxy
+        return self._proxies[key]
 
     async def aclose(self) -> None:
         if self._session is not None and not self._session.closed:

@@ -46,6 +46,7 @@ class RawServer:
         self.reply = reply
         self.connections = 0
         self.requests: list[list[tuple[str, str]]] = []
+        self.request_lines: list[str] = []
         self.url = ""
         self._handlers: set[asyncio.Task[None]] = set()
 
@@ -70,6 +71,7 @@ class RawServer:
         try:
             while True:
                 head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1")
+                self.request_lines.append(head.split("\r\n")[0])
                 lines = head.split("\r\n")[1:-2]
                 self.requests.append(
                     [(name.strip().lower(), value.strip())
@@ -194,12 +196,9 @@ async def test_silence_is_a_read_timeout() -> None:
 
 
 async def test_a_closed_port_is_a_connect_error() -> None:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
     async with make_http_client() as http:
         with pytest.raises(httpx.ConnectError):
-            await http.get(f"http://127.0.0.1:{port}/billing/balance")
+            await http.get(f"http://127.0.0.1:{closed_port()}/billing/balance")
 
 
 def test_one_client_in_two_event_loops(pinned_sim: RunningSimulator) -> None:
@@ -218,3 +217,43 @@ def test_one_client_in_two_event_loops(pinned_sim: RunningSimulator) -> None:
     assert isinstance(asyncio.run(balance_then_close()), Balance)
     assert http.is_closed
     gc.collect()  # an unclosed aiohttp session would warn here (warnings are errors)
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
+
+
+@pytest.fixture
+def proxy_env(monkeypatch: pytest.MonkeyPatch) -> Callable[[str, str], None]:
+    for name in ("http_proxy", "https_proxy", "all_proxy", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.upper(), raising=False)
+
+    def set_proxy(proxy: str, no_proxy: str) -> None:
+        monkeypatch.setenv("HTTP_PROXY", proxy)
+        monkeypatch.setenv("NO_PROXY", no_proxy)
+
+    return set_proxy
+
+
+async def test_the_environments_proxy_carries_the_request(
+    proxy_env: Callable[[str, str], None],
+) -> None:
+    async with RawServer(lambda n: (http_response(BALANCE), False)) as proxy:
+        proxy_env(proxy.url, "direct.invalid")
+        async with make_http_client() as http:
+            response = await http.get("http://venice.invalid/api/v1/billing/balance")
+    assert response.status_code == 200
+    assert proxy.request_lines == ["GET http://venice.invalid/api/v1/billing/balance HTTP/1.1"]
+
+
+async def test_no_proxy_hosts_go_direct(proxy_env: Callable[[str, str], None]) -> None:
+    proxy_env(f"http://127.0.0.1:{closed_port()}", "127.0.0.1")
+    answer = (http_response(BALANCE), False)
+    async with RawServer(lambda n: answer) as server, make_http_client() as http:
+        response = await http.get(server.url + "/billing/balance")
+    assert response.status_code == 200
+    assert server.request_lines == ["GET /billing/balance HTTP/1.1"]
