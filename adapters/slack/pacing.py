@@ -48,6 +48,7 @@ class ChannelPacer:
         self.interval = interval
         self.clock = clock
         self._lanes: dict[str, Lane] = {}
+        self._prune_at = PRUNE_AT
 
     @asynccontextmanager
     async def hold(self, key: str) -> AsyncIterator[Lane]:
@@ -60,10 +61,13 @@ class ChannelPacer:
             yield lane
 
     def _prune(self) -> None:
-        if len(self._lanes) < PRUNE_AT:
+        """Forget idle lanes, once the lanes have doubled since the last time: a scan per new
+        channel would make a tick's posts quadratic in its channels."""
+        if len(self._lanes) < self._prune_at:
             return
         now = self.clock()
         for key, lane in list(self._lanes.items()):
             idle = lane.last is not None and now - lane.last > FORGET_AFTER
             if idle and not lane.lock.locked():
                 del self._lanes[key]
+        self._prune_at = max(PRUNE_AT, 2 * len(self._lanes))
