@@ -1,4 +1,4 @@
-"""A Card as a Slack message: Block Kit blocks built with slack_sdk's models, within every limit.
+"""A Card as a Slack message: Block Kit blocks as JSON, within every limit.
 
 Slack rejects a message over 50 blocks (100 in modals and App Home), a section over 3000
 characters, more than 10 fields in a section or 10 elements in a context. Every part of a card is
@@ -12,8 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from slack_sdk.models.blocks import Block, ContextBlock, MarkdownTextObject
-
+from adapters.slack.block_json import Block, context
 from adapters.slack.escape import escape_mrkdwn, plain_prose
 from adapters.slack.render_limits import (
     CONTEXT_ELEMENTS,
@@ -61,8 +60,7 @@ def card_blocks(card: Card, *, max_blocks: int = MESSAGE_BLOCKS) -> list[Block]:
             footer.append(f"… {left_out} more parts of this reply left out: too long for Slack")
     blocks: list[Block] = [header_block(card), *body]
     if footer:
-        elements = [MarkdownTextObject(text=text) for text in footer[:CONTEXT_ELEMENTS]]
-        blocks.append(ContextBlock(elements=elements))
+        blocks.append(context(footer[:CONTEXT_ELEMENTS]))
     return blocks
 
 
@@ -74,9 +72,12 @@ def fallback_text(card: Card) -> str:
 
 
 def render_card(card: Card, *, max_blocks: int = MESSAGE_BLOCKS) -> dict[str, Any]:
-    """`{"text": fallback, "blocks": [...]}`, validated by slack_sdk as it is serialised."""
-    blocks = card_blocks(card, max_blocks=max_blocks)
-    return {"text": fallback_text(card), "blocks": [block.to_dict() for block in blocks]}
+    """`{"text": fallback, "blocks": [...]}` as Slack's JSON.
+
+    The blocks are written as dicts, not slack_sdk models: the limits are kept by our own code
+    (render_limits), and the tests parse every block back with slack_sdk to validate it.
+    """
+    return {"text": fallback_text(card), "blocks": card_blocks(card, max_blocks=max_blocks)}
 
 
 def _parts(card: Card) -> list[_Part]:

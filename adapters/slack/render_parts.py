@@ -9,14 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from slack_sdk.models.blocks import (
-    Block,
-    HeaderBlock,
-    MarkdownTextObject,
-    PlainTextObject,
-    SectionBlock,
-)
-
+from adapters.slack.block_json import Block, field_section, header, section
 from adapters.slack.escape import escape_mrkdwn, escape_plain, escape_prose
 from adapters.slack.render_limits import (
     ELLIPSIS,
@@ -46,13 +39,13 @@ NOTE_CHARS = 1000
 PERCENT_CHARS = 24
 
 
-def header_block(card: Card) -> HeaderBlock:
+def header_block(card: Card) -> Block:
     """The title in a header block, after the tone's emoji."""
     icon = TONE_ICONS.get(card.tone, "")
     title = " ".join(card.title.split()) or "(untitled)"
     room = HEADER_CHARS - (len(icon) + 1 if icon else 0)
     text = fit(title, room, escape_plain)
-    return HeaderBlock(text=PlainTextObject(text=f"{icon} {text}" if icon else text, emoji=True))
+    return header(f"{icon} {text}" if icon else text)
 
 
 def summary_blocks(summary: str | None) -> list[Block]:
@@ -60,7 +53,7 @@ def summary_blocks(summary: str | None) -> list[Block]:
     if not summary or not summary.strip():
         return []
     text = fit(summary.strip(), SECTION_CHARS, escape_prose)
-    return [SectionBlock(text=MarkdownTextObject(text=text))]
+    return [section(text)]
 
 
 def compact_fields(fields: tuple[Field, ...]) -> bool:
@@ -76,11 +69,7 @@ def field_sections(fields: tuple[Field, ...], max_blocks: int | None = None) -> 
         hidden = len(texts) - room + 1
         texts = [*texts[: room - 1], f"… and {hidden} more: too many for one Slack message"]
     return [
-        SectionBlock(
-            fields=[
-                MarkdownTextObject(text=text) for text in texts[start : start + FIELDS_PER_SECTION]
-            ]
-        )
+        field_section(texts[start : start + FIELDS_PER_SECTION])
         for start in range(0, len(texts), FIELDS_PER_SECTION)
     ]
 
@@ -107,7 +96,7 @@ def meter_blocks(meter: Meter) -> list[Block]:
     caption = " ".join(meter.caption.split())
     if caption:
         lines.append(fit(caption, LINE_CHARS, escape_prose))
-    return [SectionBlock(text=MarkdownTextObject(text="\n".join(lines)))]
+    return [section("\n".join(lines))]
 
 
 def notes_packed(notes: tuple[str, ...]) -> Packed:

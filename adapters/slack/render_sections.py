@@ -10,8 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from slack_sdk.models.blocks import Block, MarkdownTextObject, SectionBlock
-
+from adapters.slack.block_json import Block, section
 from adapters.slack.render_limits import SECTION_CHARS, slack_len
 
 FENCE = "```"
@@ -51,7 +50,7 @@ class Packed:
         tail = self.tail(cut)
         last = len(chunks) - 1
         texts = [self._text(i, chunk, tail if i == last else []) for i, chunk in enumerate(chunks)]
-        return [SectionBlock(text=MarkdownTextObject(text=text)) for text in texts if text.strip()]
+        return [section(text) for text in texts if text.strip()]
 
     def _base(self, index: int) -> int:
         return slack_len(self.heading) + 1 if index == 0 and self.heading else 0
