@@ -112,13 +112,20 @@ def _upsert_schedule(insert: Insert) -> Any:
     )
 
 
+def _delivery_key() -> dict[str, Any]:
+    """A delivery row's key columns, from parameters `workspace`, `channel`, `day`."""
+    return {
+        "workspace_id": bindparam("workspace", type_=String()),
+        "channel_id": bindparam("channel", type_=String()),
+        "local_date": bindparam("day", type_=Date()),
+    }
+
+
 def _begin_delivery(insert: Insert) -> Any:
     return (
         insert(digest_deliveries)
         .values(
-            workspace_id=bindparam("workspace", type_=String()),
-            channel_id=bindparam("channel", type_=String()),
-            local_date=bindparam("day", type_=Date()),
+            **_delivery_key(),
             outcome="posting",
             owner=bindparam("holder", type_=String()),
             started_at=at(),
@@ -134,9 +141,7 @@ def _write_delivery(insert: Insert, record: dict[str, Any]) -> Any:
     return (
         insert(digest_deliveries)
         .values(
-            workspace_id=bindparam("workspace", type_=String()),
-            channel_id=bindparam("channel", type_=String()),
-            local_date=bindparam("day", type_=Date()),
+            **_delivery_key(),
             started_at=at(),
             **{"late": False, **record},
         )
