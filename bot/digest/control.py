@@ -92,10 +92,22 @@ class DigestController:
 
     async def post_now(self, workspace_id: str, channel_id: str, now: datetime) -> str:
         """Post the digest into CHANNEL_ID now (no schedule needed, not recorded as a run)."""
-        platform = workspace_id.partition(":")[0]
-        poster = self.posters.get(platform)
+        poster = self._poster(workspace_id)
         if poster is None:
+            platform = workspace_id.partition(":")[0]
             raise PostFailed(f"This process cannot post to {platform}.")
         card = (await self._build(workspace_id, now, None)).card
+        return await self._send(poster, workspace_id, channel_id, card)
+
+    def _poster(self, workspace_id: str) -> Poster | None:
+        """The poster of WORKSPACE_ID's platform (`slack:T0123` → slack), if this process has it."""
+        return self.posters.get(workspace_id.partition(":")[0])
+
+    @staticmethod
+    async def _send(
+        poster: Poster, workspace_id: str, channel_id: str, card: Card, key: str | None = None
+    ) -> str:
+        """Post CARD with its chart, rendered off the event loop (KEY: the dedupe key); the
+        message id."""
         chart = await render_chart_async(card.chart) if card.chart is not None else None
-        return await poster.post(workspace_id, channel_id, Post(card, chart))
+        return await poster.post(workspace_id, channel_id, Post(card, chart, dedupe_key=key))

@@ -21,7 +21,6 @@ from datetime import date, datetime, timedelta
 from typing import Literal, cast
 
 from bot.cards import Card
-from bot.charts import render_chart_async
 from bot.digest.control import BUILD_SECONDS, DigestController
 from bot.digest.notices import (
     disabled_reason,
@@ -33,7 +32,7 @@ from bot.digest.notices import (
 )
 from bot.digest.runs import FINAL, Run, TickReport, instead_of_missed, is_missed, run_of
 from bot.errors import BotError, NoVeniceKey, VeniceError
-from bot.ports import ChannelUnavailable, Post, Poster, PostFailed
+from bot.ports import ChannelUnavailable, Poster, PostFailed
 from bot.store.digests import Claim, DigestSchedule, Outcome
 
 __all__ = [
@@ -141,7 +140,7 @@ class DigestRunner(DigestController):
             final = cast(Outcome, outcome) if outcome in FINAL else "posted"
             await self.digests.finish(claim, run.day, final, now=now, next_due=run.next_due)
             return
-        poster = self.posters.get(schedule.workspace_id.partition(":")[0])
+        poster = self._poster(schedule.workspace_id)
         if poster is None:
             log.warning(
                 "digest %s #%s: no poster for its platform here; left for another process",
@@ -212,11 +211,10 @@ class DigestRunner(DigestController):
         """Post CARD (with its chart) and record OUTCOME; the channel's failures handled."""
         claim = run.claim
         schedule = claim.schedule
-        chart = await render_chart_async(card.chart) if card.chart is not None else None
         key = f"digest:{schedule.workspace_id}:{schedule.channel_id}:{run.day.isoformat()}"
         try:
-            message_id = await poster.post(
-                schedule.workspace_id, schedule.channel_id, Post(card, chart, dedupe_key=key)
+            message_id = await self._send(
+                poster, schedule.workspace_id, schedule.channel_id, card, key
             )
         except ChannelUnavailable as error:
             await self._disable(run, poster, error, now, report)
