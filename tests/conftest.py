@@ -8,7 +8,13 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.services import PrivateRedis, ServiceMissing, answers, missing_service
+from tests.services import (
+    PrivatePostgres,
+    PrivateRedis,
+    ServiceMissing,
+    answers,
+    missing_service,
+)
 
 
 @pytest.fixture(scope="session")
@@ -45,3 +51,18 @@ def private_redis() -> Iterator[PrivateRedis]:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture
+def private_postgres() -> Iterator[PrivatePostgres]:
+    """A PostgreSQL server of this test's own (started, database `postgres` at `.url`), which
+    the test may stop() and start() again; removed afterwards."""
+    server = PrivatePostgres()
+    try:
+        server.start()
+    except ServiceMissing as missing:
+        missing_service(str(missing))
+    try:
+        yield server
+    finally:
+        server.remove()
