@@ -82,40 +82,13 @@ def seed_key(settings: Settings, key: str, team: str = TEAM_ID) -> None:
     asyncio.run(store())
 
 
-@dataclass
-class ServedBot:
-    """The Service in a thread on a free port; `stop()` (or the fixture) shuts it down."""
+class SlackRequests:
+    """Signed requests to a served bot's /slack/events at `url`, as Slack sends them; replies
+    that go through a response_url land on `fake`. Mixed into ServedBot (a thread) and
+    ServeProcess (a real `venice-bot serve` process)."""
 
-    settings: Settings
+    url: str
     fake: FakeSlack
-    service: Service = field(init=False)
-    url: str = field(init=False)
-    exit_code: list[int] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        self.service = Service(self.settings)
-        self._sock = bind("127.0.0.1", 0)
-        self.url = f"http://127.0.0.1:{self._sock.getsockname()[1]}"
-        self._thread = threading.Thread(target=self._run, name="venice-serve", daemon=True)
-
-    def _run(self) -> None:
-        self.exit_code.append(asyncio.run(self.service.main(self._sock)))
-
-    def start(self) -> ServedBot:
-        self._thread.start()
-        deadline = time.monotonic() + 20
-        while not self.service.started.wait(0.05):
-            if not self._thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError(f"serve did not start (exit {self.exit_code})")
-        return self
-
-    def stop(self) -> int | None:
-        self.service.stop()
-        self._thread.join(timeout=30)
-        self._sock.close()
-        return self.exit_code[0] if self.exit_code else None
-
-    # -- signed requests ---------------------------------------------------------------------
 
     def post(
         self,
@@ -222,6 +195,40 @@ class ServedBot:
             "event_time": int(time.time()),
         }
         return self.post(json.dumps(body), content_type="application/json")
+
+
+@dataclass
+class ServedBot(SlackRequests):
+    """The Service in a thread on a free port; `stop()` (or the fixture) shuts it down."""
+
+    settings: Settings
+    fake: FakeSlack
+    service: Service = field(init=False)
+    url: str = field(init=False)
+    exit_code: list[int] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.service = Service(self.settings)
+        self._sock = bind("127.0.0.1", 0)
+        self.url = f"http://127.0.0.1:{self._sock.getsockname()[1]}"
+        self._thread = threading.Thread(target=self._run, name="venice-serve", daemon=True)
+
+    def _run(self) -> None:
+        self.exit_code.append(asyncio.run(self.service.main(self._sock)))
+
+    def start(self) -> ServedBot:
+        self._thread.start()
+        deadline = time.monotonic() + 20
+        while not self.service.started.wait(0.05):
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError(f"serve did not start (exit {self.exit_code})")
+        return self
+
+    def stop(self) -> int | None:
+        self.service.stop()
+        self._thread.join(timeout=30)
+        self._sock.close()
+        return self.exit_code[0] if self.exit_code else None
 
 
 @dataclass
