@@ -8,6 +8,8 @@ from collections.abc import Coroutine, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import aiohttp
+from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.callers import CallerDirectory
@@ -17,6 +19,9 @@ from bot.runtime import Runtime
 from bot.startup import OpenedStore
 
 log = logging.getLogger(__name__)
+
+# What Slack's Web API, or a response_url, answers when it does not take a message.
+SLACK_UNREACHABLE = (SlackApiError, SlackClientError, aiohttp.ClientError, OSError, TimeoutError)
 
 
 def workspace_id(team_id: str) -> str:
@@ -61,8 +66,13 @@ class SlackDeps:
 
     def _finished(self, task: asyncio.Task[object]) -> None:
         self.inflight.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            error = task.exception()
+        if task.cancelled() or task.exception() is None:
+            return
+        error = task.exception()
+        if isinstance(error, SLACK_UNREACHABLE):
+            # Slack (or its response_url) did not take the answer: one line, no traceback.
+            log.warning("%s: Slack did not take the answer (%s)", task.get_name(), _said(error))
+        else:
             log.error("%s failed: %s", task.get_name(), type(error).__name__, exc_info=error)
 
     async def drain(self, seconds: float) -> None:
@@ -88,3 +98,10 @@ class SlackDeps:
     async def opened(self) -> OpenedStore:
         """The workspace store (opened once per process)."""
         return await self.runtime.open_store()
+
+
+def _said(error: BaseException) -> str:
+    """Slack's error code (`channel_not_found`), or the error's class: never a URL or a body."""
+    if isinstance(error, SlackApiError):
+        return str(error.response.get("error") or "error")
+    return type(error).__name__
