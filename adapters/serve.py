@@ -142,6 +142,12 @@ class Service:
         from adapters.posters import build_posters, close_posters
 
         settings = self.settings
+        if settings.slack_bot_token is not None and settings.slack_client_id is None:
+            from adapters.slack.client import make_client
+            from adapters.slack.token_check import check_bot_token
+
+            token = settings.slack_bot_token.get_secret_value()
+            await check_bot_token(token, make_client(settings))
         opened = await runtime.open_store()
         # Before the digest runner is built: it posts through these (the same dict).
         runtime.posters.update(build_posters(settings, opened))
