@@ -20,6 +20,8 @@ from bot.startup import OpenedStore
 
 log = logging.getLogger(__name__)
 
+# How long work cancelled at shutdown gets to say so.
+CANCELLED_SECONDS = 1.5
 # What Slack's Web API, or a response_url, answers when it does not take a message.
 SLACK_UNREACHABLE = (SlackApiError, SlackClientError, aiohttp.ClientError, OSError, TimeoutError)
 
@@ -76,10 +78,15 @@ class SlackDeps:
             log.error("%s failed: %s", task.get_name(), type(error).__name__, exc_info=error)
 
     async def drain(self, seconds: float) -> None:
-        """Wait up to SECONDS for the listeners in flight to deliver their answers."""
+        """Wait up to SECONDS for the listeners in flight to deliver their answers; then cancel
+        the rest, giving each a moment to say so (a slow /venice says "ask again")."""
         pending = {task for task in self.inflight if not task.done()}
         if pending:
-            await asyncio.wait(pending, timeout=seconds)
+            _, late = await asyncio.wait(pending, timeout=seconds)
+            for task in late:
+                task.cancel()
+            if late:
+                await asyncio.wait(late, timeout=CANCELLED_SECONDS)
 
     async def caller(
         self, client: AsyncWebClient, team_id: str, user_id: str, name: str = ""

@@ -30,14 +30,15 @@ def environment(**values: str) -> dict[str, str]:
 
 
 def base_env(tmp_path: Path, **values: str) -> dict[str, str]:
-    """A SQLite file in TMP_PATH, a keyring, a free port on 127.0.0.1, and VALUES."""
-    return environment(
-        DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}",
-        VENICE_BOT_MASTER_KEYS=MASTER_KEYS,
-        VENICE_BOT_HOST="127.0.0.1",
-        PORT=str(free_port()),
-        **values,
-    )
+    """A SQLite file in TMP_PATH, a keyring, a free port on 127.0.0.1, and VALUES (which may
+    replace any of them)."""
+    defaults = {
+        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}",
+        "VENICE_BOT_MASTER_KEYS": MASTER_KEYS,
+        "VENICE_BOT_HOST": "127.0.0.1",
+        "PORT": str(free_port()),
+    }
+    return environment(**(defaults | values))
 
 
 class ServeProcess(SlackRequests):
