@@ -64,6 +64,11 @@ class Metrics:
         self.scheduler_ticks = Counter(
             "venice_bot_scheduler_ticks", "Scheduler ticks run.", registry=r
         )
+        self.database_reachable = Gauge(
+            "venice_bot_database_reachable",
+            "1 when the database answered the last /readyz probe, 0 when it did not.",
+            registry=r,
+        )
         self.slack_refusals = Counter(
             "venice_bot_slack_requests_refused",
             "Requests to /slack/events refused before Bolt saw them, by reason.",

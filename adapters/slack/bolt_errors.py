@@ -6,6 +6,10 @@ traceback (or its multi-line "unhandled request" warning, which quotes the reque
 - A payload slack-bolt itself cannot read (a shape Slack never sends: a `view` that is a string,
   an empty `actions` list): 400, and one warning line a minute at most per kind of failure,
   naming the error and where slack-bolt raised it, never the payload.
+- The bot's database not answering where a request needs it (a Slack installation this
+  process has not read, an uninstall to record): a slash command gets a private sentence saying
+  so, an event 503 so that Slack sends it again later, anything else an empty 200; one warning
+  line a minute at most.
 - An error in the bot's own listener code: logged with its traceback (a bug to fix), 500.
 """
 
@@ -22,6 +26,8 @@ from slack_bolt.error import BoltUnhandledRequestError
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 
+from adapters.slack.replies import store_down
+from bot.commands.failures import STORE_UNAVAILABLE_READING
 from bot.throttled_log import ThrottledWarnings
 
 log = logging.getLogger(__name__)
@@ -40,6 +46,17 @@ def handle_bolt_errors(app: AsyncApp) -> None:
             kind = _payload_type(request)
             warnings.warn(f"unhandled:{kind}", f"no listener handles this Slack request ({kind})")
             return BoltResponse(status=404, body="")
+        if store_down(error):
+            kind = _payload_type(request)
+            warnings.warn(
+                f"store:{kind}", f"the database is unavailable; could not handle a {kind}"
+            )
+            if "command" in request.body:
+                said = {"response_type": "ephemeral", "text": STORE_UNAVAILABLE_READING}
+                return BoltResponse(status=200, body=said)
+            if request.body.get("type") == "event_callback":
+                return BoltResponse(status=503, body="")  # Slack retries it later
+            return BoltResponse(status=200, body="")
         where = _raised_in_library(error)
         if where is not None:
             kind = type(error).__name__

@@ -20,7 +20,13 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.slack import connect_modal, disconnect
 from adapters.slack.deps import SlackDeps, team_of
 from adapters.slack.messages import fetching_message, reply_message
-from adapters.slack.replies import message_args, notice, problem_message
+from adapters.slack.replies import (
+    message_args,
+    notice,
+    problem_message,
+    store_down,
+    store_unavailable_message,
+)
 from bot.commands.parser import parse_command
 from bot.commands.registry import COMMANDS
 from bot.errors import CommandTextError
@@ -85,6 +91,10 @@ def _result(task: asyncio.Task[Message]) -> Message:
     error = task.exception()
     if error is None:
         return task.result()
+    if store_down(error):
+        # disconnect's confirmation reads the database itself: one line, no traceback.
+        log.warning("/venice: the database is unavailable (%s)", type(error).__name__)
+        return store_unavailable_message()
     log.error("/venice failed: %s", type(error).__name__, exc_info=error)
     return problem_message()
 

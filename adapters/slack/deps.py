@@ -13,6 +13,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.callers import CallerDirectory
+from adapters.slack.replies import store_down
 from bot.commands.base import Caller
 from bot.core import Answer
 from bot.runtime import Runtime
@@ -71,7 +72,11 @@ class SlackDeps:
         if task.cancelled() or task.exception() is None:
             return
         error = task.exception()
-        if isinstance(error, SLACK_UNREACHABLE):
+        if store_down(error):
+            log.warning(
+                "%s: the database is unavailable (%s)", task.get_name(), type(error).__name__
+            )
+        elif isinstance(error, SLACK_UNREACHABLE):
             # Slack (or its response_url) did not take the answer: one line, no traceback.
             log.warning("%s: Slack did not take the answer (%s)", task.get_name(), _said(error))
         else:

@@ -89,6 +89,27 @@ def unreadable_key_card() -> Card:
     )
 
 
+STORE_UNAVAILABLE_READING = (
+    "The bot's database is unavailable right now, so I cannot answer for this workspace. Try "
+    "again in a few minutes; if it lasts, tell whoever runs the bot."
+)
+STORE_UNAVAILABLE_WRITING = (
+    "The bot's database is unavailable right now, so nothing was changed. Try again in a few "
+    "minutes; if it lasts, tell whoever runs the bot."
+)
+
+
+def store_unavailable_card(*, writing: bool) -> Card:
+    """The bot's own database does not answer: nothing it holds can be read (or changed)."""
+    return Card(
+        title="Database unavailable",
+        kind="error",
+        tone=Tone.WARNING,
+        summary=STORE_UNAVAILABLE_WRITING if writing else STORE_UNAVAILABLE_READING,
+        data=_data("StoreUnavailable", writing=writing),
+    )
+
+
 def failure_card(error: VeniceError, invocation: Invocation) -> Card:
     """Venice did not answer usefully: say what happened and the next step for this error."""
     title, summary = _explain(error, invocation)

@@ -113,13 +113,19 @@ class SlackRequests:
         )
 
     def command(
-        self, text: str, *, user: str = ADMIN, response_id: str | None = None, **kw: Any
+        self,
+        text: str,
+        *,
+        user: str = ADMIN,
+        team: str = TEAM_ID,
+        response_id: str | None = None,
+        **kw: Any,
     ) -> Command:
-        """`/venice TEXT` typed by USER in #general; the reply's response_url is at the fake."""
+        """`/venice TEXT` typed by USER of TEAM in #general; its response_url is at the fake."""
         rid = response_id or "R" + secrets.token_hex(4)
         form = {
             "token": "unused",
-            "team_id": TEAM_ID,
+            "team_id": team,
             "team_domain": "fake",
             "channel_id": CHANNEL,
             "channel_name": "general",
