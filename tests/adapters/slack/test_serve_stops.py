@@ -214,3 +214,24 @@ def test_start_up_waiting_on_a_database_that_never_answers(tmp_path: Path, sim: 
         assert serve.process.poll() is None
         log = stops_in_time(serve, signal.SIGTERM)
     assert "stopped while starting" in log
+
+
+def test_a_second_signal_stops_at_once(
+    tmp_path: Path, sim: RunningSimulator, fake_slack: FakeSlack
+):
+    fake_slack.admins.add(ADMIN)
+    seed_key(bot_settings(tmp_path, sim.base_url, fake_slack), admin_key())
+    serve = ServeProcess(slack_env(tmp_path, sim, fake_slack), fake_slack).start()
+    set_latency(sim, 30)
+    try:
+        serve.command("usage 60d")  # an answer to wait for: the first signal drains it
+        assert serve.process is not None
+        serve.process.send_signal(signal.SIGTERM)
+        threading.Event().wait(0.5)
+        code, seconds = serve.stop(signal.SIGINT)  # Ctrl-C again: no more waiting
+    finally:
+        set_latency(sim, 0)
+        serve.kill()
+    assert code == 1
+    assert seconds < 1.5
+    assert "venice-bot serve: stopped at once (a second signal); exiting now" in serve.log
