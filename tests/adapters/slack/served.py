@@ -268,3 +268,21 @@ def action_ids(message: Mapping[str, Any]) -> list[str]:
         if block.get("type") == "actions"
         for element in block.get("elements", [])
     ]
+
+
+REPLY_FIELDS = ("text", "content", "description", "value", "title", "name")
+
+
+def reply_texts(document: Any) -> set[str]:
+    """Every text a person would read in DOCUMENT (a message, view or embed), 16+ characters."""
+    found: set[str] = set()
+    if isinstance(document, dict):
+        for key, value in document.items():
+            if key in REPLY_FIELDS and isinstance(value, str) and len(value) >= 16:
+                found.add(value)
+            else:
+                found |= reply_texts(value)
+    elif isinstance(document, list):
+        for item in document:
+            found |= reply_texts(item)
+    return found

@@ -44,6 +44,7 @@ from tests.adapters.slack.served import (
     SIGNING_SECRET,
     admin_key,
     bot_settings,
+    reply_texts,
     seed_key,
 )
 
@@ -433,6 +434,7 @@ def test_fuzz_no_5xx_no_traceback_no_chat_library_debug_line(
     serve: ServeProcess, module_fake_slack: FakeSlack
 ):
     seen: dict[str, int] = {}
+    replies: set[str] = set()
 
     @settings(
         max_examples=FUZZ_EXAMPLES,
@@ -444,6 +446,8 @@ def test_fuzz_no_5xx_no_traceback_no_chat_library_debug_line(
     def door_holds(request: tuple[bytes, dict[str, str], str]) -> None:
         body, headers, signing = request
         status, answer = raw_post(serve.url, body, headers)
+        if status == 200 and answer.startswith(b"{"):
+            replies.update(reply_texts(json.loads(answer)))
         outcome = f"{signing}:{status}"
         seen[outcome] = seen.get(outcome, 0) + 1
         assert status < 500, (body, headers, answer)
@@ -460,6 +464,7 @@ def test_fuzz_no_5xx_no_traceback_no_chat_library_debug_line(
     assert seen.get("valid:200", 0) >= FUZZ_EXAMPLES // 40, seen
     assert seen.get("valid:400", 0) > 0, seen
     time.sleep(1)  # let answers after the ack (response_url, App Home) finish
+    refused = {refusal.reason: refused_count(serve, refusal.reason) for refusal in REASONS}
     code, _ = serve.stop(signal.SIGTERM)
     log = serve.log
     assert code == 0, log
@@ -467,9 +472,16 @@ def test_fuzz_no_5xx_no_traceback_no_chat_library_debug_line(
     assert "Exception in ASGI application" not in log
     assert CHAT_LIBRARY_DEBUG.findall(log) == []
     assert SIGNING_SECRET not in log
+    assert replies  # some were answered, and no answer reached the log
+    assert sorted(text for text in replies if text in log) == []
     # At most one warning line a minute per reason, however many were refused.
     minutes = int((time.monotonic() - SERVE_STARTED[0]) // 60)
+    logged: dict[str, int] = {}
     for refusal in REASONS:
         lines = [line for line in log.splitlines() if refusal.says in line]
-        assert 1 <= len(lines) <= minutes + 1, (refusal.reason, lines)
+        assert len(lines) <= minutes + 1, (refusal.reason, lines)
         assert all(FRONT_DOOR_WARNING.search(line) for line in lines)
+        logged[refusal.reason] = logged.get(refusal.reason, 0) + len(lines)
+    assert refused["unsigned"] > 50  # the door was knocked on, hard
+    for reason, count in refused.items():
+        assert (logged[reason] > 0) == (count > 0), (reason, count)

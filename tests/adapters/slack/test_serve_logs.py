@@ -29,26 +29,11 @@ from tests.adapters.slack.served import (
     SIGNING_SECRET,
     admin_key,
     bot_settings,
+    reply_texts,
     seed_key,
 )
 
 CHAT_LIBRARY_DEBUG = re.compile(r"^\S+ \S+ DEBUG (slack_bolt|slack_sdk|discord|venice-bot)\b", re.M)
-REPLY_FIELDS = ("text", "content", "description", "value", "title", "name")
-
-
-def reply_texts(document: Any) -> set[str]:
-    """Every text a person would read in DOCUMENT (a message, view or embed), 16+ characters."""
-    found: set[str] = set()
-    if isinstance(document, dict):
-        for key, value in document.items():
-            if key in REPLY_FIELDS and isinstance(value, str) and len(value) >= 16:
-                found.add(value)
-            else:
-                found |= reply_texts(value)
-    elif isinstance(document, list):
-        for item in document:
-            found |= reply_texts(item)
-    return found
 
 
 def seed_discord_key(settings_path: Path, sim: RunningSimulator, fake: FakeSlack) -> None:
@@ -139,6 +124,6 @@ def test_at_debug_no_chat_library_debug_line_and_no_reply_body_reach_the_log(
     assert leaked == []
     assert CHAT_LIBRARY_DEBUG.findall(log) == []
     assert re.search(r" DEBUG bot\.venice\.client: venice GET /billing/balance", log)
-    assert "Traceback" not in log
+    assert "Traceback" not in log, log
     for secret in (SIGNING_SECRET, BOT_TOKEN, discord.token):
         assert secret not in log
