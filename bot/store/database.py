@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -26,6 +27,14 @@ from sqlalchemy.ext.asyncio import (
 
 from bot.errors import BotError
 
+try:  # the PostgreSQL driver's own errors, which some paths raise unwrapped
+    from asyncpg import InterfaceError as _PgInterfaceError
+    from asyncpg import PostgresError as _PgError
+
+    _DRIVER_ERRORS: tuple[type[BaseException], ...] = (_PgError, _PgInterfaceError)
+except ImportError:  # pragma: no cover (asyncpg is a dependency)
+    _DRIVER_ERRORS = ()
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 CONNECT_TIMEOUT = 10.0
 # SQLite has one writer at a time: another process's write is waited for this long (the
@@ -42,6 +51,18 @@ class DatabaseUnavailable(BotError):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+
+
+# What a failed read or write of the database looks like, whichever layer raised it: SQLAlchemy,
+# a driver (aiosqlite's sqlite3, asyncpg) or the connection itself.
+STORE_ERRORS: tuple[type[BaseException], ...] = (
+    SQLAlchemyError,
+    DatabaseUnavailable,
+    sqlite3.Error,
+    OSError,
+    TimeoutError,
+    *_DRIVER_ERRORS,
+)
 
 
 class DatabaseNotMigrated(BotError):

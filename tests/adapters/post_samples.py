@@ -47,7 +47,7 @@ def chart_png(colour: str = "#0072B2") -> bytes:
     return out.getvalue()
 
 
-def digest_post(*, chart: bool = True, dedupe_key: str | None = None) -> Post:
-    """A Post of digest_card(), with its chart image when CHART."""
+def digest_post(*, chart: bool = True, delivery: str | None = None) -> Post:
+    """A Post of digest_card(), with its chart image when CHART, marked with DELIVERY."""
     image = ChartImage(chart_png(), ALT_TEXT, "venice-spend.png") if chart else None
-    return Post(digest_card(), image, dedupe_key)
+    return Post(digest_card(), image, delivery)

@@ -15,7 +15,10 @@ from adapters.slack.manifest import HINT_SEPARATOR, usage_hint
 from bot.commands.registry import COMMANDS
 
 MANIFEST = Path(__file__).resolve().parents[3] / "manifest.yaml"
-SCOPES = ["commands", "chat:write", "chat:write.public", "files:write", "users:read"]
+SCOPES = [
+    "commands", "chat:write", "chat:write.public", "files:write", "users:read",
+    "channels:history", "groups:history", "channels:join",
+]  # fmt: skip
 
 
 @pytest.fixture(scope="module")
