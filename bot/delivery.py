@@ -41,6 +41,7 @@ from bot.store.deliveries import (
     DeliveryId,
     DeliveryStore,
     DeliveryTaken,
+    Then,
 )
 
 __all__ = [
@@ -124,9 +125,13 @@ class DeliveryPath:
         *,
         outcome: str,
         now: datetime,
+        then: Then | None = None,
     ) -> Delivery:
-        """Record that DELIVERY will post nothing (skipped, or failed) with the kind's OUTCOME."""
-        return await self._written(self.store.settle(delivery, state, outcome=outcome, now=now))
+        """Record that DELIVERY will post nothing (skipped, or failed) with the kind's OUTCOME;
+        THEN in the same transaction."""
+        return await self._written(
+            self.store.settle(delivery, state, outcome=outcome, now=now, then=then)
+        )
 
     async def deliver(
         self,
@@ -137,8 +142,11 @@ class DeliveryPath:
         outcome: str,
         late: bool,
         now: datetime,
+        then: Then | None = None,
     ) -> Delivered:
         """Post POST as DELIVERY (message, then chart), reconciling first what may be posted.
+        THEN runs in the transaction that records the delivery finished (not when it already
+        was, nor when it is left unfinished: the caller sees `delivery.done`).
 
         Raises StoreDown (nothing more is posted this run), DeliveryTaken (another process owns
         it now), PostFailed / ChannelUnavailable for the message; a chart that failed for now
@@ -151,10 +159,10 @@ class DeliveryPath:
                 found = await self._find(poster, record)
                 if found is not None:
                     log.info("%s: found already posted; not posting it again", record.id)
-                    record = await self._record_found(record, post, found, outcome, late, now)
+                    record = await self._record_found(record, post, found, outcome, late, now, then)
                     found_it = True
             if record.state in ("claimed", "sending"):
-                record = await self._post_message(record, poster, post, outcome, late, now)
+                record = await self._post_message(record, poster, post, outcome, late, now, then)
                 posted = True
         if record.chart not in CHART_OPEN:
             ended: ChartOutcome | None = None if post.chart is None else "sent"
@@ -165,14 +173,23 @@ class DeliveryPath:
             found = await self._find(poster, record)
             if found is not None and found.chart_id is not None:
                 record = await self._written(
-                    self.store.chart_settled(record, "sent", file_id=found.chart_id, now=now)
+                    self.store.chart_settled(
+                        record, "sent", file_id=found.chart_id, now=now, then=then
+                    )
                 )
                 return Delivered(record, posted, True, "sent")
-        done = await self._post_chart(record, poster, post, posted, now)
+        done = await self._post_chart(record, poster, post, posted, now, then)
         return replace(done, found=found_it)
 
     async def _post_message(
-        self, record: Delivery, poster: Poster, post: Post, outcome: str, late: bool, now: datetime
+        self,
+        record: Delivery,
+        poster: Poster,
+        post: Post,
+        outcome: str,
+        late: bool,
+        now: datetime,
+        then: Then | None,
     ) -> Delivery:
         workspace, channel = record.id.workspace_id, record.id.channel_id
         self._check()
@@ -189,17 +206,29 @@ class DeliveryPath:
             chart = "sending"  # uploaded next, at once
         return await self._written(
             self.store.sent(
-                record, message.message_id, chart=chart, outcome=outcome, late=late, now=now
+                record,
+                message.message_id,
+                chart=chart,
+                outcome=outcome,
+                late=late,
+                now=now,
+                then=then,
             )
         )
 
     async def _post_chart(
-        self, record: Delivery, poster: Poster, post: Post, posted: bool, now: datetime
+        self,
+        record: Delivery,
+        poster: Poster,
+        post: Post,
+        posted: bool,
+        now: datetime,
+        then: Then | None,
     ) -> Delivered:
         workspace, channel = record.id.workspace_id, record.id.channel_id
         if post.chart is None:  # nothing to upload this time: the message stands alone
             record = await self._written(
-                self.store.chart_settled(record, "sent", file_id=None, now=now)
+                self.store.chart_settled(record, "sent", file_id=None, now=now, then=then)
             )
             return Delivered(record, posted)
         if record.chart == "pending":
@@ -214,7 +243,7 @@ class DeliveryPath:
             )
         except ChartRefused as refused:
             record = await self._written(
-                self.store.chart_settled(record, "refused", file_id=None, now=now)
+                self.store.chart_settled(record, "refused", file_id=None, now=now, then=then)
             )
             return Delivered(
                 record,
@@ -230,12 +259,19 @@ class DeliveryPath:
                 )
             raise
         record = await self._written(
-            self.store.chart_settled(record, "sent", file_id=file_id, now=now)
+            self.store.chart_settled(record, "sent", file_id=file_id, now=now, then=then)
         )
         return Delivered(record, posted, chart="sent")
 
     async def _record_found(
-        self, record: Delivery, post: Post, found: Found, outcome: str, late: bool, now: datetime
+        self,
+        record: Delivery,
+        post: Post,
+        found: Found,
+        outcome: str,
+        late: bool,
+        now: datetime,
+        then: Then | None,
     ) -> Delivery:
         chart: ChartState | None = None
         if post.chart is not None and not found.chart_attached:
@@ -244,12 +280,18 @@ class DeliveryPath:
             chart = "sending" if found.chart_id is not None else "pending"
         record = await self._written(
             self.store.sent(
-                record, found.message_id, chart=chart, outcome=outcome, late=late, now=now
+                record,
+                found.message_id,
+                chart=chart,
+                outcome=outcome,
+                late=late,
+                now=now,
+                then=then,
             )
         )
         if chart == "sending":
             record = await self._written(
-                self.store.chart_settled(record, "sent", file_id=found.chart_id, now=now)
+                self.store.chart_settled(record, "sent", file_id=found.chart_id, now=now, then=then)
             )
         return record
 
@@ -272,12 +314,15 @@ class DeliveryPath:
             )
             return None
 
-    async def give_up_chart(self, delivery: Delivery, *, now: datetime) -> Delivery:
-        """Record that DELIVERY's chart will not be posted (it could not be made)."""
+    async def give_up_chart(
+        self, delivery: Delivery, *, now: datetime, then: Then | None = None
+    ) -> Delivery:
+        """Record that DELIVERY's chart will not be posted (it could not be made); THEN in the
+        same transaction."""
         if delivery.chart not in CHART_OPEN:
             return delivery
         return await self._written(
-            self.store.chart_settled(delivery, "failed", file_id=None, now=now)
+            self.store.chart_settled(delivery, "failed", file_id=None, now=now, then=then)
         )
 
     def halt(self, error: BaseException) -> StoreDown:

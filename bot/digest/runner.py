@@ -27,6 +27,8 @@ import logging
 from datetime import datetime, timedelta
 from typing import Literal, cast
 
+from sqlalchemy.ext.asyncio import AsyncConnection
+
 from bot.charts import render_chart_async
 from bot.delivery import POST_SECONDS, Delivered, DeliveryTaken, StoreDown
 from bot.digest.control import BUILD_SECONDS, DigestController
@@ -44,7 +46,7 @@ from bot.errors import BotError, NoVeniceKey, VeniceError
 from bot.ports import ChannelUnavailable, Post, Poster, PostFailed
 from bot.store.database import STORE_ERRORS
 from bot.store.deliveries import Delivery, DeliveryId
-from bot.store.digests import Claim, DigestSchedule, Outcome
+from bot.store.digests import Claim, DigestSchedule, DigestStore, Outcome
 
 __all__ = [
     "BUILD_SECONDS",
@@ -161,11 +163,13 @@ class DigestRunner(DigestController):
             self._log_missed(schedule, run.day, run.at)
             latest = instead_of_missed(run, now)
             missed = await self.path.begin(_delivery_of(run), now)
+            finish = _Finish(self.digests, run, "missed", now) if latest is None else None
             if not missed.done:
-                await self.path.settle(missed, "skipped", outcome="missed", now=now)
+                await self.path.settle(missed, "skipped", outcome="missed", now=now, then=finish)
             report.add("missed", schedule, run.day)
             if latest is None:
-                await self._finish(run, "missed", now)
+                if finish is not None and not finish.ran:
+                    await self._finish(run, "missed", now)
                 return
             run = latest  # down for days: the older run is gone, the latest still worth posting
         delivery = await self.path.begin(_delivery_of(run), now)
@@ -189,8 +193,8 @@ class DigestRunner(DigestController):
             await self._fetch_failed(run, delivery, poster, error, now, report)
             return
         if schedule.skip_empty and digest.empty and delivery.state == "claimed":
-            await self.path.settle(delivery, "skipped", outcome="skipped", now=now)
-            await self._finish(run, "skipped", now)
+            finish = _Finish(self.digests, run, "skipped", now)
+            await self.path.settle(delivery, "skipped", outcome="skipped", now=now, then=finish)
             report.add("skipped", schedule, run.day, "no usage")
             return
         card = digest.card
@@ -240,9 +244,10 @@ class DigestRunner(DigestController):
     ) -> None:
         """Deliver POST and record OUTCOME; the channel's failures handled."""
         schedule = run.claim.schedule
+        finish = _Finish(self.digests, run, outcome, now)
         try:
             done = await self.path.deliver(
-                delivery, poster, post, outcome=outcome, late=run.late, now=now
+                delivery, poster, post, outcome=outcome, late=run.late, now=now, then=finish
             )
         except ChannelUnavailable as error:
             await self._disable(run, delivery, poster, error, now, report)
@@ -260,8 +265,9 @@ class DigestRunner(DigestController):
             else:
                 await self._give_up(run, None, now, report, "post failed")
             return
+        if not finish.ran:  # found finished by another process meanwhile
+            await self._finish(run, outcome, now)
         await self._chart_outcome(schedule, done, poster)
-        await self._finish(run, outcome, now)
         what = "posted" if outcome == "posted" else "notified"
         notes = [note for note in ("late" if run.late else "", _how(done)) if note]
         report.add(what, schedule, run.day, ", ".join(notes))
@@ -300,13 +306,17 @@ class DigestRunner(DigestController):
         stays posted without its chart; otherwise the run is recorded as missed."""
         record = delivery or await self.path.begin(_delivery_of(run), now)
         if record.state == "sent":
-            await self.path.give_up_chart(record, now=now)
-            await self._finish(run, _final(record), now)
+            finish = _Finish(self.digests, run, _final(record), now)
+            await self.path.give_up_chart(record, now=now, then=finish)
+            if not finish.ran:
+                await self._finish(run, _final(record), now)
             report.add("posted", run.claim.schedule, run.day, f"no chart: {why}")
             return
+        finish = _Finish(self.digests, run, "missed", now)
         if not record.done:
-            await self.path.settle(record, "failed", outcome="missed", now=now)
-        await self._finish(run, "missed", now)
+            await self.path.settle(record, "failed", outcome="missed", now=now, then=finish)
+        if not finish.ran:
+            await self._finish(run, "missed", now)
         report.add("missed", run.claim.schedule, run.day, why)
 
     async def _finish(self, run: Run, outcome: Outcome, now: datetime) -> None:
@@ -345,6 +355,26 @@ class DigestRunner(DigestController):
             day,
             f"{due_at:%Y-%m-%d %H:%M}",
         )
+
+
+class _Finish:
+    """Moves RUN's schedule on with OUTCOME inside the transaction that records its delivery
+    finished (bot/store/deliveries.py's `Then`): one commit, and never one without the other.
+    `ran` says whether it did."""
+
+    def __init__(self, digests: DigestStore, run: Run, outcome: Outcome, now: datetime) -> None:
+        self.digests = digests
+        self.run = run
+        self.outcome = outcome
+        self.now = now
+        self.ran = False
+
+    async def __call__(self, connection: AsyncConnection) -> None:
+        run = self.run
+        await self.digests.finish_in(
+            connection, run.claim, self.outcome, now=self.now, next_due=run.next_due
+        )
+        self.ran = True
 
 
 def _delivery_of(run: Run) -> DeliveryId:

@@ -19,6 +19,7 @@ unfinished delivery over to it. Writes that record a post happened are kept whoe
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, cast
@@ -26,6 +27,7 @@ from typing import Any, Literal, cast
 from sqlalchemy import Boolean, ColumnElement, Row, String, and_, bindparam, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.store.database import Database
 from bot.store.digest_statements import Insert, PerDialect, at, fixed, of_dialect
@@ -38,6 +40,9 @@ SETTLED: tuple[DeliveryState, ...] = ("sent", "failed", "skipped")
 CHART_OPEN: tuple[ChartState, ...] = ("pending", "sending")
 
 columns = deliveries.c
+# More work for the transaction that records a delivery finished (its schedule moves on): the
+# two are then never seen apart, and cost one commit.
+Then = Callable[[AsyncConnection], Awaitable[None]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,26 +237,36 @@ class DeliveryStore:
         outcome: str,
         late: bool,
         now: datetime,
+        then: Then | None = None,
     ) -> Delivery:
-        """Record the post (MESSAGE_ID) and what is left of its CHART; finished when none is."""
+        """Record the post (MESSAGE_ID) and what is left of its CHART; finished when none is
+        (THEN runs in the same transaction only then)."""
         params = _params(delivery.id, delivery.owner)
+        finished = chart not in CHART_OPEN
         params.update(message=message_id[:100] or None, chart_state=chart, result=outcome,
-                      is_late=late, finished=None if chart in CHART_OPEN else now)  # fmt: skip
-        return await self._write(SENT, params, delivery)
+                      is_late=late, finished=now if finished else None)  # fmt: skip
+        return await self._write(SENT, params, delivery, then if finished else None)
 
     async def chart_sending(self, delivery: Delivery) -> Delivery:
         """Record that the chart's upload is about to begin."""
         return await self._owned_write(CHART_SENDING, _params(delivery.id, delivery.owner))
 
     async def chart_settled(
-        self, delivery: Delivery, chart: ChartState, *, file_id: str | None, now: datetime
+        self,
+        delivery: Delivery,
+        chart: ChartState,
+        *,
+        file_id: str | None,
+        now: datetime,
+        then: Then | None = None,
     ) -> Delivery:
         """Record the chart's end: `sent` (FILE_ID), `refused`, `failed`, or `pending` (not
-        uploaded: try again)."""
+        uploaded: try again); THEN in the same transaction when that finishes the delivery."""
         params = _params(delivery.id, delivery.owner)
+        finished = chart not in CHART_OPEN
         params.update(chart_state=chart, file=(file_id or "")[:100] or None,
-                      at=None if chart in CHART_OPEN else now)  # fmt: skip
-        return await self._write(CHART_SETTLED, params, delivery)
+                      at=now if finished else None)  # fmt: skip
+        return await self._write(CHART_SETTLED, params, delivery, then if finished else None)
 
     async def settle(
         self,
@@ -260,11 +275,13 @@ class DeliveryStore:
         *,
         outcome: str,
         now: datetime,
+        then: Then | None = None,
     ) -> Delivery:
-        """Record that nothing will be posted (STATE), with the kind's OUTCOME word."""
+        """Record that nothing will be posted (STATE), with the kind's OUTCOME word; THEN in the
+        same transaction."""
         params = _params(delivery.id, delivery.owner)
         params.update(final=state, result=outcome, at=now)
-        return await self._write(SETTLE, params, delivery)
+        return await self._write(SETTLE, params, delivery, then)
 
     async def _owned_write(self, statement: Any, params: dict[str, Any]) -> Delivery:
         async with self.database.transaction() as connection:
@@ -273,11 +290,15 @@ class DeliveryStore:
             raise DeliveryTaken(params["which"])
         return _record(row)
 
-    async def _write(self, statement: Any, params: dict[str, Any], before: Delivery) -> Delivery:
+    async def _write(
+        self, statement: Any, params: dict[str, Any], before: Delivery, then: Then | None = None
+    ) -> Delivery:
         async with self.database.transaction() as connection:
             row = (await connection.execute(statement, params)).one_or_none()
             if row is None:  # already past that step (another process recorded it): as it is
                 row = (await connection.execute(GET, params)).one_or_none()
+            if then is not None:
+                await then(connection)
         return before if row is None else _record(row)
 
 

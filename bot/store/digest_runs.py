@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import false, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.store import digest_statements as sql
 from bot.store.database import Database
@@ -63,13 +64,25 @@ class DigestRuns:
     ) -> None:
         """Move the schedule on to NEXT_DUE with OUTCOME as its last, freeing the lease (unless
         the lease was lost, or the schedule was changed since it was claimed)."""
+        async with self.database.transaction() as connection:
+            await self.finish_in(connection, claim, outcome, now=now, next_due=next_due)
+
+    @staticmethod
+    async def finish_in(
+        connection: AsyncConnection,
+        claim: Claim,
+        outcome: Outcome,
+        *,
+        now: datetime,
+        next_due: datetime,
+    ) -> None:
+        """`finish` within CONNECTION's transaction (the one recording its delivery done)."""
         params = _lease_params(claim)
         params.update(result=outcome, at=now, next_due=next_due,
                       seen_update=claim.schedule.updated_at)  # fmt: skip
-        async with self.database.transaction() as connection:
-            advanced = await connection.execute(sql.ADVANCE, params)
-            if advanced.rowcount == 0:
-                await connection.execute(sql.FREE_LEASE, params)
+        advanced = await connection.execute(sql.ADVANCE, params)
+        if advanced.rowcount == 0:
+            await connection.execute(sql.FREE_LEASE, params)
 
     async def retry_later(self, claim: Claim, *, attempt_at: datetime) -> None:
         """Keep the same due run; try again at ATTEMPT_AT (attempts + 1), freeing the lease."""
