@@ -146,6 +146,31 @@ async def test_a_recorded_message_gets_only_its_chart(world: DigestWorld, upload
     assert record.chart_id == world.slack.charts[0].message_id
 
 
+async def test_venice_failing_when_only_the_chart_is_left_posts_no_notice(world: DigestWorld):
+    await connected(world, "C1")
+    await died_before_the_chart(world, uploaded=False)
+    world.simulator.faults.fail_next(503, times=500)
+    runner = world.runner("B")
+    now = TAKEOVER
+    reports = []
+    for _ in range(len(RETRY_BACKOFF) + 1):
+        reports.append(await runner.run_due(now))
+        schedule = await world.digests.get(WS, "C1")
+        assert schedule is not None
+        if schedule.due_at > DUE:
+            break
+        now = schedule.attempt_at
+
+    assert sum(r.retrying for r in reports) == len(RETRY_BACKOFF)
+    assert reports[-1].lines == [
+        f"posted {WS} #C1 2026-11-30 (no chart: its chart could not be fetched)"
+    ]
+    assert len(world.slack.in_channel("C1")) == 1  # the digest, and no "could not fetch" notice
+    assert world.slack.charts == []
+    record = await record_of(world)
+    assert (record.state, record.chart, record.done) == ("sent", "failed", True)
+
+
 async def test_a_chart_failing_for_now_is_retried_without_the_message(world: DigestWorld):
     await connected(world, "C1")
     world.slack.fail_next_chart(PostFailed("Slack refused the post (internal_error)."))
