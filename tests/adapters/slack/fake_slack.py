@@ -20,7 +20,8 @@ every shared file add a message, and `conversations.history` reads them back new
 (`oldest`, `limit`, `cursor`; metadata only with `include_all_metadata`). The bot is a member of
 every channel except those in `not_member` (public channels it posts to through
 `chat:write.public`: a file upload there fails with `not_in_channel` until
-`conversations.join`) and those in `private` (where joining is refused). `scopes`, when set,
+`conversations.join`) and those in `private` (private channels it was not invited to: posting
+there fails with `channel_not_found`, joining is refused). `scopes`, when set,
 is what the install was granted: history and join answer `missing_scope` without theirs.
 
 `hold(method)` makes the fake do what METHOD does, then keep the answer back until released: a
@@ -413,6 +414,8 @@ class FakeSlack:
 
     def _post_message(self, call: Call) -> Reply:
         channel = str(call.params.get("channel") or "")
+        if channel in self.private:  # a private channel the bot was not invited to
+            return {"ok": False, "error": "channel_not_found"}
         message: dict[str, Any] = {
             "type": "message",
             "user": BOT_USER_ID,
