@@ -174,20 +174,13 @@ async def _now(ctx: CommandContext, digests: DigestControl, workspace: str, chan
         )
     data = {"workspace_id": workspace, "channel_id": channel, "message_id": done.message_id,
             "chart": done.chart}  # fmt: skip
-    if done.chart == "refused":
+    if done.chart in ("refused", "failed"):
+        # Refused: what to do in this channel. Failed: why, this time.
+        why = done.chart_problem or "the upload failed."
         return Card(
             title="Digest posted without its chart",
             tone=Tone.WARNING,
-            summary="Posted today's digest in this channel, but not its chart: "
-            f"{done.chart_problem or 'the channel refused it.'}",
-            data=data,
-        )
-    if done.chart == "failed":
-        return Card(
-            title="Digest posted without its chart",
-            tone=Tone.WARNING,
-            summary="Posted today's digest in this channel; its chart did not go in "
-            f"({(done.chart_problem or 'the upload failed').rstrip('.')}).",
+            summary=f"Posted today's digest in this channel, but not its chart: {why}",
             data=data,
         )
     with_chart = " with its chart" if done.chart == "sent" else ""
