@@ -141,9 +141,7 @@ def usage_card(
         summary=f"Spent {format_spend(total_usd, total_diem)} {between(period)}.",
         fields=tuple(fields),
         trend=spend_trend(days, total_usd, total_diem),
-        chart=spend_chart(
-            f"{CHART_TITLE} · {period_heading(period)} (UTC)", days, usage.by_model_daily
-        ),
+        chart=spend_chart(f"{CHART_TITLE} · {period_heading(period)} (UTC)", days, usage),
         tables=(spend_table(ranking),) if ranking.shown else (),
         notes=tuple(notes),
         footer=report_footer(fetched, *others, note=CREDIT_NOTE if ranking.shown else None),

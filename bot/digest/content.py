@@ -138,9 +138,7 @@ def digest_card(
         fields=_fields(funds, runway),
         meter=meter,
         trend=spend_trend(days, total_usd, total_diem) if used else None,
-        chart=spend_chart(_chart_title(period), days, recent.value.by_model_daily)
-        if used
-        else None,
+        chart=spend_chart(_chart_title(period), days, recent.value),
         tables=tables,
         notes=tuple(notes),
         footer=report_footer(*fetches, note=CREDIT_NOTE if tables else None),

@@ -144,19 +144,27 @@ def test_every_golden_file_has_a_case():
     assert {path.name for path in GOLDEN.glob("*.json")} == expected
 
 
-async def test_chart_stacks_sum_to_each_days_total(account: Any):
+async def test_chart_panels_are_exact_sums_of_the_14_days(account: Any):
     src = account(TEAM_KEY)
     card = (await digest_of(src)).card
     assert card.chart is not None
     query = UsageQuery(None, "2026-11-16", "2026-11-29")
-    by_date = {row.day: row for row in (await src.usage(query, Deadline.after(10))).value.by_date}
+    usage = (await src.usage(query, Deadline.after(10))).value
+    by_date = {row.day: row for row in usage.by_date}
+    by_model = {row.model_name: row for row in usage.by_model}
     assert card.chart.days == tuple(YESTERDAY - timedelta(days=back) for back in range(13, -1, -1))
-    assert [stack.name for stack in card.chart.stacks][-1] == "Other"
-    assert len(card.chart.stacks) == 5
-    for index, when in enumerate(card.chart.days):
-        total = sum((stack.values[index] for stack in card.chart.stacks), Decimal(0))
-        row = by_date[when]
-        assert total == (row.usd if card.chart.currency == "USD" else row.diem)
+    assert [panel.currency for panel in card.chart.panels] == ["USD", "DIEM"]
+    for panel in card.chart.panels:
+        assert panel.by_model
+        assert [stack.name for stack in panel.stacks][-1] == "Other"
+        assert len(panel.stacks) == 5
+        usd = panel.currency == "USD"
+        for index, when in enumerate(card.chart.days):
+            total = sum((stack.values[index] for stack in panel.stacks), Decimal(0))
+            assert total == (by_date[when].usd if usd else by_date[when].diem)
+        for stack in panel.stacks[:-1]:
+            model = by_model[stack.name]
+            assert sum(stack.values, Decimal(0)) == (model.total_usd if usd else model.total_diem)
 
 
 async def test_it_asks_for_the_balance_the_14_days_and_yesterday_all_at_once():
