@@ -10,7 +10,9 @@ from bot.commands.base import CommandContext, CommandSpec, Invocation
 from bot.commands.fetching import fetch_alongside
 from bot.commands.footer import report_footer, short_reason
 from bot.commands.runway import (
-    BURN_LOOKBACK,
+    BURN_DAYS,
+    Burn,
+    BurnWindow,
     DiemRunway,
     UsdRunway,
     average_burn,
@@ -22,7 +24,7 @@ from bot.commands.runway import (
 from bot.errors import VeniceError
 from bot.money import ZERO, format_amount, format_diem, format_share, format_usd
 from bot.venice.models import Balance, UsageAnalytics
-from bot.venice.source import Fetched, UsageQuery
+from bot.venice.source import Fetched
 
 CANNOT_CONSUME = (
     "Venice will refuse API requests until the account is topped up: "
@@ -35,15 +37,19 @@ CHARGED_NEXT = {
     "USD": "USD",
 }
 FRACTION_PLACES = Decimal("0.0001")
-RUNWAY_NOTE = "Runway at the average burn of the last 7 days."
+
+
+def burn_note(burn: Burn) -> str:
+    """The footer line that names the burn's window."""
+    return f"Burn: the average of {burn.window.describe()}."
 
 
 async def handle(invocation: Invocation, ctx: CommandContext) -> Card:
-    """Fetch the balance and last week's usage at once; the runway is optional."""
+    """Fetch the balance and the last 7 full UTC days' usage at once; the runway is optional."""
     source = ctx.billing()
-    runway_query = UsageQuery.from_params({"lookback": BURN_LOOKBACK})
+    window = BurnWindow.before(ctx.now.date())
     fetched, recent = await fetch_alongside(
-        source.balance(ctx.deadline), source.usage(runway_query, ctx.deadline)
+        source.balance(ctx.deadline), source.usage(window.query(), ctx.deadline)
     )
     return balance_card(fetched, recent, ctx)
 
@@ -53,7 +59,7 @@ def balance_card(
     recent: Fetched[UsageAnalytics] | VeniceError | None,
     ctx: CommandContext,
 ) -> Card:
-    """The balance card; RECENT is the 7-day usage for the runway, or why it is missing."""
+    """The balance card; RECENT is the usage of the burn's days, or why it is missing."""
     balance = fetched.value
     diem = balance.balances.diem
     allocation = balance.diem_epoch_allocation
@@ -78,26 +84,26 @@ def balance_card(
         notes.append(CANNOT_CONSUME)
     # The DIEM runway only means something while staking.
     diem_left = diem if diem is not None and allocation > 0 else None
-    usd_left = balance.balances.usd if balance.balances.usd is not None else ZERO
     runway_data: dict[str, Any] | None = None
     diem_run: DiemRunway | None = None
     usd_run: UsdRunway | None = None
+    burn: Burn | None = None
     footer_others: list[Fetched[Any]] = []
     if isinstance(recent, VeniceError):
         notes.append(f"Runway unavailable: {short_reason(recent)}.")
     elif recent is not None:
         footer_others.append(recent)
-        burn = average_burn(recent.value)
+        burn = average_burn(recent.value.by_date, ctx.now.date())
         # One currency per line: a DIEM figure never sits beside a `$`.
         if diem_left is not None or burn.diem_per_day:
-            fields.append(Field("DIEM burn (7-day avg)", f"{format_diem(burn.diem_per_day)}/day"))
+            fields.append(Field("DIEM burn", burn.diem_text()))
         if diem_left is not None:
             diem_run = diem_runway(diem_left, burn.diem_per_day, ctx.now)
             fields.append(Field("DIEM runway", diem_run.describe()))
-        fields.append(Field("USD burn (7-day avg)", f"{format_usd(burn.usd_per_day)}/day"))
-        usd_run = usd_runway(usd_left, burn.usd_per_day, ctx.now.date())
+        fields.append(Field("USD burn", burn.usd_text()))
+        usd_run = usd_runway(balance, burn, ctx.now.date())
         fields.append(Field("USD runway", usd_run.describe()))
-        runway_data = _runway_data(burn.usd_per_day, burn.diem_per_day, diem_run, usd_run)
+        runway_data = runway_data_of(burn, diem_run, usd_run)
 
     meter = allocation_meter(diem, allocation)
     return Card(
@@ -107,7 +113,7 @@ def balance_card(
         fields=tuple(fields),
         meter=meter,
         notes=tuple(notes),
-        footer=report_footer(fetched, *footer_others, note=RUNWAY_NOTE if runway_data else None),
+        footer=report_footer(fetched, *footer_others, note=burn_note(burn) if burn else None),
         data={
             "can_consume": balance.can_consume,
             "consumption_currency": balance.consumption_currency,
@@ -174,17 +180,28 @@ def _tone(
     return Tone.GOOD if runway_known else Tone.INFO
 
 
-def _runway_data(
-    usd_burn: Decimal,
-    diem_burn: Decimal,
-    diem_run: DiemRunway | None,
-    usd_run: UsdRunway | None,
+def runway_data_of(
+    burn: Burn, diem_run: DiemRunway | None, usd_run: UsdRunway | None
 ) -> dict[str, Any]:
+    """The burn and runway for machines (`--format json`), the same in `balance` and digests."""
     places = Decimal("0.000001")
     return {
-        "burn_per_day": {"usd": usd_burn.quantize(places), "diem": diem_burn.quantize(places)},
+        "burn_window": {
+            "start": burn.window.start,
+            "end": burn.window.end,
+            "full_utc_days": BURN_DAYS,
+        },
+        "burn_per_day": {
+            "usd": burn.usd_per_day.quantize(places),
+            "diem": burn.diem_per_day.quantize(places),
+        },
         "diem_lasts_until_reset": diem_run.lasts_until_reset if diem_run else None,
         "diem_runs_out_at": diem_run.runs_out_at if diem_run else None,
+        "usd_funds": (
+            [{"name": fund.name, "amount": fund.amount} for fund in usd_run.funds]
+            if usd_run
+            else None
+        ),
         "usd_days": usd_run.days if usd_run else None,
         "usd_until": usd_run.until if usd_run else None,
     }
@@ -214,9 +231,10 @@ SPEC = CommandSpec(
     details=(
         "Shows the DIEM left in today's epoch (it resets at 00:00 UTC, with no rollover), the "
         "share of the epoch allocation already used, the USD balance and any credits, and which "
-        "currency Venice charges next (DIEM first, then credits, then USD). The runway uses the "
-        "average spend per day over the last 7 days: whether today's DIEM lasts until the reset, "
-        "and how many days the USD balance lasts."
+        "currency Venice charges next (DIEM first, then credits, then USD). The burn is the "
+        "average spend per day of the last 7 full UTC days (today is not over, so it is left "
+        "out); the runway says whether today's DIEM lasts until the reset, and how many days the "
+        "credits Venice charges before USD, then the USD balance, last at the USD burn."
     ),
     shareable=True,
 )

@@ -26,6 +26,8 @@ from pydantic import SecretStr
 from adapters.discord.render import card_embed
 from adapters.slack.render import render_card
 from bot.charts import render_chart
+from bot.commands.base import CommandContext
+from bot.core import answer
 from bot.deadline import Deadline
 from bot.digest.content import Digest, build_digest
 from bot.errors import VeniceFailing
@@ -165,6 +167,29 @@ async def test_chart_panels_are_exact_sums_of_the_14_days(account: Any):
         for stack in panel.stacks[:-1]:
             model = by_model[stack.name]
             assert sum(stack.values, Decimal(0)) == (model.total_usd if usd else model.total_diem)
+
+
+@pytest.mark.parametrize("minute", [datetime(2026, 11, 30, 0, 5, tzinfo=UTC), NOW])
+async def test_balance_and_the_digest_give_one_burn_and_one_runway(account: Any, minute):
+    """The same minute, the same account: one burn of the 7 full UTC days, one runway (early in
+    the UTC day too, when a window that counted today's start would make the burn look low)."""
+    src = account(TEAM_KEY)
+    digest = (await build_digest(src, now=minute, deadline=Deadline.after(10))).card
+    reply = await answer(
+        "balance", CommandContext(now=minute, deadline=Deadline.after(10), source=src)
+    )
+    fields = {field.label: field.value for field in reply.card.fields}
+    shown = {field.label: field.value for field in digest.fields}
+    assert shown["USD burn"] == fields["USD burn"]
+    assert shown["USD runway"] == fields["USD runway"]
+    assert fields["USD burn"].endswith("/day over the last 7 full UTC days")
+    burn = reply.card.data["runway"]["burn_per_day"]["usd"]
+    assert digest.data["usd_runway"]["burn_per_day"] == burn
+    # The exact sum of the 7 days before today, from Venice's own daily rows.
+    query = UsageQuery(None, "2026-11-16", "2026-11-29")
+    rows = (await src.usage(query, Deadline.after(10))).value.by_date
+    week = sum((row.usd for row in rows if row.day >= date(2026, 11, 23)), Decimal(0))
+    assert burn == (week / 7).quantize(Decimal("0.000001"))
 
 
 async def test_it_asks_for_the_balance_the_14_days_and_yesterday_all_at_once():
