@@ -64,15 +64,20 @@ def balance_card(
     diem = balance.balances.diem
     allocation = balance.diem_epoch_allocation
     reset = next_reset(ctx.now)
-    fields = [
-        Field("DIEM left today", format_diem(diem) if diem is not None else "none"),
-        Field(
-            "Epoch allocation",
-            format_diem(allocation) if allocation > 0 else "none (no DIEM staked)",
-        ),
-        Field("Epoch resets", f"in {countdown(ctx.now, reset)} (00:00 UTC)"),
-        Field("USD balance", _usd_or_none(balance.balances.usd)),
-    ]
+    # An account that stakes no DIEM reads of USD only; the summary says "No DIEM staked".
+    fields = (
+        [
+            Field("DIEM left today", format_diem(diem) if diem is not None else "none"),
+            Field(
+                "Epoch allocation",
+                format_diem(allocation) if allocation > 0 else "none (no DIEM staked)",
+            ),
+            Field("Epoch resets", f"in {countdown(ctx.now, reset)} (00:00 UTC)"),
+        ]
+        if allocation > 0 or diem
+        else []
+    )
+    fields.append(Field("USD balance", _usd_or_none(balance.balances.usd)))
     if balance.balances.bundled_credits is not None:
         fields.append(Field("Bundled credits", _credits(balance.balances.bundled_credits)))
     if balance.balances.earned_credits is not None:
@@ -100,9 +105,11 @@ def balance_card(
         if diem_left is not None:
             diem_run = diem_runway(diem_left, burn.diem_per_day, ctx.now)
             fields.append(Field("DIEM runway", diem_run.describe()))
-        fields.append(Field("USD burn", burn.usd_text()))
         usd_run = usd_runway(balance, burn, ctx.now.date())
-        fields.append(Field("USD runway", usd_run.describe()))
+        # Nothing to spend and nothing spent in USD: a DIEM-only account reads of DIEM only.
+        if usd_run.balance > 0 or burn.usd_per_day:
+            fields.append(Field("USD burn", burn.usd_text()))
+            fields.append(Field("USD runway", usd_run.describe()))
         runway_data = runway_data_of(burn, diem_run, usd_run)
 
     meter = allocation_meter(diem, allocation)

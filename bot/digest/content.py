@@ -12,7 +12,7 @@ from typing import Any
 
 from bot.cards import Card, Field, Table, Tone
 from bot.commands.balance import CANNOT_CONSUME, allocation_meter
-from bot.commands.footer import CREDIT_NOTE, report_footer
+from bot.commands.footer import report_footer
 from bot.commands.period import Period
 from bot.commands.ranked_report import rank_rows
 from bot.commands.ranking import Ranking
@@ -120,6 +120,7 @@ def digest_card(
     notes.extend(
         anomaly_note(side.spent, side.before, side.currency) for side in versus if side.anomaly
     )
+    notes.extend(dict.fromkeys(n for n in (models.rounding_note(), keys.rounding_note()) if n))
     if not funds.can_consume:
         notes.append(CANNOT_CONSUME)
     meter = allocation_meter(funds.balances.diem, funds.diem_epoch_allocation)
@@ -138,7 +139,7 @@ def digest_card(
         chart=spend_chart(_chart_title(period), days, recent.value),
         tables=tables,
         notes=tuple(notes),
-        footer=report_footer(*fetches, note=CREDIT_NOTE if tables else None),
+        footer=report_footer(*fetches, note=models.credit_note() or keys.credit_note()),
         data={
             "day": period.end,
             "empty": empty,

@@ -184,7 +184,7 @@ async def test_nulls_everywhere_still_answer():
     card, _ = await run(
         make_balance(diem=None, usd=None, allocation=None, can_consume=None, currency=None)
     )
-    assert field_value(card, "DIEM left today") == "none"
+    assert not has_field(card, "DIEM left today")  # the summary says "No DIEM staked"
     assert field_value(card, "USD balance") == "none"
     assert field_value(card, "Charged next") == "nothing: no funds"
     assert card.meter is None
@@ -193,10 +193,41 @@ async def test_nulls_everywhere_still_answer():
 
 async def test_empty_account():
     card, _ = await run(Balance.model_validate({}), usage())
-    assert field_value(card, "Epoch allocation").startswith("none")
-    assert field_value(card, "USD runway") == f"no USD spend in the {WINDOW}"
-    assert not has_field(card, "DIEM runway")
+    # Nothing staked, nothing to spend, nothing spent: no DIEM fields, no runway to speak of.
+    assert [field.label for field in card.fields] == ["USD balance", "Charged next"]
     assert card.summary == "No DIEM staked · no USD balance"
+
+
+@pytest.mark.parametrize(
+    ("funds", "week_usd", "week_diem", "labels"),
+    [
+        # USD only: not one DIEM line.
+        (
+            {"diem": None, "allocation": "0", "usd": "50", "currency": "USD"},
+            "7",
+            "0",
+            ["USD balance", "Charged next", "USD burn", "USD runway"],
+        ),
+        # DIEM only: no USD burn or runway of nothing.
+        (
+            {"diem": "20", "allocation": "40", "usd": None},
+            "0",
+            "14",
+            [
+                "DIEM left today",
+                "Epoch allocation",
+                "Epoch resets",
+                "USD balance",
+                "Charged next",
+                "DIEM burn",
+                "DIEM runway",
+            ],
+        ),
+    ],
+)
+async def test_a_one_currency_account_reads_of_that_currency(funds, week_usd, week_diem, labels):
+    card, _ = await run(make_balance(**funds), full_week([week_usd], [week_diem]))
+    assert [field.label for field in card.fields] == labels
 
 
 # Runway arithmetic. NOW is 14:03 UTC: the reset is 9 h 57 min (35,820 s) away.
