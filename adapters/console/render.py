@@ -78,7 +78,13 @@ def _fields(fields: tuple[Field, ...], width: int) -> list[str]:
     indent = " " * (label_width + len(GAP))
     lines: list[str] = []
     for label, field in zip(labels, fields, strict=True):
-        head = pad(clip(label, label_width), label_width) + GAP
+        if display_width(label) > label_width:
+            # A long label (a command's whole syntax in help) is never cut: it takes its own
+            # lines, and the value follows under it.
+            lines.extend(wrap(label, width, rest="  "))
+            lines.extend(wrap(field.value, width, first=indent, rest=indent))
+            continue
+        head = pad(label, label_width) + GAP
         lines.extend(wrap(field.value, width, first=head, rest=indent))
     return lines
 

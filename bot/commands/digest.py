@@ -214,13 +214,25 @@ async def _status(ctx: CommandContext, digests: DigestControl, workspace: str) -
         summary=summary,
         fields=fields,
         tables=tables,
-        notes=(f"Change it with `{EXAMPLE}` (admins), or try `digest preview`.",),
+        notes=(_status_note(ctx, workspace),),
         data={
             "workspace_id": workspace,
             "channel_id": ctx.channel_id,
             "schedules": [schedule_data(s) for s in schedules],
         },
     )
+
+
+def _status_note(ctx: CommandContext, workspace: str) -> str:
+    """How to change the digest from where `digest status` was asked: in a channel, `digest on`;
+    in a terminal, which has no channel to post to, `venice-bot digest set`."""
+    if ctx.channel_id is None:
+        return (
+            "In a chat channel an admin turns it on with `/venice digest on`; from a terminal, "
+            f"`venice-bot digest set {workspace} --channel C --at 09:00 --tz Area/City`. "
+            "`digest preview` shows it here."
+        )
+    return f"Change it with `{EXAMPLE}` (admins), or try `digest preview`."
 
 
 def schedule_fields(schedule: DigestSchedule) -> tuple[Field, ...]:
