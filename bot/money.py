@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
+from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation
 
 CENT = Decimal("0.01")
 ZERO = Decimal(0)
@@ -85,12 +85,27 @@ def format_units(value: Decimal, unit_type: str | None) -> str:
     return f"{quantity} {unit_type}" if unit_type else quantity
 
 
+def format_fraction(fraction: Decimal) -> str:
+    """A fraction as a percentage to 0.1, `41.4%`, the one rounding of every share and meter:
+    something never reads `0.0%` (`<0.1%`), and all but a little never `100.0%` (`>99.9%`)."""
+    if not fraction.is_finite():
+        return "n/a"
+    try:
+        percent = (fraction * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    except InvalidOperation:  # more digits than the decimal context holds
+        return f"{fraction * 100:.1f}%"
+    if fraction > 0 and percent == 0:
+        return "<0.1%"
+    if 0 < fraction < 1 and percent >= 100:
+        return ">99.9%"
+    return f"{percent}%"
+
+
 def format_share(part: Decimal, whole: Decimal) -> str:
     """`42.1%` of the whole; `-` when the whole is zero (no percentage of nothing)."""
     if whole == 0:
         return "-"
-    share = (part * 100 / whole).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
-    return f"{share}%"
+    return format_fraction(part / whole)
 
 
 def format_change(current: Decimal, previous: Decimal) -> str:

@@ -16,6 +16,7 @@ from adapters.console.terminal_text import (
     wrap,
 )
 from bot.cards import Card, Field, Footer, Meter, Stale, Table, Tone
+from bot.money import format_fraction
 
 MIN_WIDTH = 30
 METER_CELLS = 20
@@ -95,8 +96,7 @@ def _meter(meter: Meter, width: int) -> list[str]:
     filled = int((fraction * cells).quantize(Decimal(1), rounding=ROUND_HALF_UP))
     if fraction > 0 and filled == 0:
         filled = 1  # any use at all shows on the bar
-    percent = (meter.fraction * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
-    bar = f"[{'█' * filled}{'░' * (cells - filled)}] {percent}% used"
+    bar = f"[{'█' * filled}{'░' * (cells - filled)}] {format_fraction(meter.fraction)} used"
     lines = wrap(meter.label, width) if meter.label.strip() else []
     lines.append(bar)
     if meter.caption.strip():

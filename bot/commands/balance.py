@@ -22,7 +22,7 @@ from bot.commands.runway import (
     usd_runway,
 )
 from bot.errors import VeniceError
-from bot.money import ZERO, format_amount, format_diem, format_share, format_usd
+from bot.money import ZERO, format_amount, format_diem, format_fraction, format_usd
 from bot.venice.models import Balance, UsageAnalytics
 from bot.venice.source import Fetched
 
@@ -116,7 +116,7 @@ def balance_card(
     return Card(
         title="Venice balance",
         tone=_tone(balance, diem_run, usd_run, runway_known=runway_data is not None),
-        summary=_summary(diem, allocation, balance.balances.usd),
+        summary=_summary(diem, meter, balance.balances.usd),
         fields=tuple(fields),
         meter=meter,
         notes=tuple(notes),
@@ -147,10 +147,19 @@ def allocation_meter(diem: Decimal | None, allocation: Decimal) -> Meter | None:
     used = _used(diem, allocation)
     return Meter(
         label="Today's DIEM allocation used",
-        fraction=(used / allocation).quantize(FRACTION_PLACES),
+        fraction=_meter_fraction(used / allocation),
         # Renderers draw the percentage from `fraction`; the caption gives the amounts.
         caption=f"{format_diem(diem)} of {format_diem(allocation)} left",
     )
+
+
+def _meter_fraction(exact: Decimal) -> Decimal:
+    """EXACT to FRACTION_PLACES, never rounded onto an end it is not at: some use never reads
+    as none, and some DIEM left never as all used."""
+    fraction = exact.quantize(FRACTION_PLACES)
+    if 0 < exact < 1:
+        return min(max(fraction, FRACTION_PLACES), 1 - FRACTION_PLACES)
+    return fraction
 
 
 def _used(diem: Decimal, allocation: Decimal) -> Decimal:
@@ -158,12 +167,11 @@ def _used(diem: Decimal, allocation: Decimal) -> Decimal:
     return min(max(allocation - diem, ZERO), allocation)
 
 
-def _summary(diem: Decimal | None, allocation: Decimal, usd: Decimal | None) -> str:
+def _summary(diem: Decimal | None, meter: Meter | None, usd: Decimal | None) -> str:
     parts = []
     if diem is not None:
-        used = ""
-        if allocation > 0:
-            used = f" ({format_share(_used(diem, allocation), allocation)} of the allocation used)"
+        # The meter's own fraction: the summary and every drawn bar say the same percentage.
+        used = f" ({format_fraction(meter.fraction)} of the allocation used)" if meter else ""
         parts.append(f"{format_diem(diem)} left today{used}")
     else:
         parts.append("No DIEM staked")
