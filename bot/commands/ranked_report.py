@@ -92,7 +92,7 @@ def ranked_card(
         tone=Tone.INFO,
         summary=f"{count} {noun[0] if count == 1 else noun[1]} {verb} {spent} {between(period)}.",
         tables=(table(ranking),),
-        notes=tuple(note for note in (*notes, ranking.rounding_note()) if note),
-        footer=report_footer(fetched, note=ranking.credit_note()),
+        notes=notes,
+        footer=report_footer(fetched, note=ranking.footer_note()),
         data=data,
     )

@@ -14,9 +14,7 @@ T = TypeVar("T")
 
 SHARE_PLACES = Decimal("0.0001")
 CURRENCIES = ("USD", "DIEM")
-ROUNDED_NOTE = (
-    "Each amount is rounded to the cent, so the rows can differ from the total by a cent."
-)
+ROUNDED_NOTE = "Rows rounded to the cent."
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +86,11 @@ class Ranking(Generic[T]):
         """How shares mix the currencies (1 DIEM as $1), when the rows spent both."""
         return CREDIT_NOTE if len(self.currencies) > 1 else None
 
+    def footer_note(self) -> str | None:
+        """The table's footer line: how shares mix the currencies, and that the rows are rounded
+        when, shown to the cent, they do not add up to the total shown."""
+        return footer_note(self.credit_note(), self.rounding_note())
+
     def rounding_note(self) -> str | None:
         """ROUNDED_NOTE when the rows and the cut rows, each shown to the cent, do not add up to
         the total shown; None when they do."""
@@ -100,6 +103,12 @@ class Ranking(Generic[T]):
             if shown != shown_cents(totals[currency]):
                 return ROUNDED_NOTE
         return None
+
+
+def footer_note(*notes: str | None) -> str | None:
+    """NOTES that apply, each once, on one footer line."""
+    kept = list(dict.fromkeys(note for note in notes if note))
+    return " ".join(kept) or None
 
 
 def rank_by_spend(

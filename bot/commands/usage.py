@@ -176,10 +176,8 @@ def usage_card(
         trend=spend_trend(days, total_usd, total_diem),
         chart=spend_chart(f"{CHART_TITLE} · {period_heading(period)} (UTC)", days, usage),
         tables=(spend_table(ranking),) if ranking.shown else (),
-        notes=tuple(note for note in (*notes, ranking.rounding_note()) if note),
-        footer=report_footer(
-            fetched, *others, note=ranking.credit_note() if ranking.shown else None
-        ),
+        notes=tuple(notes),
+        footer=report_footer(fetched, *others, note=ranking.footer_note()),
         data=data,
     )
 

@@ -15,7 +15,7 @@ from bot.commands.balance import CANNOT_CONSUME, allocation_meter
 from bot.commands.footer import report_footer
 from bot.commands.period import Period
 from bot.commands.ranked_report import rank_rows
-from bot.commands.ranking import Ranking
+from bot.commands.ranking import Ranking, footer_note
 from bot.commands.runway import Burn, UsdRunway, average_burn, usd_runway
 from bot.commands.spend_chart import spend_chart
 from bot.commands.top_keys import key_label
@@ -120,7 +120,6 @@ def digest_card(
     notes.extend(
         anomaly_note(side.spent, side.before, side.currency) for side in versus if side.anomaly
     )
-    notes.extend(dict.fromkeys(n for n in (models.rounding_note(), keys.rounding_note()) if n))
     if not funds.can_consume:
         notes.append(CANNOT_CONSUME)
     meter = allocation_meter(funds.balances.diem, funds.diem_epoch_allocation)
@@ -139,7 +138,7 @@ def digest_card(
         chart=spend_chart(_chart_title(period), days, recent.value),
         tables=tables,
         notes=tuple(notes),
-        footer=report_footer(*fetches, note=models.credit_note() or keys.credit_note()),
+        footer=report_footer(*fetches, note=_footer_note(models, keys)),
         data={
             "day": period.end,
             "empty": empty,
@@ -223,6 +222,13 @@ def _tone(funds: Balance, runway: UsdRunway, versus: tuple[Versus, ...]) -> Tone
     if not funds.can_consume:
         return Tone.DANGER
     return Tone.WARNING if runway.short or any(side.anomaly for side in versus) else Tone.INFO
+
+
+def _footer_note(models: Ranking[Any], keys: Ranking[Any]) -> str | None:
+    """What both tables' footers would say, each once."""
+    return footer_note(
+        models.credit_note(), keys.credit_note(), models.rounding_note(), keys.rounding_note()
+    )
 
 
 def _ranked(ranking: Ranking[Any]) -> list[dict[str, Any]]:

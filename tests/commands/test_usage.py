@@ -270,6 +270,6 @@ async def test_rows_that_do_not_add_up_to_the_total_once_rounded_say_so():
     models = [model("A", "0.005", "0"), model("B", "0.005", "0")]  # $0.01 each, $0.01 in all
     card, _ = await run("7d", usage([day("2026-11-22", "0.01", "0")], models))
     assert [row.cells[2] for row in card.tables[0].rows] == ["$0.01", "$0.01"]
-    assert any("rounded to the cent" in note for note in card.notes)
+    assert card.footer.note == "Rows rounded to the cent."
     exact, _ = await run("7d", usage([day("2026-11-22", "0.02", "0")], [model("A", "0.02")]))
-    assert not any("rounded" in note for note in exact.notes)
+    assert exact.footer.note is None
