@@ -239,7 +239,7 @@ def _draw_legend(
 ) -> int:
     """Legend entries in rows under the heading; returns where the plot can start."""
     if not panel.by_model:
-        return top  # one stack of totals: the heading says what it is
+        return top + TEXT_SIZE // 2  # one stack of totals: the heading says what it is
     x, y = MARGIN, top
     for stack in panel.stacks:
         label = _clip(stack.name, MAX_LEGEND_NAME)

@@ -46,7 +46,7 @@ def one(title: str, currency: str, days: tuple[date, ...], *layers: Stack) -> Ch
 
 
 def chart(currency: str = "USD") -> Chart:
-    return one("Daily spend by model · Mon 16 Nov to Sun 29 Nov (UTC)", currency, DAYS, *stacks())
+    return one("Daily spend · Mon 16 Nov to Sun 29 Nov (UTC)", currency, DAYS, *stacks())
 
 
 def both() -> Chart:

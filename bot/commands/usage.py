@@ -25,7 +25,7 @@ from bot.venice.models import DayUsage, UsageAnalytics
 from bot.venice.source import Fetched, UsageQuery
 
 TOP_MODELS = 5
-CHART_TITLE = "Daily spend by model"
+CHART_TITLE = "Daily spend"  # each panel says whether it is split by model
 AVERAGE_PLACES = Decimal("0.000001")
 
 T = TypeVar("T")

@@ -186,7 +186,7 @@ def _day(day: date) -> str:
 
 
 def _chart_title(period: Period) -> str:
-    return f"Daily spend by model · {_day(period.start)} to {_day(period.end)} (UTC)"
+    return f"Daily spend · {_day(period.start)} to {_day(period.end)} (UTC)"
 
 
 def _summary(day: date, versus: tuple[Versus, ...]) -> str:
