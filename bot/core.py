@@ -56,7 +56,8 @@ async def answer(text: str, ctx: CommandContext) -> Answer:
         return Answer(no_key_card(ctx.workspace_id), "failed", spec.name, invocation)
     except VeniceError as error:
         log.info("venice error on %s: %s (%s)", spec.name, type(error).__name__, error.status)
-        return Answer(failure_card(error, invocation), "failed", spec.name, invocation)
+        card = failure_card(error, invocation, ctx.workspace_id)
+        return Answer(card, "failed", spec.name, invocation)
     # A command may refuse one of its own actions to non-admins (`digest on`): still forbidden.
     outcome: Outcome = "forbidden" if card.data.get("error") == "Forbidden" else "answered"
     return Answer(card, outcome, spec.name, invocation)

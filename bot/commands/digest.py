@@ -219,7 +219,7 @@ async def _status(ctx: CommandContext, digests: DigestControl, workspace: str) -
         )
         fields = schedule_fields(here)
     tables = (_others_table(others, elsewhere=ctx.channel_id is not None),) if others else ()
-    notes = [f"Change it with `{EXAMPLE}` (admins), or try `digest preview`."]
+    notes = [_status_note(ctx, workspace)]
     chart_refused = here is not None and here.enabled and here.chart_problem is not None
     if here is not None and chart_refused:
         notes.insert(0, f"The digests here come without their chart: {here.chart_problem}")
@@ -238,6 +238,18 @@ async def _status(ctx: CommandContext, digests: DigestControl, workspace: str) -
             "schedules": [schedule_data(s) for s in schedules],
         },
     )
+
+
+def _status_note(ctx: CommandContext, workspace: str) -> str:
+    """How to change the digest from where `digest status` was asked: in a channel, `digest on`;
+    in a terminal, which has no channel to post to, `venice-bot digest set`."""
+    if ctx.channel_id is None:
+        return (
+            "In a chat channel an admin turns it on with `/venice digest on`; from a terminal, "
+            f"`venice-bot digest set {workspace} --channel C --at 09:00 --tz Area/City`. "
+            "`digest preview` shows it here."
+        )
+    return f"Change it with `{EXAMPLE}` (admins), or try `digest preview`."
 
 
 def schedule_fields(schedule: DigestSchedule) -> tuple[Field, ...]:

@@ -175,10 +175,14 @@ class Database:
                 )
             await connection.run_sync(_upgrade_to_head)
 
+    async def applied_migrations(self) -> set[str]:
+        """The migration heads the database is at: empty for a new database."""
+        async with self.engine.connect() as connection:
+            return await connection.run_sync(_current_heads)
+
     async def pending_migrations(self) -> bool:
         """True when the database lacks migrations this release has (an empty one included)."""
-        async with self.engine.connect() as connection:
-            current = await connection.run_sync(_current_heads)
+        current = await self.applied_migrations()
         return current != set(ScriptDirectory.from_config(_alembic_config()).get_heads())
 
     async def is_current(self) -> bool:

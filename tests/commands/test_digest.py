@@ -236,6 +236,21 @@ async def test_in_a_terminal_there_is_no_channel_and_the_reply_points_at_the_cli
     assert await runner.schedules(WORKSPACE) == []
 
 
+async def test_in_a_terminal_status_does_not_suggest_what_the_terminal_cannot_do(
+    workspace_store, runner
+):
+    # The demo: `digest status` must not point at `digest on`, which needs a channel.
+    status = await ask(workspace_store, runner, "digest status", channel=None)
+    [note] = status.card.notes
+    assert "`/venice digest on`" in note  # in a chat channel
+    assert f"`venice-bot digest set {WORKSPACE} --channel C" in note  # or from a terminal
+    assert "`digest on" not in note
+    in_channel = await ask(workspace_store, runner, "digest status")
+    assert in_channel.card.notes == (
+        "Change it with `digest on 09:00 Europe/Madrid mon-fri` (admins), or try `digest preview`.",
+    )
+
+
 async def test_without_a_digest_service_or_a_workspace_the_reply_says_so(workspace_store):
     reply = await ask(workspace_store, None, "digest on")
     assert "not available" in (reply.card.summary or "")
