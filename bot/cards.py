@@ -92,14 +92,25 @@ class Stack:
 
 
 @dataclass(frozen=True, slots=True)
+class ChartPanel:
+    """One currency's daily spend, aligned with `Chart.days`. `by_model` is False when Venice
+    gave no per-model split of this currency: then one stack holds each day's total, and `note`
+    says why."""
+
+    currency: str  # "USD" or "DIEM"
+    stacks: tuple[Stack, ...]  # the largest first, "Other" last
+    by_model: bool = True
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Chart:
-    """Daily spend stacked by model, in one currency, oldest day first. `bot.charts` draws it as
-    a PNG; adapters that can attach images (Discord, Slack uploads) do, the others ignore it."""
+    """Daily spend, one panel per currency spent, oldest day first. `bot.charts` draws it as one
+    PNG; adapters that can attach images (Discord, Slack uploads) do, the others ignore it."""
 
     title: str
-    currency: str  # "USD" or "DIEM"
     days: tuple[date, ...]
-    stacks: tuple[Stack, ...]  # aligned with `days`; the largest first, "Other" last
+    panels: tuple[ChartPanel, ...]
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,6 +1,7 @@
-"""PNG charts of daily spend, stacked by model: readable at chat size, labelled axes and currency,
-a colour-blind-safe palette (Okabe-Ito), alt text for screen readers. Identical input gives
-identical bytes. Drawn with Pillow; `render_chart_async` runs it off the event loop."""
+"""PNG charts of daily spend, one panel per currency, stacked by model: readable at chat size,
+labelled axes and currency, a colour-blind-safe palette (Okabe-Ito), alt text for screen readers.
+Identical input gives identical bytes. Drawn with Pillow; `render_chart_async` runs it off the
+event loop."""
 
 from __future__ import annotations
 
@@ -12,19 +13,23 @@ from functools import cache, lru_cache
 
 from PIL import Image, ImageDraw, ImageFont
 
-from bot.cards import Chart
+from bot.cards import Chart, ChartPanel
 from bot.money import ZERO, format_amount
 from bot.ports import ChartImage
 
 # Slack and Discord show images about 400 px wide: at 1000 px, 20 px text stays legible.
-WIDTH, HEIGHT = 1000, 500
+WIDTH = 1000
+TITLE_HEIGHT = 40
+PANEL_HEIGHT = 460  # one panel: a 1000 x 500 image
 TITLE_SIZE, TEXT_SIZE = 26, 20
 MARGIN = 16
 PLOT_LEFT, PLOT_RIGHT = 110, WIDTH - 24
-PLOT_BOTTOM = HEIGHT - 44
-LEGEND_TOP = 52
+PLOT_BELOW = 44  # the x-axis labels, under each panel's plot
+HEADING_TOP = 6  # the panel's heading, from the panel's top
+LEGEND_TOP = 38
 LEGEND_SWATCH = 18
 MAX_LEGEND_NAME = 26
+MAX_HEADING = 80
 ALT_MODELS = 3
 # One palette index per colour: a "P" image is a third the bytes of RGB to draw and compress.
 BACKGROUND, INK, GRID, AXIS, OTHER = 0, 1, 2, 3, 4
@@ -55,51 +60,87 @@ NICE_STEPS = (Decimal(1), Decimal(2), Decimal("2.5"), Decimal(5), Decimal(10))
 TARGET_TICKS = 4
 
 
+def image_height(chart: Chart) -> int:
+    """The title and a panel per currency (at least one, however empty)."""
+    return TITLE_HEIGHT + PANEL_HEIGHT * max(1, len(chart.panels))
+
+
+def panel_heading(panel: ChartPanel) -> str:
+    """`USD per day, by model`; `DIEM per day, all models (...)` without a per-model split."""
+    if panel.by_model:
+        return f"{panel.currency} per day, by model"
+    return f"{panel.currency} per day, all models (Venice gave no per-model split)"
+
+
 def alt_text(chart: Chart) -> str:
-    """What a screen reader says instead of the image: the period, currency, total, busiest day
-    and the largest models, in one or two sentences."""
+    """What a screen reader says instead of the image: the period, then for each currency its
+    total, busiest day and largest models, a sentence or two each."""
     if not chart.days:
         return f"{chart.title}: no days to show."
-    totals = _day_totals(chart)
-    total = sum(totals, ZERO)
     period = f"{_day_label(chart.days[0], year=False)} to {_day_label(chart.days[-1], year=True)}"
-    first = (
-        f"Daily spend in {chart.currency} stacked by model, {period} (UTC): "
-        f"{format_amount(total, chart.currency)} in total"
-    )
+    if not chart.panels:
+        return f"Daily spend, {period} (UTC): nothing was spent."
+    kinds = " and ".join(panel.currency for panel in chart.panels)
+    sentences = [f"Daily spend in {kinds}, {period} (UTC)."]
+    sentences.extend(_panel_alt(chart, panel) for panel in chart.panels)
+    return " ".join(sentences)
+
+
+def _panel_alt(chart: Chart, panel: ChartPanel) -> str:
+    totals = _day_totals(chart, panel)
+    total = sum(totals, ZERO)
+    currency = panel.currency
+    first = f"{currency}: {format_amount(total, currency)} in total"
+    if not panel.by_model:
+        first += " (no per-model split from Venice)"
     if total == 0:
-        return first + "; nothing was spent."
+        return first + ", nothing spent."
     busiest = max(range(len(totals)), key=lambda index: (totals[index], -index))
     first += (
         f", busiest on {_day_label(chart.days[busiest], year=False)} "
-        f"({format_amount(totals[busiest], chart.currency)})."
+        f"({format_amount(totals[busiest], currency)})"
     )
-    sums = [(sum(stack.values, ZERO), stack.name) for stack in chart.stacks]
+    sums = [(sum(stack.values, ZERO), stack.name) for stack in panel.stacks]
     models = [(amount, name) for amount, name in sums if name != OTHER_NAME and amount > 0]
-    if not models:
-        return first
+    if not panel.by_model or not models:
+        return first + "."
     named = ", ".join(
-        f"{name} {format_amount(amount, chart.currency)}" for amount, name in models[:ALT_MODELS]
+        f"{name} {format_amount(amount, currency)}" for amount, name in models[:ALT_MODELS]
     )
-    return f"{first} Largest models: {named}."
+    return f"{first}; largest models: {named}."
 
 
 def render_chart(chart: Chart) -> ChartImage:
     """The PNG of CHART (CPU work: call render_chart_async from the event loop)."""
-    image = Image.new("P", (WIDTH, HEIGHT), BACKGROUND)
+    image = Image.new("P", (WIDTH, image_height(chart)), BACKGROUND)
     image.putpalette(_palette())
     draw = ImageDraw.Draw(image)
-    _text(image, (MARGIN, MARGIN - 4), _clip(chart.title, 70), TITLE_SIZE)
-    plot_top = _draw_legend(image, draw, chart)
-    totals = _day_totals(chart)
-    ticks = nice_ticks(max(totals, default=ZERO))
-    _draw_y_axis(image, draw, chart.currency, ticks, plot_top)
-    _draw_bars(draw, chart, ticks[-1], plot_top)
-    _draw_x_axis(image, draw, chart)
+    _text(image, (MARGIN, MARGIN - 6), _clip(chart.title, 70), TITLE_SIZE)
+    colours = model_colours(chart)
+    for index, panel in enumerate(chart.panels):
+        _draw_panel(image, draw, chart, panel, colours, TITLE_HEIGHT + index * PANEL_HEIGHT)
     out = io.BytesIO()
     # Level 1: flat colours compress almost as well as at level 6, in a fraction of the time.
     image.save(out, format="PNG", compress_level=1)
     return ChartImage(png=out.getvalue(), alt_text=alt_text(chart))
+
+
+def _draw_panel(
+    image: Image.Image,
+    draw: ImageDraw.ImageDraw,
+    chart: Chart,
+    panel: ChartPanel,
+    colours: dict[str, int],
+    top: int,
+) -> None:
+    _text(image, (MARGIN, top + HEADING_TOP), _clip(panel_heading(panel), MAX_HEADING), TEXT_SIZE)
+    plot_top = _draw_legend(image, draw, panel, colours, top + LEGEND_TOP)
+    plot_bottom = top + PANEL_HEIGHT - PLOT_BELOW
+    totals = _day_totals(chart, panel)
+    ticks = nice_ticks(max(totals, default=ZERO))
+    _draw_y_axis(image, draw, panel.currency, ticks, plot_top, plot_bottom)
+    _draw_bars(draw, chart, panel, colours, ticks[-1], plot_top, plot_bottom)
+    _draw_x_axis(image, draw, chart, plot_bottom)
 
 
 async def render_chart_async(chart: Chart) -> ChartImage:
@@ -168,29 +209,45 @@ def _text(
     image.paste(tile, (xy[0] + left, xy[1] + top))
 
 
-def _colour(index: int, name: str) -> int:
-    if name == OTHER_NAME:
-        return OTHER
-    return SERIES_START + index % len(OKABE_ITO)
+def model_colours(chart: Chart) -> dict[str, int]:
+    """A palette index per stack name, the same in every panel (a model keeps its colour from
+    the USD panel to the DIEM one), in order of first appearance; "Other" is grey."""
+    colours: dict[str, int] = {}
+    for panel in chart.panels:
+        for stack in panel.stacks:
+            if stack.name not in colours:
+                named = sum(1 for name in colours if name != OTHER_NAME)
+                colours[stack.name] = (
+                    OTHER if stack.name == OTHER_NAME else SERIES_START + named % len(OKABE_ITO)
+                )
+    return colours
 
 
-def _day_totals(chart: Chart) -> list[Decimal]:
+def _day_totals(chart: Chart, panel: ChartPanel) -> list[Decimal]:
     return [
-        sum((stack.values[index] for stack in chart.stacks), ZERO)
+        sum((stack.values[index] for stack in panel.stacks), ZERO)
         for index in range(len(chart.days))
     ]
 
 
-def _draw_legend(image: Image.Image, draw: ImageDraw.ImageDraw, chart: Chart) -> int:
-    """Legend entries in rows under the title; returns where the plot can start."""
-    x, y = MARGIN, LEGEND_TOP
-    for index, stack in enumerate(chart.stacks):
+def _draw_legend(
+    image: Image.Image,
+    draw: ImageDraw.ImageDraw,
+    panel: ChartPanel,
+    colours: dict[str, int],
+    top: int,
+) -> int:
+    """Legend entries in rows under the heading; returns where the plot can start."""
+    if not panel.by_model:
+        return top + TEXT_SIZE // 2  # one stack of totals: the heading says what it is
+    x, y = MARGIN, top
+    for stack in panel.stacks:
         label = _clip(stack.name, MAX_LEGEND_NAME)
         width = LEGEND_SWATCH + 8 + _text_tile(label, TEXT_SIZE, "la")[0].width + 24
         if x + width > WIDTH - MARGIN and x > MARGIN:
             x, y = MARGIN, y + TEXT_SIZE + 10
         swatch = (x, y + 2, x + LEGEND_SWATCH, y + 2 + LEGEND_SWATCH)
-        draw.rectangle(swatch, fill=_colour(index, stack.name))
+        draw.rectangle(swatch, fill=colours[stack.name])
         _text(image, (x + LEGEND_SWATCH + 8, y), label, TEXT_SIZE)
         x += width
     return y + TEXT_SIZE + 22
@@ -202,41 +259,51 @@ def _draw_y_axis(
     currency: str,
     ticks: list[Decimal],
     plot_top: int,
+    plot_bottom: int,
 ) -> None:
     step = ticks[1] - ticks[0]
-    scale = (PLOT_BOTTOM - plot_top) / float(ticks[-1])
+    scale = (plot_bottom - plot_top) / float(ticks[-1])
     for tick in ticks:
-        y = round(PLOT_BOTTOM - float(tick) * scale)
+        y = round(plot_bottom - float(tick) * scale)
         draw.line((PLOT_LEFT, y, PLOT_RIGHT, y), fill=AXIS if tick == 0 else GRID)
         label = tick_label(tick, step, currency)
         _text(image, (PLOT_LEFT - 10, y), label, TEXT_SIZE, "rm")
-    _text(image, (WIDTH - MARGIN, MARGIN), f"{currency} per day", TEXT_SIZE, "ra")
 
 
-def _draw_bars(draw: ImageDraw.ImageDraw, chart: Chart, top: Decimal, plot_top: int) -> None:
+def _draw_bars(
+    draw: ImageDraw.ImageDraw,
+    chart: Chart,
+    panel: ChartPanel,
+    colours: dict[str, int],
+    top: Decimal,
+    plot_top: int,
+    plot_bottom: int,
+) -> None:
     if not chart.days:
         return
     slot = (PLOT_RIGHT - PLOT_LEFT) / len(chart.days)
     gap = max(2.0, slot * 0.2)
-    scale = (PLOT_BOTTOM - plot_top) / float(top)
+    scale = (plot_bottom - plot_top) / float(top)
     for day in range(len(chart.days)):
         left = round(PLOT_LEFT + day * slot + gap / 2)
         right = round(PLOT_LEFT + (day + 1) * slot - gap / 2) - 1
         # Cumulative heights, rounded once each, so segments meet without gaps or overlaps.
         running = ZERO
-        bottom = PLOT_BOTTOM
-        for index, stack in enumerate(chart.stacks):
+        bottom = plot_bottom
+        for stack in panel.stacks:
             value = stack.values[day]
             if value <= 0:
                 continue
             running += value
-            upper = round(PLOT_BOTTOM - float(running) * scale)
+            upper = round(plot_bottom - float(running) * scale)
             if upper < bottom:
-                draw.rectangle((left, upper, right, bottom - 1), fill=_colour(index, stack.name))
+                draw.rectangle((left, upper, right, bottom - 1), fill=colours[stack.name])
             bottom = upper
 
 
-def _draw_x_axis(image: Image.Image, draw: ImageDraw.ImageDraw, chart: Chart) -> None:
+def _draw_x_axis(
+    image: Image.Image, draw: ImageDraw.ImageDraw, chart: Chart, plot_bottom: int
+) -> None:
     if not chart.days:
         return
     slot = (PLOT_RIGHT - PLOT_LEFT) / len(chart.days)
@@ -249,8 +316,8 @@ def _draw_x_axis(image: Image.Image, draw: ImageDraw.ImageDraw, chart: Chart) ->
         if (last - index) % every:
             continue
         x = round(PLOT_LEFT + (index + 0.5) * slot)
-        draw.line((x, PLOT_BOTTOM, x, PLOT_BOTTOM + 5), fill=AXIS)
-        _text(image, (x, PLOT_BOTTOM + 8), label, TEXT_SIZE, "ma")
+        draw.line((x, plot_bottom, x, plot_bottom + 5), fill=AXIS)
+        _text(image, (x, plot_bottom + 8), label, TEXT_SIZE, "ma")
 
 
 def _day_label(day: date, *, year: bool) -> str:

@@ -209,6 +209,14 @@ async def run_due(now_text: str | None, settings: Settings) -> int:
         print(line)
     said = summary(report) or "nothing was due"
     print(f"Digests at {now:%Y-%m-%d %H:%M:%S} UTC: {said}.")
+    if report.interrupted is not None:
+        print(
+            f"venice-bot: the database could not be written ({report.interrupted}), so posting "
+            "stopped. Run `venice-bot digest run-due` again once it answers: what may already "
+            "be posted is looked for in its channel first, never posted twice.",
+            file=sys.stderr,
+        )
+        return EXIT_NOT_DONE
     return EXIT_NOT_DONE if report.failed else EXIT_DONE
 
 

@@ -170,9 +170,22 @@ async def db_upgrade(settings: Settings) -> int:
     """Create the database or migrate it to the newest schema."""
     from bot.startup import open_database
 
+    # What there was before, so that the line says what happened: created, migrated, or nothing.
+    before = await open_database(settings, upgrade=False)
+    try:
+        new = not await before.applied_migrations()
+        pending = await before.pending_migrations()
+    finally:
+        await before.aclose()
     database = await open_database(settings, upgrade=True)
     await database.aclose()
-    print("The database schema is up to date.")
+    where = database.display_url
+    if new:
+        print(f"Created the database at {where} with this release's schema.")
+    elif pending:
+        print(f"Migrated the database at {where} to this release's schema.")
+    else:
+        print(f"The database at {where} is already up to date; nothing to do.")
     return EXIT_DONE
 
 

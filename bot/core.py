@@ -63,7 +63,8 @@ async def answer(text: str, ctx: CommandContext) -> Answer:
         return Answer(no_key_card(ctx.workspace_id), "failed", spec.name, invocation)
     except VeniceError as error:
         log.info("venice error on %s: %s (%s)", spec.name, type(error).__name__, error.status)
-        return Answer(failure_card(error, invocation), "failed", spec.name, invocation)
+        card = failure_card(error, invocation, ctx.workspace_id)
+        return Answer(card, "failed", spec.name, invocation)
     except StoreUnavailable as error:
         card = store_unavailable_card(writing=error.writing)
         return Answer(card, "failed", spec.name, invocation)

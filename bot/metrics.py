@@ -18,6 +18,12 @@ if TYPE_CHECKING:
     from bot.digest.runner import TickReport
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+# TickReport's counts, each a `venice_bot_digests` outcome (`failed` too): `recovered` counts
+# posts found already made after a crash, `stopped` runs left when the database stopped.
+DIGEST_OUTCOMES = (
+    "posted", "late", "skipped", "missed", "notified", "retrying", "disabled", "recovered",
+    "stopped",
+)  # fmt: skip
 # Commands answer from the cache in milliseconds, from Venice in up to the request budget (15 s).
 COMMAND_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15, 30)
 VENICE_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 20)
@@ -54,8 +60,8 @@ class Metrics:
             ("endpoint",), buckets=VENICE_BUCKETS, registry=r,
         )  # fmt: skip
         self.digests = Counter(
-            "venice_bot_digests", "Digest runs by outcome (posted, late, skipped, missed, "
-            "notified, retrying, disabled, failed).", ("outcome",), registry=r,
+            "venice_bot_digests", "Digest runs by outcome (" + ", ".join(DIGEST_OUTCOMES)
+            + ", failed).", ("outcome",), registry=r,
         )  # fmt: skip
         self.scheduler_lag = Gauge(
             "venice_bot_scheduler_lag_seconds",
@@ -90,7 +96,7 @@ class Metrics:
         """What one scheduler tick did."""
         self.scheduler_ticks.inc()
         self.scheduler_lag.set(max(0.0, lag_seconds))
-        for outcome in ("posted", "late", "skipped", "missed", "notified", "retrying", "disabled"):
+        for outcome in DIGEST_OUTCOMES:
             count = getattr(report, outcome)
             if count:
                 self.digests.labels(outcome).inc(count)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
+from collections.abc import Sequence
+from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation
 
 CENT = Decimal("0.01")
 ZERO = Decimal(0)
@@ -18,6 +19,26 @@ def format_usd(amount: Decimal) -> str:
         return "-<$0.01" if amount < 0 else "<$0.01"
     sign = "-" if amount < 0 and amount.quantize(CENT, rounding=ROUND_HALF_UP) != 0 else ""
     return f"{sign}${_two_places(amount)}"
+
+
+def shown_cents(amount: Decimal) -> Decimal:
+    """AMOUNT as it is shown: rounded to the cent, half up (what format_usd and format_diem do)."""
+    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def apportion(whole: Decimal, parts: Sequence[Decimal]) -> list[Decimal] | None:
+    """PARTS to the cent so that they add up to WHOLE as it is shown: each part rounded down, and
+    the cents still missing given to the parts that lost most (largest remainders), so no part
+    moves by a cent or more. None when the parts do not add up to WHOLE exactly, or one is
+    negative: then nothing can be made to add up honestly."""
+    if any(part < 0 for part in parts) or sum(parts, ZERO) != whole:
+        return None
+    shown = [part.quantize(CENT, rounding=ROUND_FLOOR) for part in parts]
+    missing = int((shown_cents(whole) - sum(shown, ZERO)) / CENT)
+    lost_most = sorted(range(len(parts)), key=lambda index: (shown[index] - parts[index], index))
+    for index in lost_most[:missing]:
+        shown[index] += CENT
+    return shown
 
 
 def format_diem(amount: Decimal) -> str:
@@ -64,12 +85,27 @@ def format_units(value: Decimal, unit_type: str | None) -> str:
     return f"{quantity} {unit_type}" if unit_type else quantity
 
 
+def format_fraction(fraction: Decimal) -> str:
+    """A fraction as a percentage to 0.1, `41.4%`, the one rounding of every share and meter:
+    something never reads `0.0%` (`<0.1%`), and all but a little never `100.0%` (`>99.9%`)."""
+    if not fraction.is_finite():
+        return "n/a"
+    try:
+        percent = (fraction * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    except InvalidOperation:  # more digits than the decimal context holds
+        return f"{fraction * 100:.1f}%"
+    if fraction > 0 and percent == 0:
+        return "<0.1%"
+    if 0 < fraction < 1 and percent >= 100:
+        return ">99.9%"
+    return f"{percent}%"
+
+
 def format_share(part: Decimal, whole: Decimal) -> str:
     """`42.1%` of the whole; `-` when the whole is zero (no percentage of nothing)."""
     if whole == 0:
         return "-"
-    share = (part * 100 / whole).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
-    return f"{share}%"
+    return format_fraction(part / whole)
 
 
 def format_change(current: Decimal, previous: Decimal) -> str:

@@ -1,11 +1,13 @@
-"""What the scheduler needs of a chat platform: post a Card (with its chart) into a channel, and
-tell a workspace's admins something privately. Slack, Discord and the console implement it."""
+"""What the scheduler needs of a chat platform: post a Card into a channel, complete its chart,
+find a post it may already have made, and tell a workspace's admins something privately. Slack,
+Discord and the console implement it; bot/delivery.py drives it."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from datetime import datetime
+from typing import Literal, Protocol
 
 from bot.cards import Card
 from bot.errors import BotError
@@ -22,21 +24,67 @@ class ChartImage:
 
 @dataclass(frozen=True, slots=True)
 class Post:
-    """One message for a channel. `dedupe_key` is the same for every attempt at the same digest
-    (`digest:slack:T0123:C0456:2026-11-30`): platforms that can drop a repeated send use it
-    (Discord's `nonce` with `enforce_nonce`)."""
+    """One message for a channel. `delivery` is the delivery's stable id (bot/delivery.py), the
+    same for every attempt at the same post: the platform marks the post with it (Slack message
+    metadata, Discord's nonce and the embed's link), so that a process recovering from a crash
+    can find the post instead of making it twice. None: a one-off post (`digest now`)."""
 
     card: Card
     chart: ChartImage | None = None
-    dedupe_key: str | None = None
+    delivery: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Posted:
+    """A message the platform took: its id, and whether the chart went with it (Discord attaches
+    it to the message; on Slack it is a file upload of its own, `Poster.post_chart`)."""
+
+    message_id: str
+    chart_attached: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    """A delivery's post, found in the channel: the message, and the chart's file if it was
+    found beside it (None: not there, or it travels inside the message)."""
+
+    message_id: str
+    chart_id: str | None = None
+    chart_attached: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class PostReport:
+    """What a one-off post (`digest now`) put into the channel: the message, and its chart's end
+    (None: it had none), with what the platform said of a chart it did not take (phrased for a
+    reply in that channel)."""
+
+    message_id: str
+    chart: Literal["sent", "refused", "failed"] | None = None
+    chart_problem: str | None = None
 
 
 class PostFailed(BotError):
-    """The platform did not take the post. `retry_after` (seconds) when it may later."""
+    """The platform did not take the post. `retry_after` (seconds) when it may later.
 
-    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+    `uncertain`: the request may have reached the platform (a timeout, a dropped connection), so
+    the post may exist: the delivery is reconciled (`Poster.find`) before it is made again.
+    `here`: the same advice for a reply inside that very channel (`digest now`), when it differs
+    from `message` (written for the admins, elsewhere, about a schedule).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        retry_after: float | None = None,
+        uncertain: bool = False,
+        here: str | None = None,
+    ) -> None:
         self.message = message
         self.retry_after = retry_after
+        self.uncertain = uncertain
+        self.here = here
         super().__init__(message)
 
 
@@ -45,19 +93,48 @@ class ChannelUnavailable(PostFailed):
     will it by retrying: the schedule is disabled and the admins are told once."""
 
 
+class ChartRefused(PostFailed):
+    """The message went in but the platform will not take its chart there (Slack: the bot is not
+    a member of the channel and cannot join it). `message` says what an admin can do."""
+
+
+class CannotLookBack(BotError):
+    """The platform cannot tell whether a post was made (a Slack install without the history
+    scopes, a channel the bot cannot read). `message` says why, for the log."""
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+        super().__init__(message)
+
+
 class Poster(Protocol):
     """A platform's way to post without an incoming request (the digest scheduler, `digest now`).
 
     Implementations: `adapters.slack.poster.SlackPoster`, `adapters.discord.poster.DiscordPoster`,
-    `adapters.console.poster.ConsolePoster`. They render the Card natively, upload the chart
-    (Slack `files_upload_v2`, Discord attachment), honour rate limits (Slack about one message a
-    second per channel, Retry-After on 429) and raise PostFailed / ChannelUnavailable.
+    `adapters.console.poster.ConsolePoster`. They render the Card natively, honour rate limits
+    (Slack about one message a second per channel, Retry-After on 429) and raise PostFailed,
+    ChannelUnavailable or ChartRefused.
     """
 
     platform: str  # "slack", "discord", "console": the prefix of the workspace ids it serves
 
-    async def post(self, workspace_id: str, channel_id: str, post: Post) -> str:
-        """Post into CHANNEL_ID of WORKSPACE_ID; returns the platform's message id."""
+    async def post(self, workspace_id: str, channel_id: str, post: Post) -> Posted:
+        """Post the card into CHANNEL_ID of WORKSPACE_ID, marked with `post.delivery`; the chart
+        too where the platform attaches it to the message."""
+        ...
+
+    async def post_chart(
+        self, workspace_id: str, channel_id: str, post: Post, *, message_id: str
+    ) -> str:
+        """Upload `post.chart` beside the message MESSAGE_ID (platforms that do not attach it to
+        the message); returns the file's id. ChartRefused when the channel will not take it."""
+        ...
+
+    async def find(
+        self, workspace_id: str, channel_id: str, delivery: str, *, since: datetime
+    ) -> Found | None:
+        """The post marked DELIVERY in CHANNEL_ID made at or after SINCE, or None when there is
+        none. CannotLookBack when the platform cannot say."""
         ...
 
     async def tell_admins(self, workspace_id: str, user_ids: Sequence[str], text: str) -> None:

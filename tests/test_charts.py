@@ -12,8 +12,16 @@ from decimal import Decimal
 import pytest
 from PIL import Image
 
-from bot.cards import Chart, Stack
-from bot.charts import WIDTH, alt_text, nice_ticks, render_chart, render_chart_async, tick_label
+from bot.cards import Chart, ChartPanel, Stack
+from bot.charts import (
+    WIDTH,
+    alt_text,
+    model_colours,
+    nice_ticks,
+    render_chart,
+    render_chart_async,
+    tick_label,
+)
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 DAYS = tuple(date(2026, 11, 16) + timedelta(days=index) for index in range(14))
@@ -23,19 +31,33 @@ def amounts(*values: str) -> tuple[Decimal, ...]:
     return tuple(Decimal(value) for value in values)
 
 
-def chart(currency: str = "USD") -> Chart:
+def stacks() -> tuple[Stack, ...]:
     big = [f"{(index * 37) % 11}.{(index * 13) % 100:02d}" for index in range(14)]
     small = [f"{(index * 7) % 5}.{(index * 29) % 100:02d}" for index in range(14)]
-    return Chart(
-        title="Daily spend by model · Mon 16 Nov to Sun 29 Nov (UTC)",
-        currency=currency,
-        days=DAYS,
-        stacks=(
-            Stack("GLM 5.1", amounts(*big)),
-            Stack("Kimi K2.6", amounts(*small)),
-            Stack("Other", amounts(*(["0.25"] * 14))),
-        ),
+    return (
+        Stack("GLM 5.1", amounts(*big)),
+        Stack("Kimi K2.6", amounts(*small)),
+        Stack("Other", amounts(*(["0.25"] * 14))),
     )
+
+
+def one(title: str, currency: str, days: tuple[date, ...], *layers: Stack) -> Chart:
+    return Chart(title, days, (ChartPanel(currency, layers),))
+
+
+def chart(currency: str = "USD") -> Chart:
+    return one("Daily spend · Mon 16 Nov to Sun 29 Nov (UTC)", currency, DAYS, *stacks())
+
+
+def both() -> Chart:
+    """USD stacked by model, DIEM with no per-model split from Venice."""
+    diem = ChartPanel(
+        "DIEM",
+        (Stack("All models", amounts(*(["3"] * 14))),),
+        by_model=False,
+        note="Venice gave no per-model split of DIEM here: totals per day.",
+    )
+    return Chart("t", DAYS, (ChartPanel("USD", tuple(reversed(stacks()))), diem))
 
 
 def test_png_of_chat_size_with_something_drawn():
@@ -62,7 +84,7 @@ def test_same_chart_same_bytes_even_in_another_process():
 
 
 def test_different_data_draws_a_different_image():
-    other = Chart("t", "USD", DAYS, (Stack("A", amounts(*(["1"] * 14))),))
+    other = one("t", "USD", DAYS, Stack("A", amounts(*(["1"] * 14))))
     assert render_chart(other).png != render_chart(chart()).png
 
 
@@ -72,7 +94,7 @@ async def test_rendered_off_the_event_loop_gives_the_same_image():
 
 def test_alt_text_names_period_currency_total_busiest_day_and_models():
     text = alt_text(chart())
-    total = sum((sum(stack.values, Decimal(0)) for stack in chart().stacks), Decimal(0))
+    total = sum((sum(stack.values, Decimal(0)) for stack in stacks()), Decimal(0))
     assert f"${total:,.2f}" in text
     assert "USD" in text
     assert "Nov 16 to Nov 29 2026" in text
@@ -81,6 +103,20 @@ def test_alt_text_names_period_currency_total_busiest_day_and_models():
     assert "Kimi K2.6" in text
     assert "Other" not in text  # the remainder is not a model
     assert text.count(". ") <= 1  # one or two sentences
+
+
+def test_a_panel_per_currency_one_image_taller_colours_kept_per_model():
+    image = render_chart(both())
+    with Image.open(io.BytesIO(image.png)) as opened:
+        assert opened.size == (WIDTH, 960)
+    text = image.alt_text
+    assert "USD and DIEM" in text
+    assert "42.00 DIEM in total (no per-model split from Venice)" in text
+    assert "$" not in text.split("DIEM:")[1]
+    # One colour per model for the whole image: a model keeps it from one panel to the next.
+    colours = model_colours(both())
+    assert len({colours["Other"], colours["GLM 5.1"], colours["Kimi K2.6"]}) == 3
+    assert colours["Other"] == model_colours(chart())["Other"]  # grey, whatever its place
 
 
 def test_diem_chart_never_shows_a_dollar():
@@ -124,19 +160,22 @@ def test_tick_labels(value, step, currency, label):
 
 
 def test_empty_and_all_zero_charts_still_render():
-    nothing = Chart("t", "USD", DAYS, ())
+    nothing = Chart("t", DAYS, ())
     assert render_chart(nothing).png.startswith(PNG_SIGNATURE)
     assert "nothing was spent" in alt_text(nothing)
-    assert render_chart(Chart("t", "USD", (), ())).png.startswith(PNG_SIGNATURE)
+    zero = one("t", "USD", DAYS, Stack("A", amounts(*(["0"] * 14))))
+    assert "nothing spent" in alt_text(zero)
+    assert render_chart(zero).png.startswith(PNG_SIGNATURE)
+    assert render_chart(Chart("t", (), ())).png.startswith(PNG_SIGNATURE)
 
 
 def test_ninety_days_and_long_model_names_fit():
     days = tuple(date(2026, 9, 1) + timedelta(days=index) for index in range(90))
-    stacks = tuple(
+    layers = tuple(
         Stack(f"a very long model name number {index} instruct", amounts(*(["1.5"] * 90)))
         for index in range(5)
     )
-    image = render_chart(Chart("t", "USD", days, stacks))
+    image = render_chart(one("t", "USD", days, *layers))
     with Image.open(io.BytesIO(image.png)) as opened:
         assert opened.size == (WIDTH, 500)
 

@@ -16,6 +16,7 @@ from adapters.console.terminal_text import (
     wrap,
 )
 from bot.cards import Card, Field, Footer, Meter, Stale, Table, Tone
+from bot.money import format_fraction
 
 MIN_WIDTH = 30
 METER_CELLS = 20
@@ -78,7 +79,13 @@ def _fields(fields: tuple[Field, ...], width: int) -> list[str]:
     indent = " " * (label_width + len(GAP))
     lines: list[str] = []
     for label, field in zip(labels, fields, strict=True):
-        head = pad(clip(label, label_width), label_width) + GAP
+        if display_width(label) > label_width:
+            # A long label (a command's whole syntax in help) is never cut: it takes its own
+            # lines, and the value follows under it.
+            lines.extend(wrap(label, width, rest="  "))
+            lines.extend(wrap(field.value, width, first=indent, rest=indent))
+            continue
+        head = pad(label, label_width) + GAP
         lines.extend(wrap(field.value, width, first=head, rest=indent))
     return lines
 
@@ -89,8 +96,7 @@ def _meter(meter: Meter, width: int) -> list[str]:
     filled = int((fraction * cells).quantize(Decimal(1), rounding=ROUND_HALF_UP))
     if fraction > 0 and filled == 0:
         filled = 1  # any use at all shows on the bar
-    percent = (meter.fraction * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
-    bar = f"[{'█' * filled}{'░' * (cells - filled)}] {percent}% used"
+    bar = f"[{'█' * filled}{'░' * (cells - filled)}] {format_fraction(meter.fraction)} used"
     lines = wrap(meter.label, width) if meter.label.strip() else []
     lines.append(bar)
     if meter.caption.strip():

@@ -20,24 +20,49 @@ _ESCAPE = re.compile(
 ELLIPSIS = "…"
 NBSP = "\u00a0"
 _CODE = re.compile(r"`[^`\n]{1,60}`")
+ZWJ = "\u200d"  # ZERO WIDTH JOINER: 👩 ZWJ 💻 is one emoji, 👩‍💻
+ZWNJ = "\u200c"  # ZERO WIDTH NON-JOINER: part of how Persian words are spelt
+BLACK_FLAG = "\U0001f3f4"  # 🏴 and tag characters spell subdivision flags
+_TAGS = range(0xE0020, 0xE0080)
+_VARIATION_SELECTORS = frozenset(chr(code) for code in range(0xFE00, 0xFE10))
+EMOJI_PRESENTATION = "\ufe0f"  # VS16: the character before it is drawn as a (wide) emoji
+_SKIN_TONES = range(0x1F3FB, 0x1F400)
+# Isolates a renderer may put around a name (adapters/bidi.py), and the one that closes them.
+_ISOLATE_OPENERS = "\u2066\u2067\u2068"
+PDI = "\u2069"
 
 
-def _clean_char(ch: str) -> str:
-    category = unicodedata.category(ch)
-    if ch in "\t\n\r\v\f" or category in ("Zl", "Zp"):
-        return " "
-    # Cc: control characters; Cf: invisible format characters (bidi overrides can reorder text).
-    if category in ("Cc", "Cf", "Cs"):
-        return ""
-    return ch
+def _kept_format_char(ch: str, before: list[str], after: str) -> bool:
+    """Whether an invisible format character belongs to the text rather than being a trick:
+    a joiner between two visible characters, the tags of a flag. Bidi controls are never kept
+    (they can reorder what is around them); renderers add their own, balanced, around names."""
+    if ch in (ZWJ, ZWNJ):
+        return bool(before) and not before[-1].isspace() and bool(after) and not after.isspace()
+    if ord(ch) in _TAGS:
+        return bool(before) and (before[-1] == BLACK_FLAG or ord(before[-1]) in _TAGS)
+    return False
 
 
 def sanitise_line(text: str) -> str:
-    """One line of printable text: escape sequences removed, line breaks made spaces."""
+    """One line of printable text: escape sequences and controls removed, line breaks made
+    spaces, emoji sequences (joiners, skin tones, flags) kept whole."""
     if text.isascii() and text.isprintable():  # nothing to remove: the common case
         return text
     without_escapes = _ESCAPE.sub("", text)
-    return "".join(_clean_char(ch) for ch in without_escapes)
+    out: list[str] = []
+    for index, ch in enumerate(without_escapes):
+        category = unicodedata.category(ch)
+        if ch in "\t\n\r\v\f" or category in ("Zl", "Zp"):
+            out.append(" ")
+        elif category in ("Cc", "Cs"):
+            continue  # control characters
+        elif category == "Cf":
+            # Invisible format characters: kept only where they are part of the text.
+            if _kept_format_char(ch, out, without_escapes[index + 1 : index + 2]):
+                out.append(ch)
+        else:
+            out.append(ch)
+    return "".join(out)
 
 
 def sanitise_block(text: str) -> list[str]:
@@ -47,34 +72,70 @@ def sanitise_block(text: str) -> list[str]:
 
 @functools.lru_cache(maxsize=4096)
 def char_width(ch: str) -> int:
-    """Terminal cells one character takes: 2 for wide East Asian forms, 0 for combining marks."""
-    if unicodedata.combining(ch):
+    """Terminal cells one character takes alone: 2 for wide East Asian forms and emoji, 0 for
+    combining marks and invisible format characters."""
+    if unicodedata.combining(ch) or unicodedata.category(ch) in ("Mn", "Me", "Cf"):
         return 0
     return 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+
+
+def _extends(previous: str, ch: str) -> bool:
+    """Whether CH is drawn as part of the glyph before it."""
+    if previous == ZWJ:
+        return True  # the emoji after a joiner joins the one before it
+    return (
+        ch in _VARIATION_SELECTORS
+        or ch == ZWJ
+        or ord(ch) in _TAGS
+        or ord(ch) in _SKIN_TONES
+        or unicodedata.category(ch) in ("Mn", "Me")
+    )
+
+
+def clusters(text: str) -> list[str]:
+    """TEXT in the pieces a cut may not break: an emoji sequence (👩‍💻, 👍🏽, ❤️, a flag) or a
+    letter with its combining marks is one piece."""
+    found: list[str] = []
+    for ch in text:
+        if found and char_width(found[-1][0]) != 0 and _extends(found[-1][-1], ch):
+            found[-1] += ch
+        else:
+            found.append(ch)
+    return found
+
+
+def _cluster_width(cluster: str) -> int:
+    width = char_width(cluster[0])
+    if width == 1 and EMOJI_PRESENTATION in cluster:
+        return 2  # ❤ alone is one cell; ❤️ is drawn as an emoji, two cells wide
+    return width
 
 
 def display_width(text: str) -> int:
     """Terminal cells a sanitised string takes."""
     if text.isascii():  # the common case, and tables measure every cell several times
         return len(text)
-    return sum(char_width(ch) for ch in text)
+    return sum(_cluster_width(cluster) for cluster in clusters(text))
 
 
 def clip(text: str, width: int) -> str:
-    """Cut TEXT to at most WIDTH cells, ending with `…` when something was cut."""
+    """Cut TEXT to at most WIDTH cells, ending with `…` when something was cut: never inside an
+    emoji sequence, and every isolate it keeps open is closed."""
     if display_width(text) <= width:
         return text
     if width <= 0:
         return ""
     kept: list[str] = []
     used = 0
-    for ch in text:
-        cells = char_width(ch)
+    for cluster in clusters(text):
+        cells = _cluster_width(cluster)
         if used + cells > width - 1:
             break
-        kept.append(ch)
+        kept.append(cluster)
         used += cells
-    return "".join(kept) + ELLIPSIS
+    shown = "".join(kept)
+    unclosed = sum(shown.count(ch) for ch in _ISOLATE_OPENERS) - shown.count(PDI)
+    return shown + ELLIPSIS + PDI * max(0, unclosed)
 
 
 def pad(text: str, width: int, align: str = "left") -> str:

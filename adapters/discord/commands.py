@@ -18,6 +18,7 @@ from adapters.discord import confirm_disconnect
 from adapters.discord.checks import manage_server
 from adapters.discord.connect_modal import ConnectModal
 from adapters.discord.interactions import Interaction, ask_and_reply, workspace_of
+from adapters.discord.slash_text import TOPIC
 from bot.commands.base import DEFAULT_LIMIT, MAX_LIMIT, CommandSpec
 from bot.commands.help import PERIOD_TOPICS
 from bot.commands.period import DEFAULT_PERIOD, MAX_DAYS
@@ -48,8 +49,8 @@ PERIOD_HELP = (
 LIMIT_HELP = f"How many to show, 1-{MAX_LIMIT} (default {DEFAULT_LIMIT})"
 # The word some commands take, as a named option with its choices: what Discord can offer.
 TOPIC_OPTIONS: dict[str, tuple[str, str, tuple[str, ...]]] = {
-    "help": ("command", "The command to explain", (*COMMANDS, PERIOD_TOPICS[0])),
-    "access": ("who", "Who may read billing here (leave empty to see)", tuple(DESCRIBED)),
+    "help": (TOPIC["help"], "The command to explain", (*COMMANDS, PERIOD_TOPICS[0])),
+    "access": (TOPIC["access"], "Who may read billing here (leave empty to see)", tuple(DESCRIBED)),
 }
 
 Callback = Callable[..., Coroutine[Any, Any, None]]

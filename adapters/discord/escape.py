@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 
 from adapters.console.terminal_text import sanitise_line
+from adapters.discord.slash_text import slash_form
 
 # What Discord's markdown gives a meaning to anywhere in a line: emphasis, code, spoilers,
 # quotes, headings, masked links (`[` and `]` suffice) and angle-bracket mentions.
@@ -55,7 +56,8 @@ def _escape_chars(text: str) -> str:
 
 
 def card_markdown(text: str) -> str:
-    """Card text (ours, possibly quoting Venice): its `code spans` kept, everything else escaped.
+    """Card text (ours, possibly quoting Venice): its `code spans` kept, everything else escaped;
+    a span that names a command written as typed on Discord (`/venice usage period:30d`).
 
     Inside a code span Discord shows mentions and links as text, so only complete spans are
     kept; a lone backtick is escaped like any other character.
@@ -67,7 +69,7 @@ def card_markdown(text: str) -> str:
         if not inner.strip():
             continue  # left as text: an empty span would pair with a later backtick
         out.append(escape_markdown(text[position : span.start()]))
-        out.append(f"`{inner}`")
+        out.append(f"`{slash_form(inner)}`")
         position = span.end()
     out.append(escape_markdown(text[position:]))
     return "".join(out)

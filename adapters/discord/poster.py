@@ -1,4 +1,11 @@
-"""DiscordPoster: digests into Discord channels over the HTTP API alone (no gateway)."""
+"""DiscordPoster: scheduled posts into Discord channels over the HTTP API alone (no gateway).
+
+A delivery's message carries its chart as an attachment (one message: both or neither), a
+nonce made from the delivery's id (with `enforce_nonce`, Discord answers a repeat within a few
+minutes with the first message), and the same id in the embed's link, so that a process
+recovering past Discord's nonce window finds it among the bot's recent messages in the channel
+(Read Message History) instead of posting it again.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +14,7 @@ import base64
 import hashlib
 import logging
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 import aiohttp
@@ -16,21 +24,43 @@ from adapters.discord.api_base import use_api_url
 from adapters.discord.messages import chart_file, show_attached
 from adapters.discord.render import ALLOWED_MENTIONS, card_embed
 from bot.logs import register_secret
-from bot.ports import ChannelUnavailable, Post, PostFailed
+from bot.ports import (
+    CannotLookBack,
+    ChannelUnavailable,
+    ChartRefused,
+    Found,
+    Post,
+    Posted,
+    PostFailed,
+)
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
 NONCE_CHARS = 25  # Discord's limit on a message nonce
+# The embed of a delivery links to Venice's API page; the fragment names the delivery.
+MARKER_URL = "https://venice.ai/settings/api#venice-bot-"
+# How far back a recovering process reads a channel: pages of 100 messages, at most this many.
+HISTORY_PAGE = 100
+HISTORY_PAGES = 5
 RUN_AGAIN = "run /venice digest on again"
 # Discord's JSON error codes that mean the bot cannot post into that channel.
 MISSING_ACCESS, MISSING_PERMISSIONS, UNKNOWN_CHANNEL = 50001, 50013, 10003
+# What the bot needs in a channel it posts digests to (docs/discord.md's invite link has them).
+CHANNEL_PERMISSIONS = (
+    "View Channel, Send Messages, Embed Links, Attach Files and Read Message History"
+)
 
 
-def nonce_of(dedupe_key: str) -> str:
-    """A nonce of at most 25 characters, the same for every attempt at one DEDUPE_KEY."""
-    digest = hashlib.sha256(dedupe_key.encode()).digest()
+def nonce_of(delivery: str) -> str:
+    """A nonce of at most 25 characters, the same for every attempt at one DELIVERY."""
+    digest = hashlib.sha256(delivery.encode()).digest()
     return base64.b32encode(digest).decode().lower()[:NONCE_CHARS]
+
+
+def marker_of(delivery: str) -> str:
+    """The link the embed of DELIVERY's message carries (its title links to Venice)."""
+    return MARKER_URL + nonce_of(delivery)
 
 
 def channel_advice(error: discord.HTTPException, channel_id: str) -> str:
@@ -39,14 +69,23 @@ def channel_advice(error: discord.HTTPException, channel_id: str) -> str:
     if error.code == UNKNOWN_CHANNEL or isinstance(error, discord.NotFound):
         return f"The channel {channel} no longer exists: {RUN_AGAIN} in another channel."
     return (
-        f"The bot may not post in {channel}: give it View Channel, Send Messages, Embed Links "
-        f"and Attach Files there, then {RUN_AGAIN}."
+        f"The bot may not post in {channel}: give it {CHANNEL_PERMISSIONS} there, then {RUN_AGAIN}."
     )
 
 
+def channel_advice_here(error: discord.HTTPException) -> str:
+    """The same advice for a reply inside that channel (`digest now`)."""
+    if error.code == UNKNOWN_CHANNEL or isinstance(error, discord.NotFound):
+        return "Discord does not know this channel any more."
+    return f"Give the bot {CHANNEL_PERMISSIONS} in this channel, then try again."
+
+
 def digest_message(post: Post) -> tuple[discord.Embed, discord.File | None]:
-    """The card's embed, showing the chart attached to the same message when there is one."""
+    """The card's embed (marked with the delivery), showing the chart attached to the same
+    message when there is one."""
     embed = card_embed(post.card)
+    if post.delivery is not None and embed.title:
+        embed.url = marker_of(post.delivery)
     if post.chart is None:
         return embed, None
     return show_attached(embed, post.chart), chart_file(post.chart)
@@ -62,31 +101,128 @@ class DiscordPoster:
         self._client: discord.Client | None = None
         self._login = asyncio.Lock()
 
-    async def post(self, workspace_id: str, channel_id: str, post: Post) -> str:
-        """Send the card (and its chart) into CHANNEL_ID; the message id."""
+    async def post(self, workspace_id: str, channel_id: str, post: Post) -> Posted:
+        """Send the card and its chart into CHANNEL_ID as one message; its id. A channel that
+        takes the message but not files (no Attach Files) gets the card alone: the chart then
+        goes through `post_chart`, which says what to do."""
         client = await self._logged_in()
         embed, file = digest_message(post)
+        try:
+            message = await self._send(client, channel_id, post.delivery, embed=embed, file=file)
+        except ChannelUnavailable as refused:
+            cause = refused.__cause__
+            if file is None or not (
+                isinstance(cause, discord.Forbidden) and cause.code == MISSING_PERMISSIONS
+            ):
+                raise
+            bare, _ = digest_message(Post(post.card, None, post.delivery))
+            message = await self._send(client, channel_id, post.delivery, embed=bare)
+            return Posted(str(message.id), chart_attached=False)
+        return Posted(str(message.id), chart_attached=file is not None)
+
+    async def post_chart(
+        self, workspace_id: str, channel_id: str, post: Post, *, message_id: str
+    ) -> str:
+        """The chart as a reply to MESSAGE_ID (a channel that refused it with the message);
+        ChartRefused saying which permission it needs."""
+        if post.chart is None:
+            raise ValueError("post_chart needs a post with a chart")
+        client = await self._logged_in()
+        reference = discord.MessageReference(
+            message_id=int(message_id), channel_id=_snowflake(channel_id), fail_if_not_exists=False
+        )
+        chart_key = None if post.delivery is None else post.delivery + ":chart"
+        try:
+            message = await self._send(
+                client, channel_id, chart_key, file=chart_file(post.chart), reference=reference
+            )
+        except ChannelUnavailable as refused:
+            advice = (
+                f"Give the bot Attach Files in <#{channel_id}>: the digest went in without its "
+                "chart."
+            )
+            raise ChartRefused(advice, here="Give the bot Attach Files in this channel.") from (
+                refused
+            )
+        return str(message.attachments[0].id) if message.attachments else str(message.id)
+
+    async def find(
+        self, workspace_id: str, channel_id: str, delivery: str, *, since: datetime
+    ) -> Found | None:
+        """The bot's message marked DELIVERY in CHANNEL_ID since SINCE, from the channel's
+        recent messages; CannotLookBack without Read Message History."""
+        client = await self._logged_in()
+        me = str(client.user.id) if client.user is not None else None
+        marker = marker_of(delivery)
+        after = discord.utils.time_snowflake(since)
+        for _ in range(HISTORY_PAGES):
+            try:
+                page = await client.http.logs_from(
+                    _snowflake(channel_id), HISTORY_PAGE, after=after
+                )
+            except (discord.Forbidden, discord.NotFound) as error:
+                raise CannotLookBack(
+                    "the bot may not read the channel's messages (Read Message History, "
+                    f"HTTP {error.status})"
+                ) from error
+            except discord.HTTPException as error:
+                raise PostFailed(f"Discord refused the look back (HTTP {error.status}).") from error
+            except (TimeoutError, aiohttp.ClientError, OSError) as error:
+                raise PostFailed(f"could not reach Discord ({type(error).__name__}).") from error
+            for message in page:
+                author = str((message.get("author") or {}).get("id") or "")
+                embeds = message.get("embeds") or []
+                if author == me and any(embed.get("url") == marker for embed in embeds):
+                    attached = bool(message.get("attachments"))
+                    return Found(str(message["id"]), chart_attached=attached)
+            if len(page) < HISTORY_PAGE:
+                return None
+            after = max(int(message["id"]) for message in page)
+        return None
+
+    async def _send(
+        self,
+        client: discord.Client,
+        channel_id: str,
+        delivery: str | None,
+        *,
+        embed: discord.Embed | None = None,
+        file: discord.File | None = None,
+        reference: discord.MessageReference | None = None,
+    ) -> discord.Message:
+        """One message into CHANNEL_ID (nonce of DELIVERY); its failures as PostFailed."""
         extra: dict[str, Any] = {}
+        if embed is not None:
+            extra["embed"] = embed
         if file is not None:
             extra["file"] = file
-        if post.dedupe_key:
+        if reference is not None:
+            extra["reference"] = reference
+            extra["mention_author"] = False
+        if delivery is not None:
             # discord.py sends `enforce_nonce` with every nonce: Discord then answers a repeat
             # within a few minutes with the first message instead of posting it twice.
-            extra["nonce"] = nonce_of(post.dedupe_key)
+            extra["nonce"] = nonce_of(delivery)
         channel = client.get_partial_messageable(_snowflake(channel_id))
         try:
-            message = await channel.send(embed=embed, allowed_mentions=ALLOWED_MENTIONS, **extra)
+            return await channel.send(allowed_mentions=ALLOWED_MENTIONS, **extra)
         except (discord.Forbidden, discord.NotFound) as error:
-            raise ChannelUnavailable(channel_advice(error, channel_id)) from error
+            raise ChannelUnavailable(
+                channel_advice(error, channel_id), here=channel_advice_here(error)
+            ) from error
         except discord.HTTPException as error:
             retry = 5.0 if error.status >= 500 else None
             raise PostFailed(
                 f"Discord refused the post (HTTP {error.status}, code {error.code}).",
                 retry_after=retry,
+                uncertain=error.status >= 500,
             ) from error
-        except (TimeoutError, aiohttp.ClientError, OSError) as error:
+        except aiohttp.ClientConnectorError as error:  # no connection: nothing went in
             raise PostFailed(f"could not reach Discord ({type(error).__name__}).") from error
-        return str(message.id)
+        except (TimeoutError, aiohttp.ClientError, OSError) as error:
+            raise PostFailed(
+                f"could not reach Discord ({type(error).__name__}).", uncertain=True
+            ) from error
 
     async def tell_admins(self, workspace_id: str, user_ids: Sequence[str], text: str) -> None:
         """TEXT to each admin in a DM; failures are logged, never raised."""

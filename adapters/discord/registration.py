@@ -20,8 +20,11 @@ from bot.settings import Settings
 EXIT_SYNCED, EXIT_FAILED = 0, 1
 PORTAL = "https://discord.com/developers/applications"
 INVITE_SCOPES = ("bot", "applications.commands")
-# What the bot needs in a channel: post cards (the digest), with embeds and chart images.
-INVITE_PERMISSIONS = discord.Permissions(send_messages=True, embed_links=True, attach_files=True)
+# What the bot needs in a channel: post cards (the digest), with embeds and chart images, and
+# read its recent messages to find a digest it may have posted before a crash (docs/digests.md).
+INVITE_PERMISSIONS = discord.Permissions(
+    send_messages=True, embed_links=True, attach_files=True, read_message_history=True
+)
 
 
 def invite_url(application_id: int) -> str:

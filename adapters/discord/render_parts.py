@@ -10,6 +10,7 @@ from adapters.console.sparkline import bucket, sparkline
 from adapters.discord.escape import card_markdown, plain_text
 from adapters.discord.render_limits import FIELD_VALUE, fit
 from bot.cards import Footer, Meter, Trend
+from bot.money import format_fraction
 
 METER_CELLS = 10
 FILLED = "▓"
@@ -36,12 +37,8 @@ def meter_value(meter: Meter) -> str:
 
 
 def _percent(fraction: Decimal) -> str:
-    percent = (fraction * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP)
-    if 0 < fraction < Decimal("0.005"):
-        return "<1%"
-    if Decimal("0.995") <= fraction < 1:
-        return ">99%"
-    return f"{percent}%"
+    # The same rounding as the card's summary and every other renderer (was whole percents).
+    return format_fraction(fraction)
 
 
 def trend_value(trend: Trend) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from adapters.bidi import isolate
 from adapters.console.terminal_text import clip, display_width, pad
 from adapters.discord.escape import card_markdown, code_text
 from adapters.discord.render_limits import fit, size
@@ -153,6 +154,12 @@ def _fit(widths: list[int], aligns: list[str], gap: str) -> list[int]:
 
 def _line(cells: list[str], widths: list[int], aligns: list[str], gap: str) -> str:
     return gap.join(
-        pad(clip(cell, width), width, align)
+        pad(_shown(clip(cell, width), align), width, align)
         for cell, width, align in zip(cells, widths, aligns, strict=True)
     ).rstrip()
+
+
+def _shown(cell: str, align: str) -> str:
+    # Names (the text columns) isolated, so right-to-left ones keep the figures in place; between
+    # left-to-right marks, in case Discord drops the isolates (adapters/bidi.py).
+    return isolate(cell, marks=True) if align == "left" else cell

@@ -1,6 +1,7 @@
 """The buttons under a private reply: 7d / 30d / 90d re-run it in place; Share posts it visibly;
-Chart uploads its chart into the channel. And what every button listener shares: ack at once,
-then answer the clicker (`on_click`)."""
+Share chart uploads its chart into the channel (both say so on the button, and both re-run the
+command as the clicker, so the workspace's read policy applies). And what every button listener
+shares: ack at once, then answer the clicker (`on_click`)."""
 
 from __future__ import annotations
 
@@ -140,8 +141,9 @@ async def _share(deps: SlackDeps, click: Click) -> None:
 
 
 async def _chart(deps: SlackDeps, click: Click) -> None:
-    """Upload the reply's chart into the channel, re-run as the clicker (Slack cannot show an
-    uploaded image to one person only); privately what went wrong instead."""
+    """Upload the reply's chart into the channel, re-run as the clicker so that the read policy
+    applies (Slack cannot show an uploaded image to one person only; the button says "Share
+    chart"); privately what went wrong instead."""
     text = click.value
     answer, caller = await click.ask(deps, text)
     channel = click.channel_id
@@ -158,7 +160,7 @@ async def _chart(deps: SlackDeps, click: Click) -> None:
             filename=image.filename,
             title=chart.title,
             alt_txt=image.alt_text,
-            initial_comment=f"<@{caller.user_id}> asked for this chart: {title}",
+            initial_comment=f"<@{caller.user_id}> shared this chart: {title}",
         )
     except SlackApiError as error:
         code = error_code(error)

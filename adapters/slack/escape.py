@@ -20,13 +20,16 @@ from __future__ import annotations
 
 import re
 
+from bot.commands.hints import CHAT_COMMAND, named_command
+
 WORD_JOINER = "\u2060"
 FORMATTING = "*_~`"
 _ENTITIES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
 _FORMATTING = re.compile("[*_~`]")
-# Our own prose marks commands as `usage 30d`: the same spans the console keeps whole.
-# A span counts only at word boundaries, where Slack itself would read it as code.
-_CODE_SPAN = re.compile(r"(?<![^\s(])`([^`\n]{1,60})`(?![^\s.,;:!?)])")
+# Our own prose marks commands as `usage 30d`: the same spans the console keeps whole. A span
+# counts only at word boundaries, where Slack itself would read it as code; long ones too
+# (`venice-bot digest set WORKSPACE --channel C --at 09:00 --tz Area/City`).
+_CODE_SPAN = re.compile(r"(?<![^\s(])`([^`\n]{1,300})`(?![^\s.,;:!?)])")
 
 
 def escape_plain(text: str) -> str:
@@ -41,7 +44,16 @@ def escape_mrkdwn(text: str) -> str:
 
 def plain_prose(text: str) -> str:
     """A card's sentence for plain places (notifications): `code` spans lose their backticks."""
-    return _CODE_SPAN.sub(lambda span: span.group(1), text)
+    return _CODE_SPAN.sub(lambda span: slack_form(span.group(1)), text)
+
+
+def slack_form(text: str) -> str:
+    """A command the card names (bot/commands/hints.py) as typed in Slack: `/venice usage 30d`;
+    any other text as it is."""
+    named = named_command(text)
+    if named is None or named.chat_form:
+        return text
+    return f"{CHAT_COMMAND} {' '.join(text.split())}"
 
 
 def _inert(match: re.Match[str]) -> str:
@@ -66,7 +78,7 @@ def escape_prose(text: str) -> str:
     last = 0
     for span in _CODE_SPAN.finditer(text):
         parts.append(escape_mrkdwn(text[last : span.start()]))
-        parts.append(f"`{escape_plain(span.group(1))}`")
+        parts.append(f"`{escape_plain(slack_form(span.group(1)))}`")
         last = span.end()
     parts.append(escape_mrkdwn(text[last:]))
     return "".join(parts)

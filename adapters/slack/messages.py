@@ -1,5 +1,5 @@
-"""The Slack messages of a reply: the card, its period, Share and Chart buttons, the `fetching`
-notice."""
+"""The Slack messages of a reply: the card, its period, Share and Share chart buttons, the
+`fetching` notice."""
 
 from __future__ import annotations
 
@@ -27,7 +27,9 @@ ACTION_CHART = "venice_chart"
 ACTION_PERIOD_PREFIX = "venice_period_"
 CONTROLS_BLOCK_ID = "venice_controls"
 SHARE_LABEL = "Share to channel"
-CHART_LABEL = "Chart"
+# Slack cannot show an uploaded image to one person: the chart goes to the whole channel, and
+# the button says so before anyone clicks it (Share to channel's sibling, not a private view).
+CHART_LABEL = "Share chart"
 BUTTON_VALUE_CHARS = 2000
 
 
@@ -35,7 +37,7 @@ def reply_message(answer: Answer, command_text: str, *, private: bool) -> dict[s
     """`{"text": ..., "blocks": [...]}` exactly as posted in reply to `/venice COMMAND_TEXT`.
 
     A private reply to a shareable report also carries the 7d / 30d / 90d buttons and Share,
-    and Chart when it has chart data (`usage`).
+    and Share chart when it has chart data (`usage`).
     """
     controls = controls_block(answer, command_text) if private else None
     room = MESSAGE_BLOCKS - (1 if controls is not None else 0)

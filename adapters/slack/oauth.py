@@ -33,7 +33,12 @@ __all__ = [
     "token_rotator",
 ]
 
-BOT_SCOPES = ("commands", "chat:write", "chat:write.public", "files:write", "users:read")
+# The manifest's scopes (tests/adapters/slack/test_manifest.py keeps them equal); the last three
+# are the scheduled posts' (docs/digests.md).
+BOT_SCOPES = (
+    "commands", "chat:write", "chat:write.public", "files:write", "users:read",
+    "channels:history", "groups:history", "channels:join",
+)  # fmt: skip
 INSTALL_PATH = "/slack/install"
 REDIRECT_PATH = "/slack/oauth_redirect"
 STATE_SECONDS = 600

@@ -46,11 +46,50 @@ def what_to_do(code: str, channel_id: str) -> str:
     return f"The app is no longer installed in this workspace: reinstall it and {RUN_AGAIN}."
 
 
+def what_to_do_here(code: str) -> str:
+    """The same advice for a reply inside that channel (`digest now`): no mention, no schedule."""
+    if code in _NOT_MEMBER:
+        return f"Invite {BOT_NAME} to this channel (`/invite {BOT_NAME}`), then try again."
+    if code == "is_archived":
+        return "This channel is archived."
+    if code in _NOT_ALLOWED:
+        return f"Slack does not let {BOT_NAME} post here: allow it in this channel, then try again."
+    if code == "missing_scope":
+        return "The app lacks a Slack permission it needs: a workspace admin must reinstall it."
+    return "The app is no longer installed in this workspace: a workspace admin must reinstall it."
+
+
+def chart_advice(code: str, channel_id: str, *, joining: bool = False) -> tuple[str, str]:
+    """Why a chart could not go into CHANNEL_ID beside its message, and what to do: for the
+    admins (with the channel's mention) and for a reply in that channel. JOINING: Slack refused
+    to let the bot join the channel (CODE is join's answer)."""
+    if joining or code in _NOT_MEMBER:
+        why = "Slack takes a file only from a member of the channel"
+        if code == "missing_scope":
+            why += ", and this install may not join public channels (reinstall the app to let it)"
+        return (
+            f"Invite {BOT_NAME} to <#{channel_id}> (`/invite {BOT_NAME}`): {why}.",
+            f"Invite {BOT_NAME} to this channel (`/invite {BOT_NAME}`): {why}.",
+        )
+    if code == "missing_scope":
+        fix = "the app lacks the files:write permission: reinstall it to grant it."
+        return (
+            f"Slack refused the chart in <#{channel_id}>: {fix}",
+            f"Slack refused the chart: {fix}",
+        )
+    if code == "is_archived":
+        return f"<#{channel_id}> is archived.", "This channel is archived."
+    return (
+        f"Slack does not let {BOT_NAME} share files in <#{channel_id}> ({code}): allow it there.",
+        f"Slack does not let {BOT_NAME} share files here ({code}): allow it in this channel.",
+    )
+
+
 def post_error(error: SlackApiError, channel_id: str) -> PostFailed:
     """ERROR as ChannelUnavailable (retrying cannot help) or PostFailed (it may, later)."""
     code = error_code(error)
     if code in UNAVAILABLE:
-        return ChannelUnavailable(what_to_do(code, channel_id))
+        return ChannelUnavailable(what_to_do(code, channel_id), here=what_to_do_here(code))
     response = error.response
     status = getattr(response, "status_code", None)
     if code == "ratelimited" or status == 429:

@@ -1,9 +1,24 @@
-"""SlackPoster: digests into Slack channels without an incoming request (the scheduler)."""
+"""SlackPoster: scheduled posts into Slack channels without an incoming request.
+
+Every post of a delivery carries Slack message metadata (`event_type` venice_bot_delivery, the
+delivery's id in `event_payload`), and its chart's file name carries a token of the same id, so
+that a process recovering from a crash finds them in the channel's history
+(`conversations.history` with `include_all_metadata`, scopes `channels:history` and
+`groups:history`) instead of posting them again. History is read only then, never on the way
+of an ordinary post: Slack limits it to one call a minute for some apps.
+
+A chart is a file upload of its own, and Slack takes a file only from a member of the channel
+(the message may come in through `chat:write.public`): a refused upload joins the channel
+(`channels:join`, public channels) and tries once more, else the admin is told what to do.
+"""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import logging
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 import aiohttp
@@ -13,11 +28,20 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.slack.client import TIMEOUT_SECONDS, make_client
 from adapters.slack.installation_store import EncryptedInstallationStore
 from adapters.slack.pacing import ChannelPacer
-from adapters.slack.post_errors import RUN_AGAIN, error_code, post_error
+from adapters.slack.post_errors import RUN_AGAIN, chart_advice, error_code, post_error
 from adapters.slack.render import render_card
 from adapters.slack.token_rotation import LockedTokenRotator, refresh_bot_token
 from bot.logs import register_secret
-from bot.ports import ChannelUnavailable, ChartImage, Post, PostFailed
+from bot.ports import (
+    CannotLookBack,
+    ChannelUnavailable,
+    ChartImage,
+    ChartRefused,
+    Found,
+    Post,
+    Posted,
+    PostFailed,
+)
 from bot.settings import Settings
 from bot.startup import OpenedStore
 
@@ -25,6 +49,24 @@ log = logging.getLogger(__name__)
 
 WORKSPACE_PREFIX = "slack:"
 NOT_INSTALLED = f"The app is not installed in this workspace: install it and {RUN_AGAIN}."
+# The message metadata every scheduled post carries (the delivery id in its payload).
+EVENT_TYPE = "venice_bot_delivery"
+# How far back a recovering process reads a channel: pages of 200 messages, at most this many.
+HISTORY_PAGE = 200
+HISTORY_PAGES = 5
+# Slack's answers when the bot is not in the channel, for a file upload or a history read.
+_NOT_MEMBER = ("not_in_channel",)
+_NO_HISTORY = ("missing_scope", "not_allowed_token_type", "channel_not_found", "no_permission")
+
+
+def chart_filename(chart: ChartImage, delivery: str | None) -> str:
+    """The chart's file name: with a token of DELIVERY when it has one, so that a recovering
+    process can tell it in the channel (`venice-spend-4k2p7xq9ab.png`)."""
+    if delivery is None:
+        return chart.filename
+    token = base64.b32encode(hashlib.sha256(delivery.encode()).digest()).decode().lower()[:10]
+    stem, dot, suffix = chart.filename.rpartition(".")
+    return f"{stem}-{token}.{suffix}" if dot else f"{chart.filename}-{token}"
 
 
 class SlackPoster:
@@ -37,35 +79,84 @@ class SlackPoster:
         self.settings = settings
         self.opened = opened
         self.pacer = ChannelPacer()
-        # One token-less client; each call carries its workspace's token.
+        # One token-less client; each call carries its workspace's token. A dropped connection
+        # is never retried here: the post may have gone in (the delivery path looks for it).
         url = settings.slack_api_url.rstrip("/") + "/"  # urljoin keeps `/api` only with it
-        self._client = make_client(settings.model_copy(update={"slack_api_url": url}))
+        self._client = make_client(
+            settings.model_copy(update={"slack_api_url": url}), retry_dropped=False
+        )
         self._session: aiohttp.ClientSession | None = None
         self._installations: tuple[EncryptedInstallationStore, LockedTokenRotator] | None = None
 
-    async def post(self, workspace_id: str, channel_id: str, post: Post) -> str:
-        """Post the card into CHANNEL_ID, then its chart; the message's `ts`."""
+    async def post(self, workspace_id: str, channel_id: str, post: Post) -> Posted:
+        """Post the card into CHANNEL_ID, marked with the delivery's id; the message's `ts`."""
         token = await self._token(workspace_id)
         message = render_card(post.card)
+        extra: dict[str, Any] = {}
+        if post.delivery is not None:
+            extra["metadata"] = {
+                "event_type": EVENT_TYPE,
+                "event_payload": {"delivery": post.delivery},
+            }
         client = self._connected()
+        async with self.pacer.hold(f"{workspace_id}/{channel_id}") as lane, lane.send():
+            response = await _call(
+                channel_id,
+                client.chat_postMessage(
+                    token=token,
+                    channel=channel_id,
+                    text=message["text"],
+                    blocks=message["blocks"],
+                    unfurl_links=False,
+                    unfurl_media=False,
+                    **extra,
+                ),
+            )
+        return Posted(str(response.get("ts") or ""))
+
+    async def post_chart(
+        self, workspace_id: str, channel_id: str, post: Post, *, message_id: str
+    ) -> str:
+        """Upload the chart into CHANNEL_ID (after the message MESSAGE_ID); the file's id. Not a
+        member of the channel: join it (public channels) and try once more, else ChartRefused."""
+        chart = post.chart
+        if chart is None:
+            raise ValueError("post_chart needs a post with a chart")
+        token = await self._token(workspace_id)
+        client = self._connected()
+        filename = chart_filename(chart, post.delivery)
         async with self.pacer.hold(f"{workspace_id}/{channel_id}") as lane:
-            async with lane.send():
-                response = await _call(
-                    channel_id,
-                    client.chat_postMessage(
-                        token=token,
-                        channel=channel_id,
-                        text=message["text"],
-                        blocks=message["blocks"],
-                        unfurl_links=False,
-                        unfurl_media=False,
-                    ),
-                )
-            ts = str(response.get("ts") or "")
-            if post.chart is not None:
+            try:
                 async with lane.send():  # an upload is a message too, as Slack counts them
-                    await self._upload(client, token, channel_id, post.chart, ts)
-        return ts
+                    return await self._upload(client, token, channel_id, chart, filename)
+            except SlackApiError as error:
+                if error_code(error) not in _NOT_MEMBER:
+                    raise _chart_error(error, channel_id) from error
+            await self._join(client, token, channel_id)
+            try:
+                async with lane.send():
+                    return await self._upload(client, token, channel_id, chart, filename)
+            except SlackApiError as error:
+                raise _chart_error(error, channel_id) from error
+
+    async def find(
+        self, workspace_id: str, channel_id: str, delivery: str, *, since: datetime
+    ) -> Found | None:
+        """The message marked DELIVERY (and its chart) in CHANNEL_ID since SINCE, from the
+        channel's history; CannotLookBack when the install may not read it."""
+        token = await self._token(workspace_id)
+        client = self._connected()
+        try:
+            messages = await self._history(client, token, channel_id, since)
+        except SlackApiError as error:
+            if error_code(error) not in _NOT_MEMBER:
+                raise _history_error(error) from error
+            await self._join(client, token, channel_id, reading=True)
+            try:
+                messages = await self._history(client, token, channel_id, since)
+            except SlackApiError as again:
+                raise _history_error(again) from again
+        return _found(messages, delivery)
 
     async def tell_admins(self, workspace_id: str, user_ids: Sequence[str], text: str) -> None:
         """TEXT to each admin in the app's DM with them; failures are logged, never raised."""
@@ -91,22 +182,77 @@ class SlackPoster:
             self._session = None
 
     async def _upload(
-        self, client: AsyncWebClient, token: str, channel_id: str, chart: ChartImage, ts: str
-    ) -> None:
-        """The chart under the card. The card is already posted: a failed upload is logged, not
-        raised, so that a retry never posts the card twice."""
+        self,
+        client: AsyncWebClient,
+        token: str,
+        channel_id: str,
+        chart: ChartImage,
+        filename: str,
+    ) -> str:
+        """files_upload_v2 into CHANNEL_ID; the file's id. Its Slack errors as they come."""
         try:
-            await client.files_upload_v2(
+            response = await client.files_upload_v2(
                 token=token,
                 channel=channel_id,
                 file=chart.png,
-                filename=chart.filename,
+                filename=filename,
                 title=chart.filename,
                 alt_txt=chart.alt_text,
             )
+        except SlackApiError:
+            raise
         except (TimeoutError, SlackClientError, aiohttp.ClientError) as error:
-            code = error_code(error) if isinstance(error, SlackApiError) else type(error).__name__
-            log.warning("slack: chart upload to %s after %s failed (%s)", channel_id, ts, code)
+            raise PostFailed(
+                f"could not reach Slack for the chart ({type(error).__name__}).", uncertain=True
+            ) from error
+        files = response.get("files") or []
+        first = files[0] if files and isinstance(files[0], dict) else {}
+        return str(first.get("id") or "")
+
+    async def _join(
+        self, client: AsyncWebClient, token: str, channel_id: str, *, reading: bool = False
+    ) -> None:
+        """Join CHANNEL_ID (public channels, `channels:join`); ChartRefused (or CannotLookBack
+        when READING) saying what an admin can do when Slack will not let the bot in."""
+        try:
+            await client.conversations_join(token=token, channel=channel_id)
+        except SlackApiError as error:
+            code = error_code(error)
+            if reading:
+                raise CannotLookBack(
+                    f"the bot is not in the channel and cannot join it ({code})"
+                ) from error
+            message, here = chart_advice(code, channel_id, joining=True)
+            raise ChartRefused(message, here=here) from error
+        except (TimeoutError, SlackClientError, aiohttp.ClientError) as error:
+            raise PostFailed(f"could not reach Slack ({type(error).__name__}).") from error
+        log.info("slack: joined %s to post a digest's chart there", channel_id)
+
+    async def _history(
+        self, client: AsyncWebClient, token: str, channel_id: str, since: datetime
+    ) -> list[dict[str, Any]]:
+        """The channel's messages since SINCE (newest first), a few pages at most."""
+        messages: list[dict[str, Any]] = []
+        cursor: str | None = None
+        for _ in range(HISTORY_PAGES):
+            try:
+                response = await client.conversations_history(
+                    token=token,
+                    channel=channel_id,
+                    oldest=f"{since.timestamp():.6f}",
+                    include_all_metadata=True,
+                    limit=HISTORY_PAGE,
+                    cursor=cursor,
+                )
+            except SlackApiError:
+                raise
+            except (TimeoutError, SlackClientError, aiohttp.ClientError) as error:
+                raise PostFailed(f"could not reach Slack ({type(error).__name__}).") from error
+            messages += [m for m in response.get("messages") or [] if isinstance(m, dict)]
+            cursor = (response.get("response_metadata") or {}).get("next_cursor") or None
+            if not response.get("has_more") or cursor is None:
+                break
+        return messages
 
     def _connected(self) -> AsyncWebClient:
         """The client on a session of its own, opened in the running loop on first use."""
@@ -151,11 +297,56 @@ class SlackPoster:
         return self._installations
 
 
+def _found(messages: list[dict[str, Any]], delivery: str) -> Found | None:
+    """The message marked DELIVERY among MESSAGES, with the chart file that carries its token."""
+    message_ts: str | None = None
+    for message in messages:
+        metadata = message.get("metadata") or {}
+        payload = metadata.get("event_payload") or {}
+        if metadata.get("event_type") == EVENT_TYPE and payload.get("delivery") == delivery:
+            message_ts = str(message.get("ts") or "")
+            break
+    if message_ts is None:
+        return None
+    token = chart_filename(ChartImage(b"", ""), delivery).rsplit("-", 1)[-1]
+    for message in messages:
+        for file in message.get("files") or []:
+            if isinstance(file, dict) and str(file.get("name") or "").endswith(token):
+                return Found(message_ts, chart_id=str(file.get("id") or "") or None)
+    return Found(message_ts)
+
+
+def _chart_error(error: SlackApiError, channel_id: str) -> PostFailed:
+    """An upload Slack refused: the channel's (ChartRefused), or one to try again later."""
+    code = error_code(error)
+    if code in _NOT_MEMBER or code in ("missing_scope", "restricted_action", "no_permission"):
+        message, here = chart_advice(code, channel_id)
+        return ChartRefused(message, here=here)
+    return post_error(error, channel_id)
+
+
+def _history_error(error: SlackApiError) -> BaseException:
+    """A history read Slack refused: the install cannot look back (CannotLookBack), or Slack
+    asks to wait (PostFailed with its Retry-After)."""
+    code = error_code(error)
+    if code in _NO_HISTORY or code in _NOT_MEMBER:
+        return CannotLookBack(
+            f"Slack refused to show the channel's history ({code}): the app needs the "
+            "channels:history and groups:history scopes (reinstall it to grant them)"
+        )
+    return post_error(error, "")
+
+
 async def _call(channel_id: str, request: Any) -> Any:
-    """Await REQUEST (a Web API call); its errors as PostFailed / ChannelUnavailable."""
+    """Await REQUEST (a Web API call); its errors as PostFailed / ChannelUnavailable. A request
+    whose answer was lost may have gone in: uncertain."""
     try:
         return await request
     except SlackApiError as error:
         raise post_error(error, channel_id) from error
-    except (TimeoutError, SlackClientError, aiohttp.ClientError) as error:
+    except aiohttp.ClientConnectorError as error:  # no connection was made: nothing went in
         raise PostFailed(f"could not reach Slack ({type(error).__name__}).") from error
+    except (TimeoutError, SlackClientError, aiohttp.ClientError) as error:
+        raise PostFailed(
+            f"could not reach Slack ({type(error).__name__}).", uncertain=True
+        ) from error

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from adapters.console.terminal_text import clip, sanitise_line
+from adapters.bidi import FSI, PDI
+from adapters.console.terminal_text import clip, clusters, sanitise_line
 
 MESSAGE_BLOCKS = 50  # 100 in modals and App Home: callers pass max_blocks
 HEADER_CHARS = 150
@@ -45,6 +46,22 @@ def fit(raw: str, limit: int, escape: Callable[[str], str]) -> str:
 def one_line(text: str, width: int, *, keep_indent: bool = False) -> str:
     """TEXT on one printable line, at most WIDTH terminal cells and 2 * WIDTH characters."""
     line = sanitise_line(text).rstrip()
-    line = clip(line if keep_indent else line.lstrip(), width)
+    return clip_line(line if keep_indent else line.lstrip(), width)
+
+
+def clip_line(line: str, width: int) -> str:
+    """A printable LINE (sanitised already: it may hold the isolates around names) cut to at
+    most WIDTH terminal cells and 2 * WIDTH characters."""
+    line = clip(line, width)
     # Zero-width characters (combining marks) take no cells but still count against Slack.
-    return line if len(line) <= 2 * width else line[: 2 * width - 1] + ELLIPSIS
+    if len(line) <= 2 * width:
+        return line
+    pieces: list[str] = []
+    room = 2 * width - 2  # the ellipsis, and a PDI should an isolate be left open
+    for cluster in clusters(line):
+        if len(cluster) > room:
+            break
+        pieces.append(cluster)
+        room -= len(cluster)
+    kept = "".join(pieces)
+    return kept + ELLIPSIS + PDI * max(0, kept.count(FSI) - kept.count(PDI))

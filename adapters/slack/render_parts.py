@@ -7,7 +7,7 @@ good, warning sign for warning, red circle for danger, nothing for plain informa
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 
 from adapters.slack.block_json import Block, field_section, header, section
 from adapters.slack.escape import escape_mrkdwn, escape_plain, escape_prose
@@ -22,6 +22,7 @@ from adapters.slack.render_limits import (
 from adapters.slack.render_sections import Packed
 from adapters.slack.render_tables import heading
 from bot.cards import Card, Field, Footer, Meter, Tone
+from bot.money import format_fraction
 
 TONE_ICONS = {
     Tone.INFO: "",
@@ -140,13 +141,10 @@ def _bar(fraction: Decimal) -> str:
     filled = int((clamped * METER_CELLS).quantize(Decimal(1), rounding=ROUND_HALF_UP))
     if clamped > 0 and filled == 0:
         filled = 1  # any use at all shows on the bar
-    try:
-        percent = str((fraction * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
-    except InvalidOperation:  # more digits than the decimal context holds
-        percent = f"{fraction * 100:.1f}"
+    percent = escape_plain(format_fraction(fraction))  # `<0.1%`: a `<` is never raw in mrkdwn
     if len(percent) > PERCENT_CHARS:
-        percent = percent[: PERCENT_CHARS - 1] + ELLIPSIS
-    return f"{'▓' * filled}{'░' * (METER_CELLS - filled)} {percent}% used"
+        percent = percent[: PERCENT_CHARS - 2] + ELLIPSIS + "%"
+    return f"{'▓' * filled}{'░' * (METER_CELLS - filled)} {percent} used"
 
 
 def _utc(moment: datetime) -> datetime:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from adapters.bidi import isolate
 from adapters.console.sparkline import render_trend
 from adapters.console.terminal_text import display_width, pad
 from adapters.slack.escape import escape_code, escape_prose
-from adapters.slack.render_limits import fit, one_line
+from adapters.slack.render_limits import clip_line, fit, one_line
 from adapters.slack.render_sections import Packed, Tail
 from bot.cards import Table, Trend
 
@@ -52,6 +53,11 @@ def table_lines(table: Table) -> list[str]:
         cells = [*row.cells, *[""] * count][:count]
         indent = "  " * max(0, min(row.level, 4))
         shown = [one_line(cell, limits[i]) for i, cell in enumerate(cells)]
+        # Names (the text columns) isolated, so right-to-left ones keep the figures in place.
+        shown = [
+            isolate(cell) if align == "left" else cell
+            for cell, align in zip(shown, aligns, strict=True)
+        ]
         if indent and shown:
             shown[name_column] = indent + shown[name_column]
         rows.append(shown)
@@ -66,7 +72,8 @@ def table_lines(table: Table) -> list[str]:
         lines.extend(_line(cells, widths, aligns) for cells in rows)
     if not table.rows:
         lines.append("(nothing to show)")
-    return [escape_code(one_line(line, LINE_CELLS, keep_indent=True)) for line in lines]
+    # Cells are sanitised already: the line is only cut, so the isolates around names stay.
+    return [escape_code(clip_line(line, LINE_CELLS)) for line in lines]
 
 
 def trend_packed(trend: Trend) -> Packed:

@@ -10,7 +10,9 @@ from bot.commands.base import CommandContext, CommandSpec, Invocation
 from bot.commands.fetching import fetch_alongside
 from bot.commands.footer import report_footer, short_reason
 from bot.commands.runway import (
-    BURN_LOOKBACK,
+    BURN_DAYS,
+    Burn,
+    BurnWindow,
     DiemRunway,
     UsdRunway,
     average_burn,
@@ -20,9 +22,9 @@ from bot.commands.runway import (
     usd_runway,
 )
 from bot.errors import VeniceError
-from bot.money import ZERO, format_amount, format_diem, format_share, format_usd
+from bot.money import ZERO, format_amount, format_diem, format_fraction, format_usd
 from bot.venice.models import Balance, UsageAnalytics
-from bot.venice.source import Fetched, UsageQuery
+from bot.venice.source import Fetched
 
 CANNOT_CONSUME = (
     "Venice will refuse API requests until the account is topped up: "
@@ -35,15 +37,19 @@ CHARGED_NEXT = {
     "USD": "USD",
 }
 FRACTION_PLACES = Decimal("0.0001")
-RUNWAY_NOTE = "Runway at the average burn of the last 7 days."
+
+
+def burn_note(burn: Burn) -> str:
+    """The footer line that names the burn's window."""
+    return f"Burn: the average of {burn.window.describe()}."
 
 
 async def handle(invocation: Invocation, ctx: CommandContext) -> Card:
-    """Fetch the balance and last week's usage at once; the runway is optional."""
+    """Fetch the balance and the last 7 full UTC days' usage at once; the runway is optional."""
     source = ctx.billing()
-    runway_query = UsageQuery.from_params({"lookback": BURN_LOOKBACK})
+    window = BurnWindow.before(ctx.now.date())
     fetched, recent = await fetch_alongside(
-        source.balance(ctx.deadline), source.usage(runway_query, ctx.deadline)
+        source.balance(ctx.deadline), source.usage(window.query(), ctx.deadline)
     )
     return balance_card(fetched, recent, ctx)
 
@@ -53,20 +59,25 @@ def balance_card(
     recent: Fetched[UsageAnalytics] | VeniceError | None,
     ctx: CommandContext,
 ) -> Card:
-    """The balance card; RECENT is the 7-day usage for the runway, or why it is missing."""
+    """The balance card; RECENT is the usage of the burn's days, or why it is missing."""
     balance = fetched.value
     diem = balance.balances.diem
     allocation = balance.diem_epoch_allocation
     reset = next_reset(ctx.now)
-    fields = [
-        Field("DIEM left today", format_diem(diem) if diem is not None else "none"),
-        Field(
-            "Epoch allocation",
-            format_diem(allocation) if allocation > 0 else "none (no DIEM staked)",
-        ),
-        Field("Epoch resets", f"in {countdown(ctx.now, reset)} (00:00 UTC)"),
-        Field("USD balance", _usd_or_none(balance.balances.usd)),
-    ]
+    # An account that stakes no DIEM reads of USD only; the summary says "No DIEM staked".
+    fields = (
+        [
+            Field("DIEM left today", format_diem(diem) if diem is not None else "none"),
+            Field(
+                "Epoch allocation",
+                format_diem(allocation) if allocation > 0 else "none (no DIEM staked)",
+            ),
+            Field("Epoch resets", f"in {countdown(ctx.now, reset)} (00:00 UTC)"),
+        ]
+        if allocation > 0 or diem
+        else []
+    )
+    fields.append(Field("USD balance", _usd_or_none(balance.balances.usd)))
     if balance.balances.bundled_credits is not None:
         fields.append(Field("Bundled credits", _credits(balance.balances.bundled_credits)))
     if balance.balances.earned_credits is not None:
@@ -78,36 +89,38 @@ def balance_card(
         notes.append(CANNOT_CONSUME)
     # The DIEM runway only means something while staking.
     diem_left = diem if diem is not None and allocation > 0 else None
-    usd_left = balance.balances.usd if balance.balances.usd is not None else ZERO
     runway_data: dict[str, Any] | None = None
     diem_run: DiemRunway | None = None
     usd_run: UsdRunway | None = None
+    burn: Burn | None = None
     footer_others: list[Fetched[Any]] = []
     if isinstance(recent, VeniceError):
         notes.append(f"Runway unavailable: {short_reason(recent)}.")
     elif recent is not None:
         footer_others.append(recent)
-        burn = average_burn(recent.value)
+        burn = average_burn(recent.value.by_date, ctx.now.date())
         # One currency per line: a DIEM figure never sits beside a `$`.
         if diem_left is not None or burn.diem_per_day:
-            fields.append(Field("DIEM burn (7-day avg)", f"{format_diem(burn.diem_per_day)}/day"))
+            fields.append(Field("DIEM burn", burn.diem_text()))
         if diem_left is not None:
             diem_run = diem_runway(diem_left, burn.diem_per_day, ctx.now)
             fields.append(Field("DIEM runway", diem_run.describe()))
-        fields.append(Field("USD burn (7-day avg)", f"{format_usd(burn.usd_per_day)}/day"))
-        usd_run = usd_runway(usd_left, burn.usd_per_day, ctx.now.date())
-        fields.append(Field("USD runway", usd_run.describe()))
-        runway_data = _runway_data(burn.usd_per_day, burn.diem_per_day, diem_run, usd_run)
+        usd_run = usd_runway(balance, burn, ctx.now.date())
+        # Nothing to spend and nothing spent in USD: a DIEM-only account reads of DIEM only.
+        if usd_run.balance > 0 or burn.usd_per_day:
+            fields.append(Field("USD burn", burn.usd_text()))
+            fields.append(Field("USD runway", usd_run.describe()))
+        runway_data = runway_data_of(burn, diem_run, usd_run)
 
     meter = allocation_meter(diem, allocation)
     return Card(
         title="Venice balance",
         tone=_tone(balance, diem_run, usd_run, runway_known=runway_data is not None),
-        summary=_summary(diem, allocation, balance.balances.usd),
+        summary=_summary(diem, meter, balance.balances.usd),
         fields=tuple(fields),
         meter=meter,
         notes=tuple(notes),
-        footer=report_footer(fetched, *footer_others, note=RUNWAY_NOTE if runway_data else None),
+        footer=report_footer(fetched, *footer_others, note=burn_note(burn) if burn else None),
         data={
             "can_consume": balance.can_consume,
             "consumption_currency": balance.consumption_currency,
@@ -134,10 +147,19 @@ def allocation_meter(diem: Decimal | None, allocation: Decimal) -> Meter | None:
     used = _used(diem, allocation)
     return Meter(
         label="Today's DIEM allocation used",
-        fraction=(used / allocation).quantize(FRACTION_PLACES),
+        fraction=_meter_fraction(used / allocation),
         # Renderers draw the percentage from `fraction`; the caption gives the amounts.
         caption=f"{format_diem(diem)} of {format_diem(allocation)} left",
     )
+
+
+def _meter_fraction(exact: Decimal) -> Decimal:
+    """EXACT to FRACTION_PLACES, never rounded onto an end it is not at: some use never reads
+    as none, and some DIEM left never as all used."""
+    fraction = exact.quantize(FRACTION_PLACES)
+    if 0 < exact < 1:
+        return min(max(fraction, FRACTION_PLACES), 1 - FRACTION_PLACES)
+    return fraction
 
 
 def _used(diem: Decimal, allocation: Decimal) -> Decimal:
@@ -145,12 +167,11 @@ def _used(diem: Decimal, allocation: Decimal) -> Decimal:
     return min(max(allocation - diem, ZERO), allocation)
 
 
-def _summary(diem: Decimal | None, allocation: Decimal, usd: Decimal | None) -> str:
+def _summary(diem: Decimal | None, meter: Meter | None, usd: Decimal | None) -> str:
     parts = []
     if diem is not None:
-        used = ""
-        if allocation > 0:
-            used = f" ({format_share(_used(diem, allocation), allocation)} of the allocation used)"
+        # The meter's own fraction: the summary and every drawn bar say the same percentage.
+        used = f" ({format_fraction(meter.fraction)} of the allocation used)" if meter else ""
         parts.append(f"{format_diem(diem)} left today{used}")
     else:
         parts.append("No DIEM staked")
@@ -174,17 +195,28 @@ def _tone(
     return Tone.GOOD if runway_known else Tone.INFO
 
 
-def _runway_data(
-    usd_burn: Decimal,
-    diem_burn: Decimal,
-    diem_run: DiemRunway | None,
-    usd_run: UsdRunway | None,
+def runway_data_of(
+    burn: Burn, diem_run: DiemRunway | None, usd_run: UsdRunway | None
 ) -> dict[str, Any]:
+    """The burn and runway for machines (`--format json`), the same in `balance` and digests."""
     places = Decimal("0.000001")
     return {
-        "burn_per_day": {"usd": usd_burn.quantize(places), "diem": diem_burn.quantize(places)},
+        "burn_window": {
+            "start": burn.window.start,
+            "end": burn.window.end,
+            "full_utc_days": BURN_DAYS,
+        },
+        "burn_per_day": {
+            "usd": burn.usd_per_day.quantize(places),
+            "diem": burn.diem_per_day.quantize(places),
+        },
         "diem_lasts_until_reset": diem_run.lasts_until_reset if diem_run else None,
         "diem_runs_out_at": diem_run.runs_out_at if diem_run else None,
+        "usd_funds": (
+            [{"name": fund.name, "amount": fund.amount} for fund in usd_run.funds]
+            if usd_run
+            else None
+        ),
         "usd_days": usd_run.days if usd_run else None,
         "usd_until": usd_run.until if usd_run else None,
     }
@@ -214,9 +246,10 @@ SPEC = CommandSpec(
     details=(
         "Shows the DIEM left in today's epoch (it resets at 00:00 UTC, with no rollover), the "
         "share of the epoch allocation already used, the USD balance and any credits, and which "
-        "currency Venice charges next (DIEM first, then credits, then USD). The runway uses the "
-        "average spend per day over the last 7 days: whether today's DIEM lasts until the reset, "
-        "and how many days the USD balance lasts."
+        "currency Venice charges next (DIEM first, then credits, then USD). The burn is the "
+        "average spend per day of the last 7 full UTC days (today is not over, so it is left "
+        "out); the runway says whether today's DIEM lasts until the reset, and how many days the "
+        "credits Venice charges before USD, then the USD balance, last at the USD burn."
     ),
     shareable=True,
 )

@@ -15,6 +15,7 @@ from bot.venice.source import BillingSource
 from bot.workspaces import ReadPolicy, WorkspaceKeys
 
 if TYPE_CHECKING:
+    from bot.ports import PostReport
     from bot.schedule import DigestTime
     from bot.store.digests import DigestSchedule
 
@@ -76,7 +77,7 @@ class DigestControl(Protocol):
 
     async def preview(self, workspace_id: str, now: datetime) -> Card: ...
 
-    async def post_now(self, workspace_id: str, channel_id: str, now: datetime) -> str: ...
+    async def post_now(self, workspace_id: str, channel_id: str, now: datetime) -> PostReport: ...
 
 
 @dataclass(frozen=True, slots=True)

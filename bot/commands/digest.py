@@ -163,21 +163,32 @@ async def _off(digests: DigestControl, workspace: str, channel: str) -> Card:
 
 async def _now(ctx: CommandContext, digests: DigestControl, workspace: str, channel: str) -> Card:
     try:
-        message_id = await digests.post_now(workspace, channel, ctx.now)
+        done = await digests.post_now(workspace, channel, ctx.now)
     except PostFailed as error:
         return Card(
             title="Digest not posted",
             kind="error",
             tone=Tone.WARNING,
-            summary=f"I could not post in this channel: {error.message} Invite the bot to the "
-            "channel (or give it permission to post), then try again.",
+            summary=f"I could not post the digest in this channel. {error.here or error.message}",
             data={"error": type(error).__name__, "status": None, "retry_after": error.retry_after},
         )
+    data = {"workspace_id": workspace, "channel_id": channel, "message_id": done.message_id,
+            "chart": done.chart}  # fmt: skip
+    if done.chart in ("refused", "failed"):
+        # Refused: what to do in this channel. Failed: why, this time.
+        why = done.chart_problem or "the upload failed."
+        return Card(
+            title="Digest posted without its chart",
+            tone=Tone.WARNING,
+            summary=f"Posted today's digest in this channel, but not its chart: {why}",
+            data=data,
+        )
+    with_chart = " with its chart" if done.chart == "sent" else ""
     return Card(
         title="Digest posted",
         tone=Tone.GOOD,
-        summary="Posted today's digest in this channel.",
-        data={"workspace_id": workspace, "channel_id": channel, "message_id": message_id},
+        summary=f"Posted today's digest in this channel{with_chart}.",
+        data=data,
     )
 
 
@@ -208,19 +219,37 @@ async def _status(ctx: CommandContext, digests: DigestControl, workspace: str) -
         )
         fields = schedule_fields(here)
     tables = (_others_table(others, elsewhere=ctx.channel_id is not None),) if others else ()
+    notes = [_status_note(ctx, workspace)]
+    chart_refused = here is not None and here.enabled and here.chart_problem is not None
+    if here is not None and chart_refused:
+        notes.insert(0, f"The digests here come without their chart: {here.chart_problem}")
     return Card(
         title="Daily digest",
-        tone=Tone.WARNING if here is not None and not here.enabled else Tone.INFO,
+        tone=Tone.WARNING
+        if here is not None and (not here.enabled or chart_refused)
+        else Tone.INFO,
         summary=summary,
         fields=fields,
         tables=tables,
-        notes=(f"Change it with `{EXAMPLE}` (admins), or try `digest preview`.",),
+        notes=tuple(notes),
         data={
             "workspace_id": workspace,
             "channel_id": ctx.channel_id,
             "schedules": [schedule_data(s) for s in schedules],
         },
     )
+
+
+def _status_note(ctx: CommandContext, workspace: str) -> str:
+    """How to change the digest from where `digest status` was asked: in a channel, `digest on`;
+    in a terminal, which has no channel to post to, `venice-bot digest set`."""
+    if ctx.channel_id is None:
+        return (
+            "In a chat channel an admin turns it on with `/venice digest on`; from a terminal, "
+            f"`venice-bot digest set {workspace} --channel C --at 09:00 --tz Area/City`. "
+            "`digest preview` shows it here."
+        )
+    return f"Change it with `{EXAMPLE}` (admins), or try `digest preview`."
 
 
 def schedule_fields(schedule: DigestSchedule) -> tuple[Field, ...]:

@@ -110,9 +110,22 @@ def store_unavailable_card(*, writing: bool) -> Card:
     )
 
 
-def failure_card(error: VeniceError, invocation: Invocation) -> Card:
-    """Venice did not answer usefully: say what happened and the next step for this error."""
-    title, summary = _explain(error, invocation)
+def new_key_advice(workspace_id: str | None) -> str:
+    """How to put a new Venice key in place, said for where the command ran: VENICE_API_KEY in a
+    terminal without a workspace, `keys set` for the terminal's own workspace, else `connect`."""
+    if workspace_id is None:
+        return "set VENICE_API_KEY to it"
+    if workspace_id.startswith("console:"):
+        return f"store it with `venice-bot keys set {workspace_id}`"
+    return f"connect it with `connect` (in a terminal: `venice-bot keys set {workspace_id}`)"
+
+
+def failure_card(
+    error: VeniceError, invocation: Invocation, workspace_id: str | None = None
+) -> Card:
+    """Venice did not answer usefully: say what happened and the next step for this error, for
+    where the command ran (WORKSPACE_ID: None for `venice-bot ask` with VENICE_API_KEY)."""
+    title, summary = _explain(error, invocation, new_key_advice(workspace_id))
     transient = isinstance(error, VeniceUnavailable)
     return Card(
         title=title,
@@ -127,8 +140,9 @@ def failure_card(error: VeniceError, invocation: Invocation) -> Card:
     )
 
 
-def _explain(error: VeniceError, invocation: Invocation) -> tuple[str, str]:
-    """Title and message for one error; the most specific class is checked first."""
+def _explain(error: VeniceError, invocation: Invocation, new_key: str) -> tuple[str, str]:
+    """Title and message for one error; the most specific class is checked first. NEW_KEY says
+    how to put a new key in place here (new_key_advice)."""
     if isinstance(error, InvalidPeriod):
         detail = _safe_detail(error.detail)
         said = "Venice did not accept the period"
@@ -140,17 +154,17 @@ def _explain(error: VeniceError, invocation: Invocation) -> tuple[str, str]:
     if isinstance(error, AdminKeyRequired):
         return "Admin key required", (
             "This is a Venice INFERENCE key, and billing needs an ADMIN key. Create an admin "
-            f"key at {KEY_SETTINGS_URL} and connect it with `/venice connect`."
+            f"key at {KEY_SETTINGS_URL} and {new_key}."
         )
     if isinstance(error, BadKey):
         return "Venice rejected the key", (
             "Venice does not recognise this key: it may be revoked, mistyped or expired. Create "
-            f"a new ADMIN key at {KEY_SETTINGS_URL} and connect it with `/venice connect`."
+            f"a new ADMIN key at {KEY_SETTINGS_URL} and {new_key}."
         )
     if isinstance(error, PaymentRequired):
         return "No key reached Venice", (
             "Venice received no API key with the request (it asked for payment instead). Check "
-            "that the key is set, then connect it again with `/venice connect`."
+            f"that the key is set: {new_key}."
         )
     if isinstance(error, RateLimited):
         return "Venice is rate limiting", (

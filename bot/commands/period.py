@@ -52,7 +52,9 @@ class Period:
         start = end - timedelta(days=self.days - 1)
         if start < oldest_day(today):
             return None
-        return Period(start, end, f"previous {self.days} days")
+        return Period(
+            start, end, "the day before" if self.days == 1 else f"previous {self.days} days"
+        )
 
     def describe(self) -> str:
         """`last 30 days (2026-10-24 to 2026-11-22)`; one day as `today (2026-11-22)`."""

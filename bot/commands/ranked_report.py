@@ -8,7 +8,7 @@ from typing import Any, Protocol, TypeVar
 
 from bot.cards import Card, Table, Tone
 from bot.commands.base import DEFAULT_LIMIT, CommandContext, Invocation
-from bot.commands.footer import CREDIT_NOTE, between, date_span, period_data, report_footer
+from bot.commands.footer import between, date_span, period_data, report_footer
 from bot.commands.period import DEFAULT_PERIOD, Period, parse_period
 from bot.commands.ranking import Ranking, rank_by_spend
 from bot.money import format_spend
@@ -65,6 +65,7 @@ def ranked_card(
     table: Callable[[Ranking[T]], Table],
     rows_key: str,
     rows: list[dict[str, Any]],
+    notes: tuple[str, ...] = (),
 ) -> Card:
     """The ranked card: `6 keys spent $3.62 and 1.20 DIEM ...`, the table, and `data`."""
     data = {
@@ -91,6 +92,7 @@ def ranked_card(
         tone=Tone.INFO,
         summary=f"{count} {noun[0] if count == 1 else noun[1]} {verb} {spent} {between(period)}.",
         tables=(table(ranking),),
-        footer=report_footer(fetched, note=CREDIT_NOTE),
+        notes=notes,
+        footer=report_footer(fetched, note=ranking.footer_note()),
         data=data,
     )

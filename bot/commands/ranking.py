@@ -7,12 +7,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Generic, TypeVar
 
-from bot.commands.footer import spend
-from bot.money import ZERO, format_diem, format_share, format_usd
+from bot.commands.footer import CREDIT_NOTE, spend
+from bot.money import ZERO, format_amount, format_share, shown_cents
 
 T = TypeVar("T")
 
 SHARE_PLACES = Decimal("0.0001")
+CURRENCIES = ("USD", "DIEM")
+ROUNDED_NOTE = "Rows rounded to the cent."
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +30,9 @@ class Ranked(Generic[T]):
     @property
     def spend(self) -> Decimal:
         return spend(self.usd, self.diem)
+
+    def amount(self, currency: str) -> Decimal:
+        return self.usd if currency == "USD" else self.diem
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +66,12 @@ class Ranking(Generic[T]):
     def omitted_diem(self) -> Decimal:
         return sum((row.diem for row in self.omitted), ZERO)
 
+    @property
+    def currencies(self) -> tuple[str, ...]:
+        """The currencies any row spent: a USD-only account's tables have no DIEM column."""
+        rows = (*self.shown, *self.omitted)
+        return tuple(c for c in CURRENCIES if any(row.amount(c) != 0 for row in rows))
+
     def omitted_note(self) -> str | None:
         """What the cut rows add up to, `$3.21 · 4.50 DIEM`; None when nothing was cut.
 
@@ -68,7 +79,36 @@ class Ranking(Generic[T]):
         """
         if not self.omitted:
             return None
-        return f"{format_usd(self.omitted_usd)} · {format_diem(self.omitted_diem)}"
+        cut = {"USD": self.omitted_usd, "DIEM": self.omitted_diem}
+        return " · ".join(format_amount(cut[c], c) for c in self.currencies) or None
+
+    def credit_note(self) -> str | None:
+        """How shares mix the currencies (1 DIEM as $1), when the rows spent both."""
+        return CREDIT_NOTE if len(self.currencies) > 1 else None
+
+    def footer_note(self) -> str | None:
+        """The table's footer line: how shares mix the currencies, and that the rows are rounded
+        when, shown to the cent, they do not add up to the total shown."""
+        return footer_note(self.credit_note(), self.rounding_note())
+
+    def rounding_note(self) -> str | None:
+        """ROUNDED_NOTE when the rows and the cut rows, each shown to the cent, do not add up to
+        the total shown; None when they do."""
+        totals = {"USD": self.total_usd, "DIEM": self.total_diem}
+        cut = {"USD": self.omitted_usd, "DIEM": self.omitted_diem}
+        for currency in self.currencies:
+            shown = sum((shown_cents(row.amount(currency)) for row in self.shown), ZERO)
+            if self.omitted:
+                shown += shown_cents(cut[currency])
+            if shown != shown_cents(totals[currency]):
+                return ROUNDED_NOTE
+        return None
+
+
+def footer_note(*notes: str | None) -> str | None:
+    """NOTES that apply, each once, on one footer line."""
+    kept = list(dict.fromkeys(note for note in notes if note))
+    return " ".join(kept) or None
 
 
 def rank_by_spend(

@@ -1,27 +1,79 @@
-"""Runway arithmetic: how long today's DIEM and the USD balance last at the recent burn."""
+"""Burn rate and runway, one rule for `balance`, the digest and App Home (and alerts later).
+
+The burn is the average spend per day of the last 7 *full* UTC days: today is never counted, since
+early in the UTC day its part would make the burn look lower and the runway longer than they are.
+The USD runway counts what Venice charges before USD, in Venice's order (DIEM, earned credits,
+bundled credits, then USD): DIEM has its own runway to the daily reset, and the credits are spent
+at the USD burn before the USD balance is (/work/shared/venice-api/NOTES.md).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_FLOOR, Decimal
 
-from bot.money import ZERO
-from bot.venice.models import UsageAnalytics
+from bot.money import ZERO, format_amount, format_diem, format_usd
+from bot.venice.models import Balance, DayUsage
+from bot.venice.source import UsageQuery
 
 BURN_DAYS = 7
-BURN_LOOKBACK = f"{BURN_DAYS}d"
+WINDOW_LABEL = f"last {BURN_DAYS} full UTC days"
 SECONDS_PER_DAY = 86_400
 # Beyond this a date is meaningless (and `date` overflows near year 9999).
 MAX_RUNWAY_DAYS = 3650
 
 
 @dataclass(frozen=True, slots=True)
-class Burn:
-    """Average spend per day over the last BURN_DAYS days, per currency."""
+class BurnWindow:
+    """The BURN_DAYS whole UTC days before today, oldest first."""
 
+    start: date
+    end: date
+
+    @classmethod
+    def before(cls, today: date) -> BurnWindow:
+        return cls(today - timedelta(days=BURN_DAYS), today - timedelta(days=1))
+
+    def query(self) -> UsageQuery:
+        """The usage-analytics query of exactly these days."""
+        return UsageQuery(None, self.start.isoformat(), self.end.isoformat())
+
+    def describe(self) -> str:
+        """`the last 7 full UTC days (2026-11-15 to 2026-11-21)`."""
+        return f"the {WINDOW_LABEL} ({self.start.isoformat()} to {self.end.isoformat()})"
+
+    def holds(self, day: date) -> bool:
+        return self.start <= day <= self.end
+
+
+@dataclass(frozen=True, slots=True)
+class Burn:
+    """Average spend per day over the window, per currency."""
+
+    window: BurnWindow
     usd_per_day: Decimal
     diem_per_day: Decimal
+
+    def usd_text(self) -> str:
+        """`$26.47/day over the last 7 full UTC days`."""
+        return f"{format_usd(self.usd_per_day)}/day over the {WINDOW_LABEL}"
+
+    def diem_text(self) -> str:
+        return f"{format_diem(self.diem_per_day)}/day over the {WINDOW_LABEL}"
+
+
+def average_burn(rows: Iterable[DayUsage], today: date) -> Burn:
+    """The burn of the full UTC days before TODAY: their rows summed, divided by BURN_DAYS (a day
+    without a row spent nothing; rows of other days, today's among them, are left out)."""
+    window = BurnWindow.before(today)
+    usd = diem = ZERO
+    for row in rows:
+        if window.holds(row.day):
+            usd += row.usd
+            diem += row.diem
+    return Burn(window, usd / BURN_DAYS, diem / BURN_DAYS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,21 +92,46 @@ class DiemRunway:
     def describe(self) -> str:
         if self.runs_out_at is None:
             if self.burn_per_day == 0:
-                return "lasts until the reset (no DIEM spend in the last 7 days)"
+                return f"lasts until the reset (no DIEM spend in the {WINDOW_LABEL})"
             return "lasts until the reset"
         if self.left <= 0:
             return "none left until the reset"
         return f"runs out around {self.runs_out_at:%H:%M} UTC"
 
 
+# What Venice charges after DIEM and before USD, in its order: (currency, name, balance field).
+CHARGED_BEFORE_USD = (
+    ("EARNED_CREDITS", "earned credits", "earned_credits"),
+    ("BUNDLED_CREDITS", "bundled credits", "bundled_credits"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Fund:
+    """A balance the USD-priced spend draws on: credits, or USD itself."""
+
+    name: str  # "bundled credits", "USD"
+    amount: Decimal
+
+
 @dataclass(frozen=True, slots=True)
 class UsdRunway:
-    """How many whole days the USD balance lasts; `days` is None when nothing is spent in USD."""
+    """How many whole days the credits and then the USD balance last at the USD burn; `days` is
+    None when nothing was spent in USD."""
 
-    balance: Decimal
+    funds: tuple[Fund, ...]  # in the order Venice charges them, USD last
     burn_per_day: Decimal
     days: int | None
     until: date | None
+
+    @property
+    def balance(self) -> Decimal:
+        """Every fund the USD-priced spend draws on, credits included."""
+        return sum((fund.amount for fund in self.funds), ZERO)
+
+    @property
+    def credits(self) -> tuple[Fund, ...]:
+        return tuple(fund for fund in self.funds if fund.name != "USD" and fund.amount > 0)
 
     @property
     def short(self) -> bool:
@@ -62,23 +139,35 @@ class UsdRunway:
         return self.days is not None and self.days < BURN_DAYS
 
     def describe(self) -> str:
+        """`~22 days, until 2026-12-14 (20.13 credits first, then USD)`."""
         if self.days is None:
-            return "no USD spend in the last 7 days"
+            return f"no USD spend in the {WINDOW_LABEL}"
         if self.balance <= 0:
             return "no USD balance left"
         if self.days > MAX_RUNWAY_DAYS:
-            return "more than 10 years"
-        if self.days == 0:
-            return "less than a day"
-        unit = "day" if self.days == 1 else "days"
-        return f"~{self.days} {unit}, until {self.until}"
+            text = "more than 10 years"
+        elif self.days == 0:
+            text = "less than a day"
+        else:
+            unit = "day" if self.days == 1 else "days"
+            text = f"~{self.days} {unit}, until {self.until}"
+        if self.credits:
+            # Which credits, and how much of each, is on the balance card above.
+            credits = sum((fund.amount for fund in self.credits), ZERO)
+            text += f" ({format_amount(credits, 'credits')} first, then USD)"
+        return text
 
 
-def average_burn(usage: UsageAnalytics) -> Burn:
-    """Sum of the daily rows divided by BURN_DAYS (days without a row spent nothing)."""
-    usd = sum((row.usd for row in usage.by_date), ZERO)
-    diem = sum((row.diem for row in usage.by_date), ZERO)
-    return Burn(usd / BURN_DAYS, diem / BURN_DAYS)
+def funds_before_usd(balance: Balance) -> tuple[Fund, ...]:
+    """The credits Venice charges before USD, in its order, then the USD balance."""
+    funds = [
+        Fund(name, amount)
+        for _, name, attr in CHARGED_BEFORE_USD
+        if (amount := getattr(balance.balances, attr)) is not None and amount > 0
+    ]
+    usd = balance.balances.usd
+    funds.append(Fund("USD", usd if usd is not None and usd > 0 else ZERO))
+    return tuple(funds)
 
 
 def next_reset(now: datetime) -> datetime:
@@ -112,12 +201,16 @@ def diem_runway(left: Decimal, burn_per_day: Decimal, now: datetime) -> DiemRunw
     return DiemRunway(left, burn_per_day, reset, runs_out)
 
 
-def usd_runway(balance: Decimal, burn_per_day: Decimal, today: date) -> UsdRunway:
-    """Whole days (rounded down) the USD balance lasts at BURN_PER_DAY, and until which day."""
-    if burn_per_day <= 0:
-        return UsdRunway(balance, burn_per_day, None, None)
-    if balance <= 0:
-        return UsdRunway(balance, burn_per_day, 0, today)
-    days = int((balance / burn_per_day).to_integral_value(rounding=ROUND_FLOOR))
+def usd_runway(balance: Balance, burn: Burn, today: date) -> UsdRunway:
+    """Whole days (rounded down) the credits charged before USD and then the USD balance last at
+    the USD burn, and until which day."""
+    funds = funds_before_usd(balance)
+    per_day = burn.usd_per_day
+    if per_day <= 0:
+        return UsdRunway(funds, per_day, None, None)
+    total = sum((fund.amount for fund in funds), ZERO)
+    if total <= 0:
+        return UsdRunway(funds, per_day, 0, today)
+    days = int((total / per_day).to_integral_value(rounding=ROUND_FLOOR))
     until = today + timedelta(days=days) if days <= MAX_RUNWAY_DAYS else None
-    return UsdRunway(balance, burn_per_day, days, until)
+    return UsdRunway(funds, per_day, days, until)

@@ -1,37 +1,49 @@
-"""The stacked spend chart of a period (the digest's 14 days, `/venice usage`): one currency, the
-top models and "Other", each day's stack summing exactly to that day's `byDate` total.
+"""The spend chart of a period (the digest's 14 days, `usage`): one panel per currency spent.
 
-Venice's `byModelDaily` is ambiguous (its values may be DIEM, or USD + DIEM, and its series the
-top 8 or the top 50 plus "Other"), so it is read only as each day's *shares* between models; the
-amounts come from `byDate`, whose currencies are certain.
+Each panel stacks every day by the top models as Venice split that currency (which daily series
+carries which currency is read in bot/venice/daily_series.py), the rest as "Other", so that each
+day's stack adds up exactly to that day's `byDate` total in the currency and each model's days
+add up to its `byModel` total. Where Venice gave no per-model split of a currency, its panel is
+one stack of the day's totals and says so: a split is never made up from another currency.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import date
-from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
-from typing import Any
+from decimal import ROUND_HALF_EVEN, Decimal
 
-from bot.cards import Chart, Stack
+from bot.cards import Chart, ChartPanel, Stack
 from bot.money import ZERO
-from bot.venice.models import parse_day
+from bot.venice.daily_series import DailySplit, model_splits
+from bot.venice.models import UsageAnalytics
 
 TOP_STACKS = 4
 OTHER = "Other"
 ALL_MODELS = "All models"
-# Micro-units: finer than any price Venice shows, so scaled shares lose nothing a person sees.
+CURRENCIES = ("USD", "DIEM")
+# Micro-units: finer than any price Venice shows, so scaled amounts lose nothing a person sees.
 SHARE_PLACES = Decimal("0.000001")
-DATE_KEY = "date"
 
 DayTotals = tuple[date, Decimal, Decimal]  # (day, USD, DIEM), as usage.daily_totals makes them
 
 
-def chart_currency(days: Sequence[DayTotals]) -> str:
-    """The currency with the larger total over DAYS: "USD", or "DIEM"; USD on ties."""
-    usd = sum((row[1] for row in days), ZERO)
-    diem = sum((row[2] for row in days), ZERO)
-    return "DIEM" if diem > usd else "USD"
+def no_split_note(currency: str) -> str:
+    """What a panel without a per-model split says."""
+    return f"Venice gave no per-model split of {currency} here: totals per day."
+
+
+def spend_chart(title: str, days: Sequence[DayTotals], usage: UsageAnalytics) -> Chart | None:
+    """The chart of DAYS, a panel for each currency spent; None when nothing was spent."""
+    splits = model_splits(usage)
+    panels = []
+    for currency in CURRENCIES:
+        totals = [row[1] if currency == "USD" else row[2] for row in days]
+        if any(totals):
+            panels.append(_panel(currency, days, totals, splits.of(currency)))
+    if not panels:
+        return None
+    return Chart(title, tuple(row[0] for row in days), tuple(panels))
 
 
 def scale_shares(total: Decimal, weights: Mapping[str, Decimal]) -> dict[str, Decimal]:
@@ -52,49 +64,30 @@ def scale_shares(total: Decimal, weights: Mapping[str, Decimal]) -> dict[str, De
     return parts
 
 
-def spend_chart(
-    title: str, days: Sequence[DayTotals], by_model_daily: list[dict[str, Any]]
-) -> Chart:
-    """The chart of DAYS in the larger currency, stacked by the top TOP_STACKS models."""
-    currency = chart_currency(days)
-    totals = [row[1] if currency == "USD" else row[2] for row in days]
-    day_list = tuple(row[0] for row in days)
-    if not by_model_daily:
-        return Chart(title, currency, day_list, (Stack(ALL_MODELS, tuple(totals)),))
-    weights = _weights_by_day(by_model_daily)
-    per_day = [
-        scale_shares(total, _with_remainder(weights.get(row[0], {}), row[1] + row[2]))
-        for row, total in zip(days, totals, strict=True)
-    ]
-    return Chart(title, currency, day_list, _stacks(per_day))
+def _panel(
+    currency: str, days: Sequence[DayTotals], totals: list[Decimal], split: DailySplit | None
+) -> ChartPanel:
+    per_day = (
+        [_day_parts(total, split.of_day(row[0])) for row, total in zip(days, totals, strict=True)]
+        if split
+        else []
+    )
+    if not any(name != OTHER for parts in per_day for name in parts):
+        # No split, or one that names no model on these days: the totals, said as such.
+        stack = Stack(ALL_MODELS, tuple(totals))
+        return ChartPanel(currency, (stack,), by_model=False, note=no_split_note(currency))
+    return ChartPanel(currency, _stacks(per_day))
 
 
-def _weights_by_day(rows: list[dict[str, Any]]) -> dict[date, dict[str, Decimal]]:
-    weights: dict[date, dict[str, Decimal]] = {}
-    for row in rows:
-        try:
-            day = parse_day(row.get(DATE_KEY))
-        except (ValueError, TypeError, OverflowError):
-            continue  # a row without a readable day cannot be placed
-        of_day = weights.setdefault(day, {})
-        for name, value in row.items():
-            if name == DATE_KEY:
-                continue
-            amount = _amount(value)
-            if amount is not None and amount > 0:
-                series = OTHER if name == OTHER else str(name)
-                of_day[series] = of_day.get(series, ZERO) + amount
-    return weights
-
-
-def _with_remainder(weights: dict[str, Decimal], spend: Decimal) -> dict[str, Decimal]:
-    # Read as USD + DIEM (the simulator's and the likelier reading): when the listed series add
-    # up to less than the day's spend, the rest is models Venice did not list, i.e. "Other".
-    # Under any other reading the series exceed it or match it, and nothing is added.
-    listed = sum(weights.values(), ZERO)
-    if 0 < listed < spend:
-        return {**weights, OTHER: weights.get(OTHER, ZERO) + spend - listed}
-    return weights
+def _day_parts(total: Decimal, listed: Mapping[str, Decimal]) -> dict[str, Decimal]:
+    """The day's TOTAL by the names Venice LISTED; what they leave is "Other"."""
+    named = {name: amount for name, amount in listed.items() if name != OTHER and amount > 0}
+    if sum(listed.values(), ZERO) > total:
+        # A little more than the day's total (Venice's rounding, within the reading's check):
+        # scaled down, so that the stack still adds up to the total exactly.
+        return scale_shares(total, {**named, OTHER: listed.get(OTHER, ZERO)})
+    rest = total - sum(named.values(), ZERO)
+    return {**named, OTHER: rest} if rest else named
 
 
 def _stacks(per_day: list[dict[str, Decimal]]) -> tuple[Stack, ...]:
@@ -112,17 +105,3 @@ def _stacks(per_day: list[dict[str, Decimal]]) -> tuple[Stack, ...]:
     if any(rest):
         stacks.append(Stack(OTHER, tuple(rest)))
     return tuple(stacks)
-
-
-def _amount(value: Any) -> Decimal | None:
-    if isinstance(value, bool) or value is None:
-        return None
-    if isinstance(value, Decimal):
-        return value if value.is_finite() else None
-    if isinstance(value, int | float | str):
-        try:
-            amount = Decimal(str(value))
-        except InvalidOperation:
-            return None
-        return amount if amount.is_finite() else None
-    return None

@@ -7,10 +7,15 @@ from bot.commands.base import CommandContext, CommandSpec, Invocation
 from bot.commands.footer import period_heading
 from bot.commands.ranked_report import fetch_ranked_usage, rank_rows, ranked_card
 from bot.commands.ranking import Ranking
-from bot.money import format_diem, format_quantity, format_usd
+from bot.money import format_amount, format_quantity
 from bot.venice.models import KeyUsage
 
 WEB_APP_LABEL = "Web App (browser, no API key)"
+# Venice counts a key's units across every model it used: tokens, images, characters, seconds.
+UNITS_NOTE = (
+    "Units: everything a key used, added up as Venice counts it (tokens, images, characters, "
+    "seconds); `top-models` shows them by kind."
+)
 
 
 def key_label(key: KeyUsage) -> str:
@@ -45,17 +50,18 @@ async def handle(invocation: Invocation, ctx: CommandContext) -> Card:
         table=_table,
         rows_key="keys",
         rows=rows,
+        notes=(UNITS_NOTE,),
     )
 
 
 def _table(ranking: Ranking[KeyUsage]) -> Table:
+    currencies = ranking.currencies
     return Table(
         title="API keys by spend",
         columns=(
             Column("#", "right"),
             Column("Key"),
-            Column("USD", "right"),
-            Column("DIEM", "right"),
+            *(Column(currency, "right") for currency in currencies),
             Column("Units", "right"),
             Column("Share", "right"),
         ),
@@ -64,8 +70,7 @@ def _table(ranking: Ranking[KeyUsage]) -> Table:
                 (
                     str(row.rank),
                     row.name,
-                    format_usd(row.usd),
-                    format_diem(row.diem),
+                    *(format_amount(row.amount(currency), currency) for currency in currencies),
                     format_quantity(row.item.total_units),
                     ranking.share(row),
                 )

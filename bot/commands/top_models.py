@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from bot.cards import Card, Column, Row, Table
 from bot.commands.base import CommandContext, CommandSpec, Invocation
 from bot.commands.footer import period_heading
 from bot.commands.ranked_report import fetch_ranked_usage, rank_rows, ranked_card
 from bot.commands.ranking import Ranked, Ranking
-from bot.money import format_diem, format_units, format_usd
+from bot.money import apportion, format_amount, format_units
 from bot.venice.models import ModelUsage
+
+TINY = Decimal("0.001")  # shown as `<$0.01` / `<0.01 DIEM`
 
 
 async def handle(invocation: Invocation, ctx: CommandContext) -> Card:
@@ -46,7 +50,20 @@ async def handle(invocation: Invocation, ctx: CommandContext) -> Card:
     )
 
 
-def _rows(row: Ranked[ModelUsage], share: str) -> list[Row]:
+def breakdown_amounts(whole: Decimal, parts: list[Decimal], currency: str) -> list[str]:
+    """The token types' amounts as shown: they add up to the model's amount as shown (each within
+    a cent of its own figure), unless Venice's parts do not add up to the model's total."""
+    shown = apportion(whole, parts)
+    if shown is None:
+        return [format_amount(part, currency) for part in parts]
+    # A part left at no cent still says it spent something: `<$0.01`, not `$0.00`.
+    return [
+        format_amount(min(part, TINY) if cents == 0 else cents, currency)
+        for part, cents in zip(parts, shown, strict=True)
+    ]
+
+
+def _rows(row: Ranked[ModelUsage], share: str, currencies: tuple[str, ...]) -> list[Row]:
     model = row.item
     rows = [
         Row(
@@ -54,45 +71,54 @@ def _rows(row: Ranked[ModelUsage], share: str) -> list[Row]:
                 str(row.rank),
                 row.name,
                 (model.model_type or "-").upper(),
-                format_usd(row.usd),
-                format_diem(row.diem),
+                *(format_amount(row.amount(currency), currency) for currency in currencies),
                 format_units(model.total_units, model.unit_type),
                 share,
             )
         )
     ]
     # Venice sends a breakdown only when a model has more than one token type.
+    parts = model.breakdown
+    amounts = [
+        breakdown_amounts(
+            row.amount(currency),
+            [part.usd if currency == "USD" else part.diem for part in parts],
+            currency,
+        )
+        for currency in currencies
+    ]
     rows.extend(
         Row(
             (
                 "",
                 part.type,
                 "",
-                format_usd(part.usd),
-                format_diem(part.diem),
+                *(column[index] for column in amounts),
                 format_units(part.units, model.unit_type),
                 "",
             ),
             level=1,
         )
-        for part in model.breakdown
+        for index, part in enumerate(parts)
     )
     return rows
 
 
 def _table(ranking: Ranking[ModelUsage]) -> Table:
+    currencies = ranking.currencies
     return Table(
         title="Models by spend",
         columns=(
             Column("#", "right"),
             Column("Model"),
             Column("Type"),
-            Column("USD", "right"),
-            Column("DIEM", "right"),
+            *(Column(currency, "right") for currency in currencies),
             Column("Units", "right"),
             Column("Share", "right"),
         ),
-        rows=tuple(line for row in ranking.shown for line in _rows(row, ranking.share(row))),
+        rows=tuple(
+            line for row in ranking.shown for line in _rows(row, ranking.share(row), currencies)
+        ),
         omitted=len(ranking.omitted),
         omitted_note=ranking.omitted_note(),
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -10,40 +10,64 @@ from bot.cards import Card, Column, Field, Row, Series, Table, Tone, Trend
 from bot.commands.base import CommandContext, CommandSpec, Invocation
 from bot.commands.fetching import fetch_alongside
 from bot.commands.footer import (
-    CREDIT_NOTE,
     between,
     period_data,
     period_heading,
     report_footer,
     short_reason,
 )
-from bot.commands.period import DEFAULT_PERIOD, Period, parse_period
-from bot.commands.ranking import Ranking, rank_by_spend
+from bot.commands.period import DEFAULT_PERIOD, MAX_DAYS, Period, parse_period
+from bot.commands.ranking import CURRENCIES, Ranking, rank_by_spend
 from bot.commands.spend_chart import spend_chart
 from bot.errors import VeniceError
-from bot.money import ZERO, format_change, format_diem, format_spend, format_usd
+from bot.money import ZERO, format_amount, format_change, format_diem, format_spend, format_usd
 from bot.venice.models import DayUsage, UsageAnalytics
 from bot.venice.source import Fetched, UsageQuery
 
 TOP_MODELS = 5
-CHART_TITLE = "Daily spend by model"
+CHART_TITLE = "Daily spend"  # each panel says whether it is split by model
 AVERAGE_PLACES = Decimal("0.000001")
 
 T = TypeVar("T")
 
 
 async def handle(invocation: Invocation, ctx: CommandContext) -> Card:
-    """Fetch the period and, when Venice still holds it, the one before, at the same time."""
+    """Fetch the period and, when it can be compared, the one before, at the same time."""
     today = ctx.now.date()
     period = invocation.period or parse_period(DEFAULT_PERIOD, today)
-    previous = period.previous(today)
+    previous = None if only_today(period, today) else period.previous(today)
     source = ctx.billing()
     main = source.usage(UsageQuery.from_params(period.query()), ctx.deadline)
     before = (
         source.usage(UsageQuery.from_params(previous.query()), ctx.deadline) if previous else None
     )
     fetched, earlier = await fetch_alongside(main, before)
-    return usage_card(period, fetched, previous, earlier)
+    return usage_card(period, fetched, previous, earlier, now=ctx.now)
+
+
+def only_today(period: Period, today: date) -> bool:
+    """A period of today alone: a part of a day, never compared with a whole one."""
+    return period.start == period.end == today
+
+
+def comparison_note(period: Period, previous: Period | None, now: datetime) -> str | None:
+    """Why there is no change figure, or what it compares when today is not over; else None."""
+    today = now.date()
+    if only_today(period, today):
+        return (
+            f"No change figure: today (UTC) is not over (it is {now:%H:%M} UTC), and part of a "
+            "day is no match for a whole one."
+        )
+    if previous is None:
+        return (
+            f"No change figure: the {period.days} days before this period go back further than "
+            f"the {MAX_DAYS} days Venice keeps."
+        )
+    if period.end == today:
+        return (
+            f"The change counts today (UTC) up to {now:%H:%M}; the {previous.label} are whole days."
+        )
+    return None
 
 
 def daily_totals(rows: list[DayUsage], period: Period) -> list[tuple[date, Decimal, Decimal]]:
@@ -64,8 +88,11 @@ def usage_card(
     fetched: Fetched[UsageAnalytics],
     previous: Period | None,
     earlier: Fetched[UsageAnalytics] | VeniceError | None,
+    *,
+    now: datetime,
 ) -> Card:
-    """The usage card; EARLIER is the previous period's usage, or why it is missing."""
+    """The usage card; EARLIER is the previous period's usage, or why it is missing. Only the
+    currencies spent are shown: a USD-only account reads no `0.00 DIEM`."""
     usage = fetched.value
     total_usd = sum((row.usd for row in usage.by_date), ZERO)
     total_diem = sum((row.diem for row in usage.by_date), ZERO)
@@ -91,32 +118,38 @@ def usage_card(
             data=data,
         )
 
-    fields = [
-        Field("Total USD", format_usd(total_usd)),
-        Field("Total DIEM", format_diem(total_diem)),
+    totals = {"USD": total_usd, "DIEM": total_diem}
+    spent = [currency for currency in CURRENCIES if totals[currency] != 0]
+    fields = [Field(f"Total {c}", format_amount(totals[c], c)) for c in spent]
+    fields.append(
         Field(
             "Average per day",
-            f"{format_usd(total_usd / period.days)} · {format_diem(total_diem / period.days)}",
-        ),
-    ]
+            " · ".join(format_amount(totals[c] / period.days, c) for c in spent),
+        )
+    )
     notes: list[str] = []
     if previous is not None and isinstance(earlier, Fetched):
-        before_usd = sum((row.usd for row in earlier.value.by_date), ZERO)
-        before_diem = sum((row.diem for row in earlier.value.by_date), ZERO)
-        change = {
-            "usd": format_change(total_usd, before_usd),
-            "diem": format_change(total_diem, before_diem),
+        before = {
+            "USD": sum((row.usd for row in earlier.value.by_date), ZERO),
+            "DIEM": sum((row.diem for row in earlier.value.by_date), ZERO),
         }
+        change = {c.lower(): format_change(totals[c], before[c]) for c in CURRENCIES}
+        compared = [c for c in CURRENCIES if totals[c] != 0 or before[c] != 0]
         fields.append(
-            Field(f"Change vs {previous.label}", f"USD {change['usd']} · DIEM {change['diem']}")
+            Field(
+                f"Change vs {previous.label}",
+                " · ".join(f"{c} {change[c.lower()]}" for c in compared),
+            )
         )
         data["previous"] = {
             "period": period_data(previous),
-            "total": {"usd": before_usd, "diem": before_diem},
+            "total": {"usd": before["USD"], "diem": before["DIEM"]},
             "change": change,
         }
     elif isinstance(earlier, VeniceError):
         notes.append(f"Previous-period comparison unavailable: {short_reason(earlier)}.")
+    if not isinstance(earlier, VeniceError) and (note := comparison_note(period, previous, now)):
+        notes.append(note)
 
     ranking = rank_by_spend(
         usage.by_model,
@@ -141,12 +174,10 @@ def usage_card(
         summary=f"Spent {format_spend(total_usd, total_diem)} {between(period)}.",
         fields=tuple(fields),
         trend=spend_trend(days, total_usd, total_diem),
-        chart=spend_chart(
-            f"{CHART_TITLE} · {period_heading(period)} (UTC)", days, usage.by_model_daily
-        ),
+        chart=spend_chart(f"{CHART_TITLE} · {period_heading(period)} (UTC)", days, usage),
         tables=(spend_table(ranking),) if ranking.shown else (),
         notes=tuple(notes),
-        footer=report_footer(fetched, *others, note=CREDIT_NOTE if ranking.shown else None),
+        footer=report_footer(fetched, *others, note=ranking.footer_note()),
         data=data,
     )
 
@@ -162,14 +193,15 @@ def spend_trend(days: list[tuple[date, Decimal, Decimal]], usd: Decimal, diem: D
 
 
 def spend_table(ranking: Ranking[T], title: str = "Top models", name: str = "Model") -> Table:
-    """The ranked rows as `# · NAME · USD · DIEM · Share`, with what the cut rows add up to."""
+    """The ranked rows as `# · NAME · USD · DIEM · Share` (only the currencies spent), with what
+    the cut rows add up to."""
+    currencies = ranking.currencies
     return Table(
         title=title,
         columns=(
             Column("#", "right"),
             Column(name),
-            Column("USD", "right"),
-            Column("DIEM", "right"),
+            *(Column(currency, "right") for currency in currencies),
             Column("Share", "right"),
         ),
         rows=tuple(
@@ -177,8 +209,7 @@ def spend_table(ranking: Ranking[T], title: str = "Top models", name: str = "Mod
                 (
                     str(row.rank),
                     row.name,
-                    format_usd(row.usd),
-                    format_diem(row.diem),
+                    *(format_amount(row.amount(currency), currency) for currency in currencies),
                     ranking.share(row),
                 )
             )
@@ -200,7 +231,8 @@ SPEC = CommandSpec(
         "PERIOD is `Nd` (1-90, default 7d), `YYYY-MM-DD..YYYY-MM-DD`, `today`, `yesterday`, "
         "`this-month` or `last-month`; days are UTC. Totals are the exact sums of Venice's daily "
         "figures; the average divides them by the days of the period. The change compares with "
-        "the period of the same length just before, when Venice still holds it (90 days back)."
+        "the period of the same length just before, when Venice still holds it (90 days back); "
+        "`today` alone is not compared, being only part of a day."
     ),
     shareable=True,
 )

@@ -12,11 +12,11 @@ from typing import Any
 
 from bot.cards import Card, Field, Table, Tone
 from bot.commands.balance import CANNOT_CONSUME, allocation_meter
-from bot.commands.footer import CREDIT_NOTE, report_footer
+from bot.commands.footer import report_footer
 from bot.commands.period import Period
 from bot.commands.ranked_report import rank_rows
-from bot.commands.ranking import Ranking
-from bot.commands.runway import BURN_DAYS, UsdRunway, usd_runway
+from bot.commands.ranking import Ranking, footer_note
+from bot.commands.runway import Burn, UsdRunway, average_burn, usd_runway
 from bot.commands.spend_chart import spend_chart
 from bot.commands.top_keys import key_label
 from bot.commands.usage import daily_totals, spend_table, spend_trend
@@ -111,11 +111,8 @@ def digest_card(
     )
     empty = all(side.spent == 0 for side in versus)
     funds = balance.value
-    usd_left = funds.balances.usd if funds.balances.usd is not None else ZERO
-    # The burn of the last whole UTC days: today has only just begun.
-    runway = usd_runway(
-        usd_left, sum((row[1] for row in days[-BURN_DAYS:]), ZERO) / BURN_DAYS, today
-    )
+    burn = average_burn(recent.value.by_date, today)
+    runway = usd_runway(funds, burn, today)
     models = rank_rows(day.value.by_model, name=lambda model: model.model_name, limit=TOP)
     keys = rank_rows(day.value.by_key, name=key_label, limit=TOP)
     tables = _tables(models, keys)
@@ -135,15 +132,13 @@ def digest_card(
         title=f"Venice daily digest · {_day(period.end)}",
         tone=_tone(funds, runway, versus),
         summary=_summary(period.end, versus),
-        fields=_fields(funds, runway),
+        fields=_fields(funds, burn, runway),
         meter=meter,
         trend=spend_trend(days, total_usd, total_diem) if used else None,
-        chart=spend_chart(_chart_title(period), days, recent.value.by_model_daily)
-        if used
-        else None,
+        chart=spend_chart(_chart_title(period), days, recent.value),
         tables=tables,
         notes=tuple(notes),
-        footer=report_footer(*fetches, note=CREDIT_NOTE if tables else None),
+        footer=report_footer(*fetches, note=_footer_note(models, keys)),
         data={
             "day": period.end,
             "empty": empty,
@@ -155,7 +150,9 @@ def digest_card(
             },
             "usd_balance": funds.balances.usd,
             "usd_runway": {
+                "burn_window": {"start": burn.window.start, "end": burn.window.end},
                 "burn_per_day": runway.burn_per_day.quantize(FIGURE_PLACES),
+                "funds": [{"name": fund.name, "amount": fund.amount} for fund in runway.funds],
                 "days": runway.days,
                 "until": runway.until,
             },
@@ -189,7 +186,7 @@ def _day(day: date) -> str:
 
 
 def _chart_title(period: Period) -> str:
-    return f"Daily spend by model · {_day(period.start)} to {_day(period.end)} (UTC)"
+    return f"Daily spend · {_day(period.start)} to {_day(period.end)} (UTC)"
 
 
 def _summary(day: date, versus: tuple[Versus, ...]) -> str:
@@ -200,11 +197,11 @@ def _summary(day: date, versus: tuple[Versus, ...]) -> str:
     return f"{when}: {' and '.join(shown)}."
 
 
-def _fields(funds: Balance, runway: UsdRunway) -> tuple[Field, ...]:
+def _fields(funds: Balance, burn: Burn, runway: UsdRunway) -> tuple[Field, ...]:
     usd = funds.balances.usd
     fields = [
         Field("USD balance", format_usd(usd) if usd is not None else "none"),
-        Field("USD burn (last 7 UTC days)", f"{format_usd(runway.burn_per_day)}/day"),
+        Field("USD burn", burn.usd_text()),
         Field("USD runway", runway.describe()),
     ]
     if funds.balances.diem is not None and funds.diem_epoch_allocation > 0:
@@ -225,6 +222,13 @@ def _tone(funds: Balance, runway: UsdRunway, versus: tuple[Versus, ...]) -> Tone
     if not funds.can_consume:
         return Tone.DANGER
     return Tone.WARNING if runway.short or any(side.anomaly for side in versus) else Tone.INFO
+
+
+def _footer_note(models: Ranking[Any], keys: Ranking[Any]) -> str | None:
+    """What both tables' footers would say, each once."""
+    return footer_note(
+        models.credit_note(), keys.credit_note(), models.rounding_note(), keys.rounding_note()
+    )
 
 
 def _ranked(ranking: Ranking[Any]) -> list[dict[str, Any]]:

@@ -11,11 +11,13 @@ from bot.cards import Card
 from bot.charts import render_chart_async
 from bot.commands.base import Caller
 from bot.deadline import Deadline
+from bot.delivery import DeliveryPath, post_unrecorded
 from bot.digest.content import Digest, build_digest
 from bot.errors import KeyUnreadable, NoVeniceKey
 from bot.logs import register_secret
-from bot.ports import Post, Poster, PostFailed
+from bot.ports import Post, Poster, PostFailed, PostReport
 from bot.schedule import DigestTime
+from bot.store.deliveries import DeliveryStore
 from bot.store.digests import DigestSchedule, DigestStore
 from bot.store.workspaces import WorkspaceStore
 from bot.workspace_context import SourceFor
@@ -42,6 +44,8 @@ class DigestController:
         self.source_for = source_for
         self.posters = posters
         self.owner = owner
+        self.path = DeliveryPath(DeliveryStore(digests.database), owner)
+        self._stopped_short = False  # the last tick stopped when the database went away
 
     async def _build(self, workspace_id: str, now: datetime, note: str | None) -> Digest:
         """The digest of WORKSPACE_ID with its stored key (NoVeniceKey without one)."""
@@ -90,24 +94,17 @@ class DigestController:
         """The digest as it would be posted now (Card with its chart data), not posted."""
         return (await self._build(workspace_id, now, None)).card
 
-    async def post_now(self, workspace_id: str, channel_id: str, now: datetime) -> str:
-        """Post the digest into CHANNEL_ID now (no schedule needed, not recorded as a run)."""
+    async def post_now(self, workspace_id: str, channel_id: str, now: datetime) -> PostReport:
+        """Post the digest into CHANNEL_ID now (no schedule needed, not recorded as a run): what
+        went in (the message, its chart)."""
         poster = self._poster(workspace_id)
         if poster is None:
             platform = workspace_id.partition(":")[0]
             raise PostFailed(f"This process cannot post to {platform}.")
         card = (await self._build(workspace_id, now, None)).card
-        return await self._send(poster, workspace_id, channel_id, card)
+        chart = await render_chart_async(card.chart) if card.chart is not None else None
+        return await post_unrecorded(poster, workspace_id, channel_id, Post(card, chart))
 
     def _poster(self, workspace_id: str) -> Poster | None:
         """The poster of WORKSPACE_ID's platform (`slack:T0123` → slack), if this process has it."""
         return self.posters.get(workspace_id.partition(":")[0])
-
-    @staticmethod
-    async def _send(
-        poster: Poster, workspace_id: str, channel_id: str, card: Card, key: str | None = None
-    ) -> str:
-        """Post CARD with its chart, rendered off the event loop (KEY: the dedupe key); the
-        message id."""
-        chart = await render_chart_async(card.chart) if card.chart is not None else None
-        return await poster.post(workspace_id, channel_id, Post(card, chart, dedupe_key=key))

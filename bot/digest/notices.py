@@ -1,5 +1,6 @@
 """What the digest scheduler says besides the digest: the late note, the one "could not fetch"
-notice, and the sentence that tells the admins a channel's digest was turned off."""
+notice, and the sentences that tell the admins a channel's digest was turned off, or that the
+channel refused its chart."""
 
 from __future__ import annotations
 
@@ -100,3 +101,12 @@ def disabled_reason(why: str) -> str:
     """The reason `digest status` shows for a schedule turned off by the scheduler."""
     fix = why.strip() or "Invite the bot to the channel and run `/venice digest on` again."
     return f"the bot cannot post in this channel. {fix}"
+
+
+def chart_problem_text(channel_id: str, advice: str) -> str:
+    """What the admins are told, once, when a channel takes the digest but refuses its chart."""
+    fix = advice.strip() or "Invite the bot to the channel."
+    return (
+        f"The daily Venice digest went into <#{channel_id}>, but its chart did not. {fix} "
+        "The next digests come with it once that is done."
+    )

@@ -1,12 +1,20 @@
-"""DigestRunner: posts the digests that are due, once each, however many processes tick.
+"""DigestRunner: posts the digests that are due, once each, however many processes tick and
+whatever crashes.
 
-One tick (`run_due(now)`): claim due schedules (bot/store/digests.py), and for each: work out
-which run is due (catch-up, bot/digest/runs.py: up to 6 hours late it is posted saying so; older
-runs are skipped and logged), record the (workspace, channel, local date) delivery, build the
-digest with the workspace's key, render its chart off the event loop, post it through the
-platform's Poster, and move the schedule on. Venice failing: retried with backoff (the same run,
-a later attempt) within the retry window, then one short "could not fetch" notice. A channel the
-bot cannot post to disables the schedule and tells the admin who set it, once.
+One tick (`run_due(now)`): claim due schedules (bot/store/digests.py) as fast as this process
+can start them, and for each: work out which run is due (catch-up, bot/digest/runs.py: up to 6
+hours late it is posted saying so; older runs are skipped and logged), begin its delivery
+(workspace, channel, "digest", local date), build the digest with the workspace's key, render
+its chart off the event loop, deliver it through the one delivery path (bot/delivery.py: the
+message and its chart recorded step by step, a post that may have happened looked for before it
+is made again), and move the schedule on.
+
+- Venice failing: retried with backoff (the same run, a later attempt) within the retry window,
+  then one short "could not fetch" notice.
+- A channel the bot cannot post to disables the schedule and tells the admin who set it, once;
+  a channel that refuses only the chart tells them once what to do, and the digest still counts.
+- The database gone: the first failed write stops the tick from claiming and posting (the
+  delivery path stops). What was on its way is reconciled by the next process to take it.
 
 It also serves the `digest` chat command (bot/commands/digest.py) through DigestControl:
 schedule, unschedule, list, preview, post now (bot/digest/control.py, which builds digests).
@@ -16,13 +24,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Literal, cast
 
-from bot.cards import Card
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.charts import render_chart_async
+from bot.delivery import POST_SECONDS, Delivered, DeliveryTaken, StoreDown
 from bot.digest.control import BUILD_SECONDS, DigestController
 from bot.digest.notices import (
+    chart_problem_text,
     disabled_reason,
     disabled_text,
     fetch_notice,
@@ -30,18 +41,19 @@ from bot.digest.notices import (
     key_problem,
     late_note,
 )
-from bot.digest.runs import FINAL, Run, TickReport, instead_of_missed, is_missed, run_of
+from bot.digest.runs import Run, TickReport, instead_of_missed, is_missed, run_of
 from bot.errors import BotError, NoVeniceKey, VeniceError
-from bot.ports import ChannelUnavailable, Poster, PostFailed
-from bot.store.digests import Claim, DigestSchedule, Outcome
+from bot.ports import ChannelUnavailable, Post, Poster, PostFailed
+from bot.store.database import STORE_ERRORS
+from bot.store.deliveries import Delivery, DeliveryId
+from bot.store.digests import Claim, DigestSchedule, DigestStore, Outcome
 
 __all__ = [
     "BUILD_SECONDS",
-    "CLAIM_BATCH",
     "CONCURRENCY",
-    "FRESH_CLAIM_SECONDS",
     "LEASE",
     "MIN_POST_WAIT",
+    "POST_SECONDS",
     "RETRY_BACKOFF",
     "DigestRunner",
     "TickReport",
@@ -59,40 +71,54 @@ RETRY_BACKOFF = (
     timedelta(minutes=16),
 )
 CONCURRENCY = 64  # digests posted at once by one process
-CLAIM_BATCH = 200
-# A claim not started within this many seconds is left alone: the work must end well inside
-# LEASE, or another process could take the run over while this one still posts it.
-FRESH_CLAIM_SECONDS = (LEASE - timedelta(seconds=BUILD_SECONDS) * 2).total_seconds()
+# Claims are taken only as work can start, in batches of at least this many (fewer round trips
+# to the database): a process that dies holds no more than it was working on.
+CLAIM_AT_LEAST = 16
 # A platform that asked to wait (429) is tried again no sooner than this.
 MIN_POST_WAIT = timedelta(seconds=5)
+# The work on one claim (build, message, chart) must end well inside its lease, or another
+# process could take the run over while this one still posts it.
+assert LEASE.total_seconds() * 0.75 > BUILD_SECONDS + 2 * POST_SECONDS  # noqa: S101
 
 
 class DigestRunner(DigestController):
     """Posts digests (scheduler, `digest now`) and previews them (`digest preview`; the chat
     command's side is DigestController)."""
 
+    concurrency = CONCURRENCY
+
     async def run_due(self, now: datetime) -> TickReport:
-        """Post every digest due at NOW (claimed batch by batch until none is left)."""
+        """Post every digest due at NOW, claimed as this process can start them, until none is
+        left or the database stops answering (`report.interrupted` then says why)."""
         report = TickReport()
-        limit = asyncio.Semaphore(CONCURRENCY)
-
-        async def one(claim: Claim, claimed: float) -> None:
-            async with limit:
-                if time.monotonic() - claimed > FRESH_CLAIM_SECONDS:
-                    # Its lease may run out mid-post and another process post it too: leave it
-                    # to run out instead (a later tick posts it, a little late).
-                    log.warning("digest %s #%s: claim too old to start; left for a later tick",
-                                claim.schedule.workspace_id, claim.schedule.channel_id)  # fmt: skip
-                    return
-                await self._guarded(claim, now, report)
-
-        while claims := await self.digests.claim_due(
-            now, self.owner, lease=LEASE, limit=CLAIM_BATCH, platforms=tuple(self.posters)
-        ):
-            # Every claim leaves the due set (moved on, retried later, disabled) or stays leased
-            # past NOW, so this loop ends.
-            claimed = time.monotonic()
-            await asyncio.gather(*(one(claim, claimed) for claim in claims))
+        self.path.resume()
+        working: set[asyncio.Task[None]] = set()
+        try:
+            if self._stopped_short:
+                # The last tick stopped when the database went away, holding leases: no task
+                # of ours works on them now, so they are free to claim again.
+                await self.digests.release(self.owner)
+                self._stopped_short = False
+            while self.path.stopped is None:
+                room = self.concurrency - len(working)
+                if working and room < min(CLAIM_AT_LEAST, self.concurrency):
+                    _, working = await asyncio.wait(working, return_when=asyncio.FIRST_COMPLETED)
+                    continue
+                claims = await self.digests.claim_due(
+                    now, self.owner, lease=LEASE, limit=room, platforms=tuple(self.posters)
+                )
+                if not claims:
+                    break
+                # Every claim leaves the due set (moved on, retried later, disabled) or stays
+                # leased past NOW, so this loop ends.
+                working |= {asyncio.create_task(self._guarded(c, now, report)) for c in claims}
+        except STORE_ERRORS as error:
+            self.path.halt(error)
+        finally:
+            if working:
+                await asyncio.gather(*working)
+        report.interrupted = self.path.stopped
+        self._stopped_short = report.interrupted is not None
         return report
 
     async def release(self) -> int:
@@ -104,6 +130,14 @@ class DigestRunner(DigestController):
         schedule = claim.schedule
         try:
             await self._run(claim, now, report)
+        except StoreDown:
+            report.add("stopped", schedule, run_of(claim, now).day, "the database stopped")
+        except STORE_ERRORS as error:  # a read or write outside the delivery path failed
+            self.path.halt(error)
+            report.add("stopped", schedule, run_of(claim, now).day, "the database stopped")
+        except DeliveryTaken:
+            log.warning("digest %s #%s: another process took it over",
+                        schedule.workspace_id, schedule.channel_id)  # fmt: skip
         except Exception as error:  # one digest must not stop the others
             log.error(
                 "digest %s #%s failed (%s); trying again later",
@@ -112,10 +146,12 @@ class DigestRunner(DigestController):
                 type(error).__name__,
             )
             report.failed += 1
+            if self.path.stopped is not None:
+                return
             try:
                 run = run_of(claim, now)
                 if not await self._retry(run, now):
-                    await self._give_up(run, now, report, "kept failing")
+                    await self._give_up(run, None, now, report, "kept failing")
             except Exception as again:  # the lease runs out and a later tick tries again
                 log.error("digest %s: cannot record the failure (%s)",
                           schedule.workspace_id, type(again).__name__)  # fmt: skip
@@ -126,19 +162,19 @@ class DigestRunner(DigestController):
         if is_missed(run, now):
             self._log_missed(schedule, run.day, run.at)
             latest = instead_of_missed(run, now)
-            if latest is None:
-                await self.digests.finish(claim, run.day, "missed", now=now, next_due=run.next_due)
-                report.add("missed", schedule, run.day)
-                return
-            # Down for days: the older run is gone, but the latest is still worth posting.
+            missed = await self.path.begin(_delivery_of(run), now)
+            finish = _Finish(self.digests, run, "missed", now) if latest is None else None
+            if not missed.done:
+                await self.path.settle(missed, "skipped", outcome="missed", now=now, then=finish)
             report.add("missed", schedule, run.day)
-            run = latest
-        if await self.digests.begin_delivery(claim, run.day, now) == "done":
-            outcome = await self.digests.delivery_outcome(
-                schedule.workspace_id, schedule.channel_id, run.day
-            )
-            final = cast(Outcome, outcome) if outcome in FINAL else "posted"
-            await self.digests.finish(claim, run.day, final, now=now, next_due=run.next_due)
+            if latest is None:
+                if finish is not None and not finish.ran:
+                    await self._finish(run, "missed", now)
+                return
+            run = latest  # down for days: the older run is gone, the latest still worth posting
+        delivery = await self.path.begin(_delivery_of(run), now)
+        if delivery.done:
+            await self._finish(run, _final(delivery), now)
             return
         poster = self._poster(schedule.workspace_id)
         if poster is None:
@@ -147,31 +183,42 @@ class DigestRunner(DigestController):
                 schedule.workspace_id,
                 schedule.channel_id,
             )
-            await self.digests.retry_later(
-                claim, run.day, attempt_at=now + RETRY_BACKOFF[0], now=now
-            )
+            await self.digests.retry_later(claim, attempt_at=now + RETRY_BACKOFF[0])
             report.add("retrying", schedule, run.day, "no poster")
             return
         note = late_note(schedule.when, run.at, retried=schedule.attempts > 0) if run.late else None
         try:
             digest = await self._build(schedule.workspace_id, now, note)
         except (VeniceError, NoVeniceKey) as error:
-            await self._fetch_failed(run, poster, error, now, report)
+            await self._fetch_failed(run, delivery, poster, error, now, report)
             return
-        if schedule.skip_empty and digest.empty:
-            await self.digests.finish(claim, run.day, "skipped", now=now, next_due=run.next_due)
+        if schedule.skip_empty and digest.empty and delivery.state == "claimed":
+            finish = _Finish(self.digests, run, "skipped", now)
+            await self.path.settle(delivery, "skipped", outcome="skipped", now=now, then=finish)
             report.add("skipped", schedule, run.day, "no usage")
             return
-        await self._post(run, poster, digest.card, "posted", now, report)
+        card = digest.card
+        chart = await render_chart_async(card.chart) if card.chart is not None else None
+        await self._deliver(run, delivery, poster, Post(card, chart), "posted", now, report)
 
     async def _fetch_failed(
-        self, run: Run, poster: Poster, error: BotError, now: datetime, report: TickReport
+        self,
+        run: Run,
+        delivery: Delivery,
+        poster: Poster,
+        error: BotError,
+        now: datetime,
+        report: TickReport,
     ) -> None:
-        """Venice failing: try again later while the backoff lasts; else one notice."""
+        """Venice failing: try again later while the backoff lasts; else one notice (unless the
+        digest itself went out and only its chart is missing: then it stays without one)."""
         schedule = run.claim.schedule
         asked = timedelta(seconds=getattr(error, "retry_after", None) or 0)
         if is_retryable(error) and await self._retry(run, now, asked):
             report.add("retrying", schedule, run.day, type(error).__name__)
+            return
+        if delivery.state == "sent":
+            await self._give_up(run, delivery, now, report, "its chart could not be fetched")
             return
         if (problem := key_problem(error)) is not None:
             await self.workspaces.record_check(schedule.workspace_id, at=now, error=problem)
@@ -183,41 +230,27 @@ class DigestRunner(DigestController):
             type(error).__name__,
         )
         card = fetch_notice(error, schedule.when, run.next_due)
-        await self._post(run, poster, card, "notified", now, report)
+        await self._deliver(run, delivery, poster, Post(card), "notified", now, report)
 
-    async def _retry(self, run: Run, now: datetime, at_least: timedelta = timedelta()) -> bool:
-        """Try RUN again after its backoff (or AT_LEAST); False, doing nothing, past the last."""
-        attempts = run.claim.schedule.attempts
-        if attempts >= len(RETRY_BACKOFF):
-            return False
-        wait = max(RETRY_BACKOFF[attempts], at_least)
-        await self.digests.retry_later(run.claim, run.day, attempt_at=now + wait, now=now)
-        return True
-
-    async def _give_up(self, run: Run, now: datetime, report: TickReport, why: str) -> None:
-        """Nothing more can be done for RUN (and nothing can be said): recorded as missed."""
-        await self.digests.finish(run.claim, run.day, "missed", now=now, next_due=run.next_due)
-        report.add("missed", run.claim.schedule, run.day, why)
-
-    async def _post(
+    async def _deliver(
         self,
         run: Run,
+        delivery: Delivery,
         poster: Poster,
-        card: Card,
+        post: Post,
         outcome: Literal["posted", "notified"],
         now: datetime,
         report: TickReport,
     ) -> None:
-        """Post CARD (with its chart) and record OUTCOME; the channel's failures handled."""
-        claim = run.claim
-        schedule = claim.schedule
-        key = f"digest:{schedule.workspace_id}:{schedule.channel_id}:{run.day.isoformat()}"
+        """Deliver POST and record OUTCOME; the channel's failures handled."""
+        schedule = run.claim.schedule
+        finish = _Finish(self.digests, run, outcome, now)
         try:
-            message_id = await self._send(
-                poster, schedule.workspace_id, schedule.channel_id, card, key
+            done = await self.path.deliver(
+                delivery, poster, post, outcome=outcome, late=run.late, now=now, then=finish
             )
         except ChannelUnavailable as error:
-            await self._disable(run, poster, error, now, report)
+            await self._disable(run, delivery, poster, error, now, report)
             return
         except PostFailed as error:
             log.warning(
@@ -230,25 +263,69 @@ class DigestRunner(DigestController):
             if await self._retry(run, now, asked):
                 report.add("retrying", schedule, run.day, "post failed")
             else:
-                await self._give_up(run, now, report, "post failed")
+                await self._give_up(run, None, now, report, "post failed")
             return
-        await self.digests.finish(
-            claim,
-            run.day,
-            outcome,
-            now=now,
-            next_due=run.next_due,
-            message_id=message_id[:100] or None,
-            late=run.late,
-        )
+        if not finish.ran:  # found finished by another process meanwhile
+            await self._finish(run, outcome, now)
+        await self._chart_outcome(schedule, done, poster)
         what = "posted" if outcome == "posted" else "notified"
-        report.add(what, schedule, run.day, "late" if run.late else "")
+        notes = [note for note in ("late" if run.late else "", _how(done)) if note]
+        report.add(what, schedule, run.day, ", ".join(notes))
         if run.late and outcome == "posted":
             report.late += 1
+        if done.found:
+            report.recovered += 1
+
+    async def _chart_outcome(
+        self, schedule: DigestSchedule, done: Delivered, poster: Poster
+    ) -> None:
+        """Tell the admin who set the schedule, once, that the channel refused the chart; forget
+        it when a chart goes in again."""
+        if done.chart == "refused":
+            here = done.chart_problem_here or "the channel refused it."
+            if await self.digests.note_chart_problem(schedule, here):
+                admins = [schedule.created_by_id] if schedule.created_by_id else []
+                text = chart_problem_text(schedule.channel_id, done.chart_problem or "")
+                await poster.tell_admins(schedule.workspace_id, admins, text)
+        elif done.chart == "sent" and schedule.chart_problem is not None:
+            await self.digests.note_chart_problem(schedule, None)
+
+    async def _retry(self, run: Run, now: datetime, at_least: timedelta = timedelta()) -> bool:
+        """Try RUN again after its backoff (or AT_LEAST); False, doing nothing, past the last."""
+        attempts = run.claim.schedule.attempts
+        if attempts >= len(RETRY_BACKOFF):
+            return False
+        wait = max(RETRY_BACKOFF[attempts], at_least)
+        await self.digests.retry_later(run.claim, attempt_at=now + wait)
+        return True
+
+    async def _give_up(
+        self, run: Run, delivery: Delivery | None, now: datetime, report: TickReport, why: str
+    ) -> None:
+        """Nothing more can be done for RUN (and nothing can be said): a digest already posted
+        stays posted without its chart; otherwise the run is recorded as missed."""
+        record = delivery or await self.path.begin(_delivery_of(run), now)
+        if record.state == "sent":
+            finish = _Finish(self.digests, run, _final(record), now)
+            await self.path.give_up_chart(record, now=now, then=finish)
+            if not finish.ran:
+                await self._finish(run, _final(record), now)
+            report.add("posted", run.claim.schedule, run.day, f"no chart: {why}")
+            return
+        finish = _Finish(self.digests, run, "missed", now)
+        if not record.done:
+            await self.path.settle(record, "failed", outcome="missed", now=now, then=finish)
+        if not finish.ran:
+            await self._finish(run, "missed", now)
+        report.add("missed", run.claim.schedule, run.day, why)
+
+    async def _finish(self, run: Run, outcome: Outcome, now: datetime) -> None:
+        await self.digests.finish(run.claim, outcome, now=now, next_due=run.next_due)
 
     async def _disable(
         self,
         run: Run,
+        delivery: Delivery,
         poster: Poster,
         error: ChannelUnavailable,
         now: datetime,
@@ -260,6 +337,9 @@ class DigestRunner(DigestController):
             schedule.workspace_id,
             schedule.channel_id,
         )
+        current = await self.path.begin(delivery.id, now)
+        if not current.done:
+            await self.path.settle(current, "failed", outcome="missed", now=now)
         if await self.digests.disable(run.claim, disabled_reason(error.message), now=now):
             admins = [schedule.created_by_id] if schedule.created_by_id else []
             await poster.tell_admins(
@@ -267,7 +347,7 @@ class DigestRunner(DigestController):
             )
             report.add("disabled", schedule, run.day)
 
-    def _log_missed(self, schedule: DigestSchedule, day: date, due_at: datetime) -> None:
+    def _log_missed(self, schedule: DigestSchedule, day: object, due_at: datetime) -> None:
         log.warning(
             "digest %s #%s %s missed: due at %s UTC, more than 6 hours ago",
             schedule.workspace_id,
@@ -275,3 +355,45 @@ class DigestRunner(DigestController):
             day,
             f"{due_at:%Y-%m-%d %H:%M}",
         )
+
+
+class _Finish:
+    """Moves RUN's schedule on with OUTCOME inside the transaction that records its delivery
+    finished (bot/store/deliveries.py's `Then`): one commit, and never one without the other.
+    `ran` says whether it did."""
+
+    def __init__(self, digests: DigestStore, run: Run, outcome: Outcome, now: datetime) -> None:
+        self.digests = digests
+        self.run = run
+        self.outcome = outcome
+        self.now = now
+        self.ran = False
+
+    async def __call__(self, connection: AsyncConnection) -> None:
+        run = self.run
+        await self.digests.finish_in(
+            connection, run.claim, self.outcome, now=self.now, next_due=run.next_due
+        )
+        self.ran = True
+
+
+def _delivery_of(run: Run) -> DeliveryId:
+    """The delivery of RUN: its channel's digest of its local date."""
+    schedule = run.claim.schedule
+    return DeliveryId(schedule.workspace_id, schedule.channel_id, "digest", run.day.isoformat())
+
+
+def _final(delivery: Delivery) -> Outcome:
+    """The outcome a finished delivery recorded (`posted` for one recorded before outcomes)."""
+    outcome = delivery.outcome
+    if outcome in ("posted", "skipped", "notified", "missed"):
+        return cast(Outcome, outcome)
+    return "posted" if delivery.state == "sent" else "missed"
+
+
+def _how(done: Delivered) -> str:
+    """What the report line adds about the post: found already posted, the chart's end."""
+    parts = ["found already posted"] if done.found else []
+    if done.chart == "refused":
+        parts.append("chart refused")
+    return ", ".join(parts)

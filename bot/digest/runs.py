@@ -12,8 +12,6 @@ from datetime import date, datetime
 from bot.schedule import latest_run, local_date, next_run, timeliness
 from bot.store.digests import Claim, DigestSchedule
 
-FINAL = ("posted", "skipped", "notified", "missed")
-
 
 @dataclass
 class TickReport:
@@ -27,6 +25,9 @@ class TickReport:
     retrying: int = 0
     disabled: int = 0
     failed: int = 0
+    stopped: int = 0  # claims left when the database stopped answering
+    recovered: int = 0  # posts found already made (a crash, or the database, in between)
+    interrupted: str | None = None  # why the tick stopped short: the database could not be written
     lines: list[str] = field(default_factory=list)  # one per digest, for `run-due` output
 
     def add(self, what: str, schedule: DigestSchedule, day: date, note: str = "") -> None:

@@ -24,8 +24,8 @@ log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
 
-# The counts a summary names, in this order (`late` is said inside `posted`).
-_COUNTS = ("skipped", "missed", "notified", "retrying", "disabled", "failed")
+# The counts a summary names, in this order (`late` and `recovered` are said inside `posted`).
+_COUNTS = ("skipped", "missed", "notified", "retrying", "disabled", "failed", "stopped")
 
 
 class Ticker(Protocol):
@@ -45,8 +45,11 @@ def summary(report: TickReport) -> str:
     """`2 posted (1 late), 1 skipped`; empty when the tick did nothing."""
     parts: list[str] = []
     if report.posted:
-        late = f" ({report.late} late)" if report.late else ""
-        parts.append(f"{report.posted} posted{late}")
+        notes = [f"{report.late} late"] if report.late else []
+        if report.recovered:
+            notes.append(f"{report.recovered} found already posted")
+        said = f" ({', '.join(notes)})" if notes else ""
+        parts.append(f"{report.posted} posted{said}")
     parts += [f"{getattr(report, name)} {name}" for name in _COUNTS if getattr(report, name)]
     return ", ".join(parts)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -34,6 +35,14 @@ from sqlalchemy.ext.asyncio import (
 
 from bot.errors import BotError
 
+try:  # the PostgreSQL driver's own errors, which some paths raise unwrapped
+    from asyncpg import InterfaceError as _PgInterfaceError
+    from asyncpg import PostgresError as _PgError
+
+    _DRIVER_ERRORS: tuple[type[BaseException], ...] = (_PgError, _PgInterfaceError)
+except ImportError:  # pragma: no cover (asyncpg is a dependency)
+    _DRIVER_ERRORS = ()
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 CONNECT_TIMEOUT = 10.0
 # SQLite has one writer at a time: another process's write is waited for this long (the
@@ -50,6 +59,18 @@ class DatabaseUnavailable(BotError):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+
+
+# What a failed read or write of the database looks like, whichever layer raised it: SQLAlchemy,
+# a driver (aiosqlite's sqlite3, asyncpg) or the connection itself.
+STORE_ERRORS: tuple[type[BaseException], ...] = (
+    SQLAlchemyError,
+    DatabaseUnavailable,
+    sqlite3.Error,
+    OSError,
+    TimeoutError,
+    *_DRIVER_ERRORS,
+)
 
 
 class DatabaseNotMigrated(BotError):
@@ -162,10 +183,14 @@ class Database:
                 )
             await connection.run_sync(_upgrade_to_head)
 
+    async def applied_migrations(self) -> set[str]:
+        """The migration heads the database is at: empty for a new database."""
+        async with self.engine.connect() as connection:
+            return await connection.run_sync(_current_heads)
+
     async def pending_migrations(self) -> bool:
         """True when the database lacks migrations this release has (an empty one included)."""
-        async with self.engine.connect() as connection:
-            current = await connection.run_sync(_current_heads)
+        current = await self.applied_migrations()
         return current != set(ScriptDirectory.from_config(_alembic_config()).get_heads())
 
     async def is_current(self) -> bool:
@@ -255,7 +280,7 @@ def unreachable(error: BaseException) -> bool:
 
 def _driver_connection_error(error: BaseException) -> bool:
     try:
-        import asyncpg  # type: ignore[import-untyped]
+        import asyncpg
     except ImportError:  # pragma: no cover - asyncpg is a dependency
         return False
     exceptions = asyncpg.exceptions

@@ -12,8 +12,6 @@ from sqlalchemy import Row
 from bot.schedule import DigestTime
 
 Outcome = Literal["posted", "skipped", "notified", "missed"]
-# Outcomes of a run still in flight: a process that holds the schedule's lease may take it over.
-IN_FLIGHT = ("posting", "waiting")
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +33,7 @@ class DigestSchedule:
     disabled_reason: str | None = None
     last_outcome: str | None = None
     last_run_at: datetime | None = None
+    chart_problem: str | None = None  # why the channel refused the chart, and what to do there
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,4 +78,5 @@ def schedule_record(row: Row[Any]) -> DigestSchedule:
         disabled_reason=row.disabled_reason,
         last_outcome=row.last_outcome,
         last_run_at=row.last_run_at,
+        chart_problem=row.chart_problem,
     )

@@ -1,20 +1,20 @@
-"""DigestRuns: the run side of the digest store. Leases on due schedules and one delivery
-record per (workspace, channel, local date), so that any number of processes ticking together
-post each digest once (the protocol: bot/store/digests.py). Statements: digest_statements.py."""
+"""DigestRuns: the run side of the digest store. Leases on due schedules, so that one process
+at a time works on each due run, however many tick together (the protocol: bot/store/digests.py;
+each run's post is a delivery, bot/store/deliveries.py). Statements: digest_statements.py."""
 
 from __future__ import annotations
 
 from collections.abc import Collection
-from datetime import date, datetime, timedelta
-from typing import Any, Literal
+from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import false, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.store import digest_statements as sql
 from bot.store.database import Database
-from bot.store.digest_records import Claim, Outcome, schedule_record
+from bot.store.digest_records import Claim, DigestSchedule, Outcome, schedule_record
 from bot.store.tables import digest_schedules
-from bot.workspace_id import parse_workspace_id
 
 
 class DigestRuns:
@@ -59,50 +59,47 @@ class DigestRuns:
                     claims.append(Claim(schedule_record(row), owner, lease_until))
         return claims
 
-    async def begin_delivery(
-        self, claim: Claim, local_date: date, now: datetime
-    ) -> Literal["go", "done"]:
-        """Record that CLAIM is posting LOCAL_DATE's digest, unless that date is already done."""
-        params = _delivery_params(claim, local_date, now)
-        async with self.database.transaction() as connection:
-            begin = sql.of_dialect(connection, sql.BEGIN_DELIVERY)
-            if (await connection.execute(begin, params)).one_or_none() is not None:
-                return "go"
-            # Taken over only while still in flight: a final outcome is never posted again.
-            taken = (await connection.execute(sql.TAKE_OVER, params)).one_or_none()
-        return "go" if taken is not None else "done"
-
     async def finish(
-        self,
+        self, claim: Claim, outcome: Outcome, *, now: datetime, next_due: datetime
+    ) -> None:
+        """Move the schedule on to NEXT_DUE with OUTCOME as its last, freeing the lease (unless
+        the lease was lost, or the schedule was changed since it was claimed)."""
+        async with self.database.transaction() as connection:
+            await self.finish_in(connection, claim, outcome, now=now, next_due=next_due)
+
+    @staticmethod
+    async def finish_in(
+        connection: AsyncConnection,
         claim: Claim,
-        local_date: date,
         outcome: Outcome,
         *,
         now: datetime,
         next_due: datetime,
-        message_id: str | None = None,
-        late: bool = False,
     ) -> None:
-        """Record LOCAL_DATE's outcome and move the schedule on to NEXT_DUE, freeing the lease.
-        The record is kept even if the lease was lost (a post that happened must count)."""
-        params = _delivery_params(claim, local_date, now)
-        params.update(result=outcome, message=message_id, is_late=late, next_due=next_due,
+        """`finish` within CONNECTION's transaction (the one recording its delivery done)."""
+        params = _lease_params(claim)
+        params.update(result=outcome, at=now, next_due=next_due,
                       seen_update=claim.schedule.updated_at)  # fmt: skip
-        async with self.database.transaction() as connection:
-            await connection.execute(sql.of_dialect(connection, sql.WRITE_FINAL), params)
-            advanced = await connection.execute(sql.ADVANCE, params)
-            if advanced.rowcount == 0:
-                await connection.execute(sql.FREE_LEASE, params)
+        advanced = await connection.execute(sql.ADVANCE, params)
+        if advanced.rowcount == 0:
+            await connection.execute(sql.FREE_LEASE, params)
 
-    async def retry_later(
-        self, claim: Claim, local_date: date, *, attempt_at: datetime, now: datetime
-    ) -> None:
+    async def retry_later(self, claim: Claim, *, attempt_at: datetime) -> None:
         """Keep the same due run; try again at ATTEMPT_AT (attempts + 1), freeing the lease."""
-        params = _delivery_params(claim, local_date, now)
+        params = _lease_params(claim)
         params["retry_at"] = attempt_at
         async with self.database.transaction() as connection:
-            await connection.execute(sql.of_dialect(connection, sql.WRITE_WAITING), params)
             await connection.execute(sql.RETRY, params)
+
+    async def note_chart_problem(self, schedule: DigestSchedule, text: str | None) -> bool:
+        """Remember TEXT, why the channel refused the chart and what to do there (None: forget
+        it); True when it is new (tell the admin then only)."""
+        params = {"workspace": schedule.workspace_id, "channel": schedule.channel_id,
+                  "problem": None if text is None else text[:300]}  # fmt: skip
+        statement = sql.FORGET_CHART_PROBLEM if text is None else sql.NOTE_CHART_PROBLEM
+        async with self.database.transaction() as connection:
+            result = await connection.execute(statement, params)
+        return result.rowcount == 1
 
     async def disable(self, claim: Claim, reason: str, *, now: datetime) -> bool:
         """Turn the schedule off with REASON; True when it was on (tell the admins then only)."""
@@ -124,24 +121,9 @@ class DigestRuns:
             )
         return result.rowcount
 
-    async def delivery_outcome(
-        self, workspace_id: str, channel_id: str, local_date: date
-    ) -> str | None:
-        """The recorded outcome of that date (`posting` while in flight), or None."""
-        params = {"workspace": parse_workspace_id(workspace_id), "channel": channel_id,
-                  "day": local_date}  # fmt: skip
-        async with self.database.engine.connect() as connection:
-            outcome: str | None = await connection.scalar(sql.DELIVERY_OUTCOME, params)
-        return outcome
-
 
 def _lease_params(claim: Claim) -> dict[str, Any]:
     """CLAIM's schedule and lease owner as statement parameters."""
     schedule = claim.schedule
     return {"workspace": schedule.workspace_id, "channel": schedule.channel_id,
             "holder": claim.owner}  # fmt: skip
-
-
-def _delivery_params(claim: Claim, local_date: date, now: datetime) -> dict[str, Any]:
-    """CLAIM's delivery of LOCAL_DATE at NOW as statement parameters."""
-    return {**_lease_params(claim), "day": local_date, "at": now}

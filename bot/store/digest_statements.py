@@ -7,8 +7,8 @@ is the lambda's own code: every statement needs a lambda of its own (never a sha
 lambda), and its values come only from the named bind parameters below, given at execution.
 
 Parameter names are never column names: a column-named execution parameter would be added to
-an INSERT's VALUES or an UPDATE's SET. `workspace`, `channel`: the schedule; `day`: the local
-date; `holder`: the lease (and delivery) owner; `at`: now.
+an INSERT's VALUES or an UPDATE's SET. `workspace`, `channel`: the schedule; `holder`: the lease
+owner; `at`: now. (bot/store/deliveries.py builds its statements the same way.)
 """
 
 from __future__ import annotations
@@ -17,9 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import (
-    Boolean,
     ColumnElement,
-    Date,
     String,
     and_,
     bindparam,
@@ -33,13 +31,11 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.lambdas import StatementLambdaElement
 
-from bot.store.digest_records import IN_FLIGHT
-from bot.store.tables import UTCDateTime, digest_deliveries, digest_schedules
+from bot.store.tables import UTCDateTime, digest_schedules
 
 Insert = Callable[[Any], Any]  # sqlite_insert or postgresql_insert: the same ON CONFLICT API
 PerDialect = dict[str, StatementLambdaElement]
 schedules = digest_schedules.c
-deliveries = digest_deliveries.c
 
 
 def fixed(build: Callable[[], Any]) -> StatementLambdaElement:
@@ -62,15 +58,6 @@ def schedule_is() -> ColumnElement[bool]:
     return and_(
         schedules.workspace_id == bindparam("workspace", type_=String()),
         schedules.channel_id == bindparam("channel", type_=String()),
-    )
-
-
-def delivery_is() -> ColumnElement[bool]:
-    """The delivery of parameters `workspace`, `channel`, `day`."""
-    return and_(
-        deliveries.workspace_id == bindparam("workspace", type_=String()),
-        deliveries.channel_id == bindparam("channel", type_=String()),
-        deliveries.local_date == bindparam("day", type_=Date()),
     )
 
 
@@ -112,62 +99,6 @@ def _upsert_schedule(insert: Insert) -> Any:
     )
 
 
-def _delivery_key() -> dict[str, Any]:
-    """A delivery row's key columns, from parameters `workspace`, `channel`, `day`."""
-    return {
-        "workspace_id": bindparam("workspace", type_=String()),
-        "channel_id": bindparam("channel", type_=String()),
-        "local_date": bindparam("day", type_=Date()),
-    }
-
-
-def _begin_delivery(insert: Insert) -> Any:
-    return (
-        insert(digest_deliveries)
-        .values(
-            **_delivery_key(),
-            outcome="posting",
-            owner=bindparam("holder", type_=String()),
-            started_at=at(),
-            late=False,
-        )
-        .on_conflict_do_nothing()
-        .returning(deliveries.outcome)
-    )
-
-
-def _write_delivery(insert: Insert, record: dict[str, Any]) -> Any:
-    """Insert the delivery with RECORD, or update one still in flight (a final outcome stays)."""
-    return (
-        insert(digest_deliveries)
-        .values(
-            **_delivery_key(),
-            started_at=at(),
-            **{"late": False, **record},
-        )
-        .on_conflict_do_update(
-            index_elements=["workspace_id", "channel_id", "local_date"],
-            set_=record,
-            where=deliveries.outcome.in_(IN_FLIGHT),
-        )
-    )
-
-
-def _final_record() -> dict[str, Any]:
-    """A final outcome: parameters `result`, `holder`, `at`, `message`, `is_late`."""
-    return {
-        "outcome": bindparam("result", type_=String()),
-        "owner": bindparam("holder", type_=String()),
-        "finished_at": at(),
-        "message_id": bindparam("message", type_=String()),
-        "late": bindparam("is_late", type_=Boolean()),
-    }
-
-
-def _waiting_record() -> dict[str, Any]:
-    return {"outcome": "waiting", "owner": bindparam("holder", type_=String())}
-
-
 UPSERT_SCHEDULE: PerDialect = {
     "sqlite": fixed(lambda: _upsert_schedule(sqlite_insert)),
     "postgresql": fixed(lambda: _upsert_schedule(postgresql_insert)),
@@ -182,27 +113,6 @@ CLAIM = fixed(
         .returning(*digest_schedules.c)
     )
 )
-BEGIN_DELIVERY: PerDialect = {
-    "sqlite": fixed(lambda: _begin_delivery(sqlite_insert)),
-    "postgresql": fixed(lambda: _begin_delivery(postgresql_insert)),
-}
-# Taken over only while still in flight: a final outcome is never posted again.
-TAKE_OVER = fixed(
-    lambda: (
-        update(digest_deliveries)
-        .where(delivery_is(), deliveries.outcome.in_(IN_FLIGHT))
-        .values(outcome="posting", owner=bindparam("holder", type_=String()), started_at=at())
-        .returning(deliveries.outcome)
-    )
-)
-WRITE_FINAL: PerDialect = {
-    "sqlite": fixed(lambda: _write_delivery(sqlite_insert, _final_record())),
-    "postgresql": fixed(lambda: _write_delivery(postgresql_insert, _final_record())),
-}
-WRITE_WAITING: PerDialect = {
-    "sqlite": fixed(lambda: _write_delivery(sqlite_insert, _waiting_record())),
-    "postgresql": fixed(lambda: _write_delivery(postgresql_insert, _waiting_record())),
-}
 # To `next_due`, unless the lease was lost, or the schedule changed (`digest on` again: its new
 # due time stands) since `seen_update`.
 ADVANCE = fixed(
@@ -252,4 +162,18 @@ DISABLE = fixed(
 FREE_LEASE = fixed(
     lambda: update(digest_schedules).where(holds_lease()).values(lease_owner=None, lease_until=None)
 )
-DELIVERY_OUTCOME = fixed(lambda: select(deliveries.outcome).where(delivery_is()))
+# Set only when unset: the admin is told once (rowcount 1), until a chart goes in again.
+NOTE_CHART_PROBLEM = fixed(
+    lambda: (
+        update(digest_schedules)
+        .where(schedule_is(), schedules.chart_problem.is_(None))
+        .values(chart_problem=bindparam("problem", type_=String()))
+    )
+)
+FORGET_CHART_PROBLEM = fixed(
+    lambda: (
+        update(digest_schedules)
+        .where(schedule_is(), schedules.chart_problem.is_not(None))
+        .values(chart_problem=None)
+    )
+)

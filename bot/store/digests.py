@@ -1,17 +1,15 @@
-"""DigestStore: the digest schedules, their leases, and one delivery record per (workspace,
-channel, local date), so that any number of processes ticking together post each digest once.
+"""DigestStore: the digest schedules and their leases, so that any number of processes ticking
+together work on each due run once; each run's post is a delivery (bot/store/deliveries.py,
+one record per (workspace, channel, "digest", local date)).
 
 The protocol (see bot/digest/runner.py for the caller; the run side is digest_runs.py):
 1. `claim_due(now, owner, lease)` leases the enabled schedules whose `attempt_at <= now` and whose
    lease is free or expired: compare-and-set (`UPDATE ... WHERE lease free`, rowcount checked),
    with `SELECT ... FOR UPDATE SKIP LOCKED` on PostgreSQL so concurrent claimers do not wait.
-2. `begin_delivery(claim, local_date, now)` inserts the (workspace, channel, local date) record as
-   `posting`; "done" when that date already has a final outcome (posted, skipped, notified,
-   missed): the caller then only advances the schedule. A `posting` record left by a process whose
-   lease expired is taken over ("go").
-3. `finish(...)` records the final outcome and advances the schedule to its next run, releasing
-   the lease, in one transaction. `retry_later` keeps the same due run and sets a later attempt.
-   `disable` turns a schedule off (the channel cannot be posted to) and says whether it was on.
+2. The runner delivers the run (bot/delivery.py); a delivery already done is not posted again.
+3. `finish(...)` advances the schedule to its next run with the run's outcome, releasing the
+   lease. `retry_later` keeps the same due run and sets a later attempt. `disable` turns a
+   schedule off (the channel cannot be posted to) and says whether it was on.
 4. `release(owner)` frees a stopping process's leases at once.
 
 The records (DigestSchedule, Claim, Outcome) are in digest_records.py, re-exported here.
@@ -26,7 +24,6 @@ from sqlalchemy import delete, select
 from bot.schedule import DigestTime, format_time, next_run
 from bot.store import digest_statements as sql
 from bot.store.digest_records import (
-    IN_FLIGHT,
     Claim,
     DigestSchedule,
     Outcome,
@@ -41,7 +38,6 @@ from bot.store.tables import digest_schedules
 from bot.workspace_id import parse_workspace_id
 
 __all__ = [
-    "IN_FLIGHT",
     "Claim",
     "DigestSchedule",
     "DigestStore",

@@ -9,7 +9,6 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Column,
-    Date,
     DateTime,
     ForeignKey,
     Integer,
@@ -24,7 +23,11 @@ from sqlalchemy.types import TypeDecorator
 
 READ_POLICIES = ("everyone", "admins")
 AUDIT_ACTIONS = ("connect", "replace", "disconnect", "rotate", "role_change")
-DELIVERY_OUTCOMES = ("posting", "waiting", "posted", "skipped", "notified", "missed")
+# A delivery (bot/delivery.py): claimed -> sending -> sent, or failed / skipped; its chart, when
+# it is a separate upload: pending -> sending -> sent, or refused (by the channel) or failed
+# (it could not be made).
+DELIVERY_STATES = ("claimed", "sending", "sent", "failed", "skipped")
+CHART_STATES = ("pending", "sending", "sent", "refused", "failed")
 
 metadata = MetaData(
     naming_convention={
@@ -141,12 +144,17 @@ digest_schedules = Table(
     Column("updated_at", UTCDateTime(), nullable=False),
     Column("last_outcome", String(16)),
     Column("last_run_at", UTCDateTime()),
+    # Why the channel refused the digest's chart and what to do there (the admin who set it
+    # was told once); cleared when a chart goes in again.
+    Column("chart_problem", String(300)),
 )
 
-# One row per digest run (workspace, channel, local date): what makes each digest post once.
-# Kept when the schedule is removed, so turning a digest off and on again cannot repeat today's.
-digest_deliveries = Table(
-    "digest_deliveries",
+# One row per scheduled post (bot/delivery.py): its stable id is (workspace, channel, kind,
+# occurrence), e.g. ("slack:T1", "C1", "digest", "2026-11-30"). Each state is written right
+# after the step it records, one post at a time. Kept when the schedule is removed, so turning
+# a digest off and on again cannot repeat today's.
+deliveries = Table(
+    "deliveries",
     metadata,
     Column(
         "workspace_id",
@@ -155,15 +163,23 @@ digest_deliveries = Table(
         primary_key=True,
     ),
     Column("channel_id", String(64), primary_key=True),
-    Column("local_date", Date, primary_key=True),
-    Column("outcome", String(16), nullable=False),
+    Column("kind", String(16), primary_key=True),
+    Column("occurrence", String(40), primary_key=True),
+    Column("state", String(16), nullable=False),
+    Column("chart", String(16)),  # None: no chart, or it went inside the message
+    Column("outcome", String(16)),  # the kind's word for how it ended (digest: posted, ...)
     Column("owner", String(80), nullable=False),
-    Column("started_at", UTCDateTime(), nullable=False),
+    Column("claimed_at", UTCDateTime(), nullable=False),
+    # When the last attempt to post began (the clock of the process, not a run's `--now`): a
+    # process recovering the delivery looks for the post in the channel from here.
+    Column("sending_at", UTCDateTime()),
     Column("finished_at", UTCDateTime()),
     Column("message_id", String(100)),
+    Column("chart_id", String(100)),
     Column("late", Boolean, nullable=False),
     CheckConstraint(
-        "outcome IN ('posting', 'waiting', 'posted', 'skipped', 'notified', 'missed')",
-        name="outcome",
+        "state IN ('claimed', 'sending', 'sent', 'failed', 'skipped')",
+        name="state",
     ),
+    CheckConstraint("chart IN ('pending', 'sending', 'sent', 'refused', 'failed')", name="chart"),
 )

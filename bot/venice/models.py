@@ -157,7 +157,8 @@ class KeyUsage(VeniceModel):
 
 
 class UsageAnalytics(VeniceModel):
-    """`GET /billing/usage-analytics`. The daily chart series are kept raw: their meaning varies."""
+    """`GET /billing/usage-analytics`. The daily chart series are kept raw (their keys are names
+    from the account): bot/venice/daily_series.py says which currency each one carries."""
 
     lookback: str | None = None
     by_date: list[DayUsage] = Field(default_factory=list, alias="byDate")
@@ -165,6 +166,9 @@ class UsageAnalytics(VeniceModel):
     by_key: list[KeyUsage] = Field(default_factory=list, alias="byKey")
     by_model_daily: list[dict[str, Any]] = Field(default_factory=list, alias="byModelDaily")
     by_key_daily: list[dict[str, Any]] = Field(default_factory=list, alias="byKeyDaily")
+    # Sent by the live API (and the official SDKs) though missing from the OpenAPI file.
+    by_model_daily_usd: list[dict[str, Any]] = Field(default_factory=list, alias="byModelDailyUsd")
+    by_key_daily_usd: list[dict[str, Any]] = Field(default_factory=list, alias="byKeyDailyUsd")
     top_models: list[str] = Field(default_factory=list, alias="topModels")
     top_key_names: list[str] = Field(default_factory=list, alias="topKeyNames")
 
@@ -174,6 +178,8 @@ class UsageAnalytics(VeniceModel):
         "by_key",
         "by_model_daily",
         "by_key_daily",
+        "by_model_daily_usd",
+        "by_key_daily_usd",
         "top_models",
         "top_key_names",
         mode="before",

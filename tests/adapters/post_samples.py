@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from PIL import Image, ImageDraw
 
-from bot.cards import Card, Chart, Field, Footer, Stack, Tone
+from bot.cards import Card, Chart, ChartPanel, Field, Footer, Stack, Tone
 from bot.ports import ChartImage, Post
 
 DAYS = tuple(date(2026, 11, 16) + timedelta(days=n) for n in range(14))
@@ -17,15 +17,11 @@ ALT_TEXT = "Daily spend in USD over 14 days: $42.00 in all, most on llama-3.3-70
 
 def digest_card(title: str = "Daily digest: Venice spend") -> Card:
     """A card as a digest carries it: fields, a note, a footer, and chart data."""
-    chart = Chart(
-        title="Spend per day (USD)",
-        currency="USD",
-        days=DAYS,
-        stacks=(
-            Stack("llama-3.3-70b", tuple(Decimal(2) for _ in DAYS)),
-            Stack("Other", tuple(Decimal(1) for _ in DAYS)),
-        ),
+    stacks = (
+        Stack("llama-3.3-70b", tuple(Decimal(2) for _ in DAYS)),
+        Stack("Other", tuple(Decimal(1) for _ in DAYS)),
     )
+    chart = Chart(title="Spend per day (USD)", days=DAYS, panels=(ChartPanel("USD", stacks),))
     return Card(
         kind="report",
         title=title,
@@ -47,7 +43,7 @@ def chart_png(colour: str = "#0072B2") -> bytes:
     return out.getvalue()
 
 
-def digest_post(*, chart: bool = True, dedupe_key: str | None = None) -> Post:
-    """A Post of digest_card(), with its chart image when CHART."""
+def digest_post(*, chart: bool = True, delivery: str | None = None) -> Post:
+    """A Post of digest_card(), with its chart image when CHART, marked with DELIVERY."""
     image = ChartImage(chart_png(), ALT_TEXT, "venice-spend.png") if chart else None
-    return Post(digest_card(), image, dedupe_key)
+    return Post(digest_card(), image, delivery)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -12,7 +12,7 @@ import pytest
 from bot.cards import Tone
 from bot.commands import balance as balance_command
 from bot.commands.base import Invocation
-from bot.commands.runway import average_burn, countdown, diem_runway, usd_runway
+from bot.commands.runway import Burn, BurnWindow, average_burn, countdown, diem_runway, usd_runway
 from bot.core import answer
 from bot.errors import BadKey, QueryTimedOut, VeniceFailing
 from bot.venice.models import Balance
@@ -21,6 +21,7 @@ from tests.commands.builders import (
     DOLLAR_DIEM,
     FETCHED_AT,
     NOW,
+    TODAY,
     card_strings,
     context,
     field_value,
@@ -32,11 +33,23 @@ from tests.commands.builders import (
 from tests.commands.builders import balance as make_balance
 
 D = Decimal
-SEVEN_DAYS = UsageQuery(lookback="7d")
+YESTERDAY = TODAY - timedelta(days=1)
+# The 7 full UTC days before today: 2026-11-15 to 2026-11-21.
+FULL_WEEK = UsageQuery(None, "2026-11-15", "2026-11-21")
+WINDOW = "last 7 full UTC days"
+
+
+def full_week(usd: list[str], diem: list[str]):
+    """Daily rows ending yesterday, the last full UTC day."""
+    return usage(week(usd, diem, end=YESTERDAY))
 
 
 def steady_week(usd: str = "1", diem: str = "0"):
-    return usage(week([usd] * 7, [diem] * 7))
+    return full_week([usd] * 7, [diem] * 7)
+
+
+def burn_of(usd_per_day: str) -> Burn:
+    return Burn(BurnWindow.before(TODAY), D(usd_per_day), D(0))
 
 
 async def run(balance_answer, usage_answer=None):
@@ -59,9 +72,9 @@ async def test_shows_diem_left_allocation_and_used_share():
     assert card.footer.as_of == FETCHED_AT
 
 
-async def test_asks_for_balance_and_seven_days_of_usage():
+async def test_asks_for_balance_and_the_seven_full_utc_days_before_today():
     _, src = await run(make_balance())
-    assert sorted(map(str, src.requests)) == sorted(["balance", str(SEVEN_DAYS)])
+    assert sorted(map(str, src.requests)) == sorted(["balance", str(FULL_WEEK)])
 
 
 async def test_fetches_balance_and_runway_usage_concurrently():
@@ -171,7 +184,7 @@ async def test_nulls_everywhere_still_answer():
     card, _ = await run(
         make_balance(diem=None, usd=None, allocation=None, can_consume=None, currency=None)
     )
-    assert field_value(card, "DIEM left today") == "none"
+    assert not has_field(card, "DIEM left today")  # the summary says "No DIEM staked"
     assert field_value(card, "USD balance") == "none"
     assert field_value(card, "Charged next") == "nothing: no funds"
     assert card.meter is None
@@ -180,10 +193,41 @@ async def test_nulls_everywhere_still_answer():
 
 async def test_empty_account():
     card, _ = await run(Balance.model_validate({}), usage())
-    assert field_value(card, "Epoch allocation").startswith("none")
-    assert field_value(card, "USD runway") == "no USD spend in the last 7 days"
-    assert not has_field(card, "DIEM runway")
+    # Nothing staked, nothing to spend, nothing spent: no DIEM fields, no runway to speak of.
+    assert [field.label for field in card.fields] == ["USD balance", "Charged next"]
     assert card.summary == "No DIEM staked · no USD balance"
+
+
+@pytest.mark.parametrize(
+    ("funds", "week_usd", "week_diem", "labels"),
+    [
+        # USD only: not one DIEM line.
+        (
+            {"diem": None, "allocation": "0", "usd": "50", "currency": "USD"},
+            "7",
+            "0",
+            ["USD balance", "Charged next", "USD burn", "USD runway"],
+        ),
+        # DIEM only: no USD burn or runway of nothing.
+        (
+            {"diem": "20", "allocation": "40", "usd": None},
+            "0",
+            "14",
+            [
+                "DIEM left today",
+                "Epoch allocation",
+                "Epoch resets",
+                "USD balance",
+                "Charged next",
+                "DIEM burn",
+                "DIEM runway",
+            ],
+        ),
+    ],
+)
+async def test_a_one_currency_account_reads_of_that_currency(funds, week_usd, week_diem, labels):
+    card, _ = await run(make_balance(**funds), full_week([week_usd], [week_diem]))
+    assert [field.label for field in card.fields] == labels
 
 
 # Runway arithmetic. NOW is 14:03 UTC: the reset is 9 h 57 min (35,820 s) away.
@@ -194,7 +238,7 @@ async def test_empty_account():
         ("10", "48", "19:03", "runs out around 19:03 UTC"),  # 5 h left
         ("0.1", "0.3", "22:03", "runs out around 22:03 UTC"),  # 8 h left, exact decimals
         ("0", "5", "14:03", "none left until the reset"),
-        ("10", "0", None, "lasts until the reset (no DIEM spend in the last 7 days)"),
+        ("10", "0", None, f"lasts until the reset (no DIEM spend in the {WINDOW})"),
         ("4.145833", "10", "23:59", "runs out around 23:59 UTC"),  # just short of the reset
         ("4.145834", "10", None, "lasts until the reset"),  # just past it
     ],
@@ -209,7 +253,7 @@ def test_diem_runway(left, burn, runs_out, text):
 
 
 @pytest.mark.parametrize(
-    ("balance", "burn", "days", "until", "text", "short"),
+    ("usd", "burn", "days", "until", "text", "short"),
     [
         ("41.5", "1", 41, date(2027, 1, 2), "~41 days, until 2027-01-02", False),
         ("1", "1", 1, date(2026, 11, 23), "~1 day, until 2026-11-23", True),
@@ -218,23 +262,74 @@ def test_diem_runway(left, burn, runs_out, text):
         ("0.3", "0.1", 3, date(2026, 11, 25), "~3 days, until 2026-11-25", True),
         ("0.5", "1", 0, date(2026, 11, 22), "less than a day", True),
         ("0", "1", 0, date(2026, 11, 22), "no USD balance left", True),
-        ("100", "0", None, None, "no USD spend in the last 7 days", False),
-        ("0", "0", None, None, "no USD spend in the last 7 days", False),
+        (None, "1", 0, date(2026, 11, 22), "no USD balance left", True),
+        ("100", "0", None, None, f"no USD spend in the {WINDOW}", False),
+        ("0", "0", None, None, f"no USD spend in the {WINDOW}", False),
         ("1000000000", "0.01", 100000000000, None, "more than 10 years", False),
     ],
 )
-def test_usd_runway(balance, burn, days, until, text, short):
-    runway = usd_runway(D(balance), D(burn), NOW.date())
+def test_usd_runway(usd, burn, days, until, text, short):
+    runway = usd_runway(make_balance(usd=usd), burn_of(burn), NOW.date())
     assert runway.days == days
     assert runway.until == until
     assert runway.describe() == text
     assert runway.short is short
 
 
-def test_average_burn_is_the_exact_sum_over_seven_days():
-    burn = average_burn(usage(week(["0.1", "0.2", "0", "0.4"], ["0.7", "0", "0", "0"])))
-    assert burn.usd_per_day * 7 == D("0.7")
-    assert burn.diem_per_day == D("0.1")
+@pytest.mark.parametrize(
+    ("credits", "usd", "burn", "days", "text"),
+    [
+        # The issue's account: $7.89 and 20.125 bundled credits, charged first, at $1.27 a day.
+        (
+            {"bundledCredits": "20.125"},
+            "7.89",
+            "1.27",
+            22,
+            "~22 days, until 2026-12-14 (20.13 credits first, then USD)",
+        ),
+        # Venice's order: earned credits, then bundled ones, then USD.
+        (
+            {"bundledCredits": "2", "earnedCredits": "1"},
+            "3",
+            "1",
+            6,
+            "~6 days, until 2026-11-28 (3.00 credits first, then USD)",
+        ),
+        (
+            {"bundledCredits": "3"},
+            None,
+            "1",
+            3,
+            "~3 days, until 2026-11-25 (3.00 credits first, then USD)",
+        ),
+        ({"bundledCredits": "0", "earnedCredits": None}, "7", "1", 7, "~7 days, until 2026-11-29"),
+    ],
+)
+def test_credits_charged_before_usd_count_in_venices_order(credits, usd, burn, days, text):
+    runway = usd_runway(make_balance(usd=usd, **credits), burn_of(burn), NOW.date())
+    assert runway.days == days
+    assert runway.describe() == text
+    assert [fund.name for fund in runway.funds][-1] == "USD"
+
+
+@pytest.mark.parametrize(
+    ("rows", "usd_per_day", "diem_per_day"),
+    [
+        # Exact sums over 7 days, days without a row counted as nothing spent.
+        (full_week(["0.1", "0.2", "0", "0.4"], ["0.7", "0", "0", "0"]).by_date, "0.1", "0.1"),
+        # Today's partial day is never counted, however much it holds.
+        (usage(week(["1"] * 7 + ["700"], ["0"] * 8)).by_date, "1", "0"),
+        # Nor is a day before the window.
+        (usage(week(["70", "1"], ["0", "0"], end=TODAY - timedelta(days=7))).by_date, "1/7", "0"),
+    ],
+    ids=["exact-sum", "today-left-out", "before-the-window"],
+)
+def test_average_burn_of_the_last_seven_full_utc_days(rows, usd_per_day, diem_per_day):
+    burn = average_burn(rows, TODAY)
+    assert burn.window == BurnWindow(date(2026, 11, 15), date(2026, 11, 21))
+    numerator, _, denominator = usd_per_day.partition("/")
+    assert burn.usd_per_day == D(numerator) / D(denominator or 1)
+    assert burn.diem_per_day == D(diem_per_day)
 
 
 @pytest.mark.parametrize(
@@ -256,18 +351,20 @@ def test_average_burn_is_the_exact_sum_over_seven_days():
             "0",
             "10",
             "0",
-            "lasts until the reset (no DIEM spend in the last 7 days)",
-            "no USD spend in the last 7 days",
+            f"lasts until the reset (no DIEM spend in the {WINDOW})",
+            f"no USD spend in the {WINDOW}",
             Tone.GOOD,
         ),
     ],
 )
 async def test_runway_on_the_card(diem, week_diem, usd, week_usd, diem_text, usd_text, tone):
     # The week's totals are spread over fewer rows than days: missing days spent nothing.
-    recent = usage(week([week_usd, "0"], [week_diem, "0"]))
+    recent = full_week([week_usd, "0"], [week_diem, "0"])
     card, _ = await run(make_balance(diem=diem, usd=usd), recent)
     assert field_value(card, "DIEM runway") == diem_text
     assert field_value(card, "USD runway") == usd_text
+    assert field_value(card, "USD burn").endswith(f"/day over the {WINDOW}")
+    assert card.footer.note == f"Burn: the average of the {WINDOW} (2026-11-15 to 2026-11-21)."
     assert card.tone is tone
 
 
@@ -340,16 +437,22 @@ async def test_no_key():
     ],
 )
 async def test_no_dollar_sign_before_diem(balance_answer):
-    card, _ = await run(balance_answer, usage(week(["1.5", "2"], ["3.25", "0.5"])))
+    card, _ = await run(balance_answer, full_week(["1.5", "2"], ["3.25", "0.5"]))
     for text in card_strings(card):
         assert not re.search(DOLLAR_DIEM, text), text
 
 
 async def test_data_is_machine_readable():
-    card, _ = await run(make_balance(), usage(week(["7"], ["14"])))
+    card, _ = await run(make_balance(), full_week(["7"], ["14"]))
     data = card.to_dict()["data"]
     assert data["diem"] == {"left": "37.5", "allocation": "100", "used_fraction": "0.6250"}
     assert data["usd"] == "56.78"
     assert data["runway"]["usd_days"] == 56
     assert data["runway"]["usd_until"] == "2027-01-17"
     assert data["runway"]["burn_per_day"] == {"usd": "1.000000", "diem": "2.000000"}
+    assert data["runway"]["burn_window"] == {
+        "start": "2026-11-15",
+        "end": "2026-11-21",
+        "full_utc_days": 7,
+    }
+    assert data["runway"]["usd_funds"] == [{"name": "USD", "amount": "56.78"}]

@@ -3,7 +3,6 @@ real DigestRunner and DigestStore on SQLite (a recording Poster stands in for th
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import UTC, datetime
 
 import pytest
@@ -13,12 +12,13 @@ from bot.commands.base import Caller
 from bot.core import Answer, answer
 from bot.deadline import Deadline
 from bot.digest.runner import DigestRunner
-from bot.ports import ChannelUnavailable, Post
+from bot.ports import ChartRefused
 from bot.store import WorkspaceStore
 from bot.store.digests import DigestStore
 from bot.venice.static_source import StaticBillingSource
 from bot.workspace_context import workspace_context
 from tests.commands import builders
+from tests.digest.recording_poster import RecordingPoster
 
 WORKSPACE = "slack:T0DIGEST"
 CHANNEL = "C0COSTS"
@@ -27,26 +27,8 @@ ADMIN = Caller("U1", "ada", is_admin=True, time_zone="Europe/Madrid")
 MEMBER = Caller("U2", "bob", is_admin=False, time_zone="Europe/Madrid")
 
 
-class RecordingPoster:
-    """A Poster (our Protocol) that keeps what it was given; CLOSED channels refuse."""
-
-    platform = "slack"
-
-    def __init__(self) -> None:
-        self.posts: list[tuple[str, str, Post]] = []
-        self.closed: set[str] = set()
-
-    async def post(self, workspace_id: str, channel_id: str, post: Post) -> str:
-        if channel_id in self.closed:
-            raise ChannelUnavailable("the bot is not in that channel.")
-        self.posts.append((workspace_id, channel_id, post))
-        return f"msg-{len(self.posts)}"
-
-    async def tell_admins(self, workspace_id: str, user_ids: Sequence[str], text: str) -> None:
-        return None
-
-    async def aclose(self) -> None:
-        return None
+REFUSED = "Invite @Venice to <#C0COSTS>: Slack takes a file only from a member."
+REFUSED_FOR_ADMINS = "Invite @Venice to <#C0COSTS> and run /venice digest on again there."
 
 
 def venice() -> StaticBillingSource:
@@ -220,6 +202,21 @@ async def test_status_shows_this_channel_and_the_others(workspace_store, runner)
     assert [s["channel_id"] for s in status.card.data["schedules"]] == [CHANNEL, "C0OTHER"]
 
 
+async def test_status_says_when_the_digests_here_come_without_their_chart(workspace_store, runner):
+    await ask(workspace_store, runner, "digest on 08:00 Europe/Madrid")
+    [schedule] = await runner.schedules(WORKSPACE)
+    await runner.digests.note_chart_problem(schedule, "Invite @Venice to this channel.")
+    status = await ask(workspace_store, runner, "digest status", MEMBER)
+    assert status.card.tone.value == "warning"
+    assert status.card.notes[0] == (
+        "The digests here come without their chart: Invite @Venice to this channel."
+    )
+    [schedule] = await runner.schedules(WORKSPACE)
+    await runner.digests.note_chart_problem(schedule, None)
+    fine = await ask(workspace_store, runner, "digest status", MEMBER)
+    assert not any("without their chart" in note for note in fine.card.notes)
+
+
 async def test_off_removes_this_channels_digest_only(workspace_store, runner):
     await ask(workspace_store, runner, "digest on")
     await ask(workspace_store, runner, "digest on", channel="C0OTHER")
@@ -239,6 +236,21 @@ async def test_in_a_terminal_there_is_no_channel_and_the_reply_points_at_the_cli
     assert await runner.schedules(WORKSPACE) == []
 
 
+async def test_in_a_terminal_status_does_not_suggest_what_the_terminal_cannot_do(
+    workspace_store, runner
+):
+    # The demo: `digest status` must not point at `digest on`, which needs a channel.
+    status = await ask(workspace_store, runner, "digest status", channel=None)
+    [note] = status.card.notes
+    assert "`/venice digest on`" in note  # in a chat channel
+    assert f"`venice-bot digest set {WORKSPACE} --channel C" in note  # or from a terminal
+    assert "`digest on" not in note
+    in_channel = await ask(workspace_store, runner, "digest status")
+    assert in_channel.card.notes == (
+        "Change it with `digest on 09:00 Europe/Madrid mon-fri` (admins), or try `digest preview`.",
+    )
+
+
 async def test_without_a_digest_service_or_a_workspace_the_reply_says_so(workspace_store):
     reply = await ask(workspace_store, None, "digest on")
     assert "not available" in (reply.card.summary or "")
@@ -253,15 +265,26 @@ async def test_now_posts_into_this_channel_and_answers_privately(workspace_store
         verified_at=MONDAY,
     )  # fmt: skip
     reply = await ask(workspace_store, runner, "digest now")
-    assert reply.card.summary == "Posted today's digest in this channel."
-    [(workspace, channel, post)] = poster.posts
-    assert (workspace, channel) == (WORKSPACE, CHANNEL)
-    assert post.card.kind == "report"
+    assert reply.card.summary == "Posted today's digest in this channel with its chart."
+    [sent] = poster.posts
+    assert (sent.workspace_id, sent.channel_id) == (WORKSPACE, CHANNEL)
+    assert sent.post.card.kind == "report"
+    assert len(poster.charts_in(CHANNEL)) == 1
 
-    poster.closed.add(CHANNEL)
+    poster.fail_next_chart(ChartRefused(REFUSED, here="Invite @Venice to this channel."))
+    no_chart = await ask(workspace_store, runner, "digest now")
+    assert no_chart.card.title == "Digest posted without its chart"
+    assert no_chart.card.summary == (
+        "Posted today's digest in this channel, but not its chart: Invite @Venice to this channel."
+    )
+
+    poster.make_unavailable(CHANNEL, REFUSED_FOR_ADMINS, here="Invite @Venice to this channel.")
     refused = await ask(workspace_store, runner, "digest now")
     assert refused.card.title == "Digest not posted"
-    assert "Invite the bot" in (refused.card.summary or "")
+    # Said in that very channel: no escaped mention, no advice about schedules.
+    assert refused.card.summary == (
+        "I could not post the digest in this channel. Invite @Venice to this channel."
+    )
 
 
 async def test_preview_is_the_digest_itself_and_posts_nothing(workspace_store, runner, poster):

@@ -1,26 +1,29 @@
-"""The stacked spend chart's data: byModelDaily read as shares, byDate as the amounts."""
+"""The spend chart's data: a panel per currency spent, each model's days as Venice split that
+currency, every figure checked against exact sums of the body."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 
-from bot.commands.spend_chart import (
-    ALL_MODELS,
-    OTHER,
-    chart_currency,
-    scale_shares,
-    spend_chart,
-)
+from bot.commands.period import Period
+from bot.commands.spend_chart import ALL_MODELS, OTHER, TOP_STACKS, scale_shares, spend_chart
+from bot.commands.usage import daily_totals
+from bot.venice.models import UsageAnalytics
+from tests.venice.ledger_bodies import ALL_USD_GLM_DAY, WEEK, body, tricky_week
 
 D = Decimal
-DAYS = [date(2026, 11, 27), date(2026, 11, 28), date(2026, 11, 29)]
+PERIOD = Period(WEEK[0], WEEK[-1], "last 7 days", lookback="7d")
 
 
-def ms(day: date) -> int:
-    return int(datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp() * 1000)
+def chart_of(answer: dict):
+    usage = UsageAnalytics.model_validate(answer)
+    return spend_chart("t", daily_totals(usage.by_date, PERIOD), usage)
+
+
+def panel(chart, currency: str):
+    return next(p for p in chart.panels if p.currency == currency)
 
 
 @pytest.mark.parametrize(
@@ -41,64 +44,68 @@ def test_scaled_shares_sum_exactly_to_the_day_total(total, weights):
     assert all(amount >= 0 for amount in parts.values())
 
 
-def test_shares_keep_their_proportions():
-    parts = scale_shares(D("9"), {"a": D("2"), "b": D("1")})
-    assert parts == {"a": D("6"), "b": D("3")}
+@pytest.mark.parametrize("currency", ["USD", "DIEM"])
+@pytest.mark.parametrize("shape", ["docs", "combined+usd"])
+def test_every_figure_of_a_panel_is_an_exact_sum_of_the_body(shape, currency):
+    answer = body(tricky_week(), shape=shape)
+    chart = chart_of(answer)
+    shown = panel(chart, currency)
+    assert shown.by_model
+    field = "totalUsd" if currency == "USD" else "totalDiem"
+    by_model = {row["modelName"]: D(row[field]) for row in answer["byModel"]}
+    by_date = {row["date"][:10]: D(row[currency]) for row in answer["byDate"]}
+    for index, day in enumerate(chart.days):
+        stack_total = sum((stack.values[index] for stack in shown.stacks), D(0))
+        assert stack_total == by_date.get(day.isoformat(), D(0))
+    named = [stack for stack in shown.stacks if stack.name != OTHER]
+    assert len(named) == TOP_STACKS
+    for stack in named:
+        assert sum(stack.values, D(0)) == by_model[stack.name], stack.name
+    other = next(stack for stack in shown.stacks if stack.name == OTHER)
+    rest = sum(by_model.values(), D(0)) - sum(by_model[stack.name] for stack in named)
+    assert sum(other.values, D(0)) == rest
 
 
-def test_no_spend_means_no_parts():
-    assert scale_shares(D(0), {"a": D(1)}) == {}
+def test_the_issue_figures():
+    chart = chart_of(body(tricky_week()))
+    usd = {stack.name: stack for stack in panel(chart, "USD").stacks}
+    assert sum(usd["Wan 2.2 Video"].values, D(0)) == D("6.50")
+    assert "Venice Small" not in usd  # DIEM only: never under USD
+    diem = {stack.name: stack for stack in panel(chart, "DIEM").stacks}
+    assert sum(diem["Venice Small"].values, D(0)) == D("34.060")
+    day = chart.days.index(ALL_USD_GLM_DAY)
+    on_that_day = {name: stack.values[day] for name, stack in usd.items() if stack.values[day]}
+    assert list(on_that_day) == ["GLM 5.1"]  # all the day's USD is GLM 5.1's, nothing split off
 
 
-@pytest.mark.parametrize(
-    ("usd", "diem", "currency"),
-    [("5", "4", "USD"), ("4", "5", "DIEM"), ("5", "5", "USD"), ("0", "0", "USD")],
-)
-def test_the_larger_currency_is_charted_usd_on_ties(usd, diem, currency):
-    assert chart_currency([(DAYS[0], D(usd), D(diem))]) == currency
+@pytest.mark.parametrize("shape", ["combined", "none"])
+def test_without_a_split_a_panel_of_totals_that_says_so(shape):
+    answer = body(tricky_week(), shape=shape)
+    chart = chart_of(answer)
+    for currency in ("USD", "DIEM"):
+        shown = panel(chart, currency)
+        assert not shown.by_model
+        assert shown.note is not None
+        assert currency in shown.note
+        assert [stack.name for stack in shown.stacks] == [ALL_MODELS]
+        by_date = {row["date"][:10]: D(row[currency]) for row in answer["byDate"]}
+        assert shown.stacks[0].values == tuple(by_date.get(d.isoformat(), D(0)) for d in WEEK)
 
 
-def test_each_stack_of_a_day_sums_to_its_bydate_total_in_the_chosen_currency():
-    days = [(DAYS[0], D("1.00"), D("10")), (DAYS[1], D("0.50"), D("7.77")), (DAYS[2], D(0), D(0))]
-    # Values in some other unit (here USD + DIEM, the simulator's reading): shares only.
-    daily = [
-        {"date": ms(DAYS[0]), "A": D("6"), "B": D("3"), "C": D("1"), "D": D("0.5"), "E": D("0.5")},
-        {"date": ms(DAYS[1]), "A": D("1"), "Other": D("2")},
-        {"date": ms(DAYS[2]), "A": D("0")},
-    ]
-    chart = spend_chart("t", days, daily)
-    assert chart.currency == "DIEM"
-    assert chart.days == tuple(DAYS)
-    for index, (_, _, diem) in enumerate(days):
-        assert sum((stack.values[index] for stack in chart.stacks), D(0)) == diem
-    names = [stack.name for stack in chart.stacks]
-    assert names == ["A", "B", "C", "D", OTHER]  # largest first, at most 4, Other last
+def test_a_usd_only_account_gets_one_usd_panel():
+    ledger = {(day, "GLM 5.1", "k"): ("1.25", "0") for day in WEEK}
+    chart = chart_of(body(ledger))
+    assert [p.currency for p in chart.panels] == ["USD"]
+    assert [s.name for s in chart.panels[0].stacks] == ["GLM 5.1"]
 
 
-def test_series_short_of_the_days_spend_leave_the_rest_to_other():
-    # Venice listed only model A (3 of the day's 10 spent): A is not credited with all of it.
-    days = [(DAYS[0], D("10"), D("0"))]
-    chart = spend_chart("t", days, [{"date": ms(DAYS[0]), "A": D("3")}])
-    assert {stack.name: stack.values[0] for stack in chart.stacks} == {"A": D(3), OTHER: D(7)}
+def test_nothing_spent_no_chart():
+    assert chart_of(body({})) is None
 
 
-def test_without_bymodeldaily_one_stack_of_all_models():
-    days = [(DAYS[0], D("1.25"), D("0")), (DAYS[1], D("2"), D("0"))]
-    chart = spend_chart("t", days, [])
-    assert [(stack.name, stack.values) for stack in chart.stacks] == [
-        (ALL_MODELS, (D("1.25"), D("2")))
-    ]
-
-
-def test_lenient_rows_dates_as_text_and_numbers_as_text_odd_values_skipped():
-    days = [(DAYS[0], D("4"), D("0")), (DAYS[1], D("2"), D("0"))]
-    daily = [
-        {"date": "2026-11-27", "A": "1", "B": 1, "C": "n/a", "D": None, "E": True},
-        {"date": "not a date", "A": 5},
-        {"A": 5},
-        {"date": ms(DAYS[1] + timedelta(days=30)), "Z": 9},  # a day outside the chart
-    ]
-    chart = spend_chart("t", days, daily)
-    by_name = {stack.name: stack.values for stack in chart.stacks}
-    # Day 1: A and B listed 2 of the 4 spent; day 2 had no readable row: all Other.
-    assert by_name == {"A": (D(1), D(0)), "B": (D(1), D(0)), OTHER: (D(2), D(2))}
+def test_listed_a_little_more_than_the_day_is_scaled_to_the_day_exactly():
+    answer = body({(WEEK[0], "A", "k"): ("0", "1.00"), (WEEK[0], "B", "k"): ("0", "2.00")})
+    for row in answer["byModelDaily"]:
+        row["A"], row["B"] = D("1.003"), D("2.003")  # Venice's rounding, within half a cent
+    shown = panel(chart_of(answer), "DIEM")
+    assert sum((stack.values[0] for stack in shown.stacks), D(0)) == D("3.00")

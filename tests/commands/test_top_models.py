@@ -118,3 +118,42 @@ async def test_no_dollar_sign_before_diem():
     card, _ = await run(models, limit=3)
     for text in card_strings(card):
         assert not re.search(DOLLAR_DIEM, text), text
+
+
+def cents(text: str) -> Decimal:
+    """The figure shown; `<$0.01` (some spend, under a cent) as nothing."""
+    return (
+        D(0) if text.startswith("<") else D(text.strip("$").replace(" DIEM", "").replace(",", ""))
+    )
+
+
+@pytest.mark.parametrize(
+    ("usd_parts", "diem_parts"),
+    [
+        # The issue's model: $0.65 + $0.39 + $0.20 + $0.07 shown under $1.30 before.
+        (["0.654", "0.386", "0.196", "0.068"], ["0", "0", "0", "0"]),
+        (["0.005", "0.005", "0.005"], ["1.115", "2.115", "0.004"]),
+        (["10", "0.333333", "0.333333", "0.333334"], ["0.5", "0.5", "0", "0"]),
+        (["1.25", "2.50"], ["3.125", "4.125"]),
+    ],
+)
+async def test_breakdown_rows_add_up_to_their_model_row_as_shown(usd_parts, diem_parts):
+    usd_total = sum((D(x) for x in usd_parts), D(0))
+    diem_total = sum((D(x) for x in diem_parts), D(0))
+    parts = [
+        part(f"T{i}", usd, diem, "1")
+        for i, (usd, diem) in enumerate(zip(usd_parts, diem_parts, strict=True))
+    ]
+    card, _ = await run([model("M", str(usd_total), str(diem_total), breakdown=parts)])
+    table = card.tables[0]
+    titles = [column.title for column in table.columns]
+    model_row, *detail = table.rows
+    for currency, exact in (("USD", usd_parts), ("DIEM", diem_parts)):
+        if currency not in titles:
+            assert all(D(x) == 0 for x in exact)
+            continue
+        column = titles.index(currency)
+        shown = [row.cells[column] for row in detail]
+        assert sum(map(cents, shown), D(0)) == cents(model_row.cells[column])
+        for text, value in zip(shown, exact, strict=True):
+            assert abs(cents(text) - D(value)) < D("0.01")  # each part within a cent

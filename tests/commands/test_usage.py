@@ -168,7 +168,8 @@ async def test_main_and_previous_are_fetched_concurrently():
 
     period = parse_period("30d", TODAY)
     card = await usage_command.handle(Invocation("usage", period=period), context(Waiting()))
-    assert field_value(card, "Change vs previous 30 days") == "USD 0.0% · DIEM no change"
+    # No DIEM in either period: the change says nothing about it.
+    assert field_value(card, "Change vs previous 30 days") == "USD 0.0%"
 
 
 @pytest.mark.parametrize(
@@ -215,3 +216,60 @@ async def test_no_dollar_sign_before_diem():
     assert any("DIEM" in t for t in texts)
     for text in texts:
         assert not re.search(DOLLAR_DIEM, text), text
+
+
+@pytest.mark.parametrize(
+    ("period_text", "label", "note"),
+    [
+        ("today", None, "No change figure: today (UTC) is not over (it is 14:03 UTC)"),
+        ("yesterday", "Change vs the day before", None),
+        ("2026-11-20..2026-11-20", "Change vs the day before", None),
+        ("7d", "Change vs previous 7 days", "counts today (UTC) up to 14:03; the previous 7"),
+        ("this-month", "Change vs previous 22 days", "counts today (UTC) up to 14:03"),
+        ("last-month", "Change vs previous 31 days", None),
+        ("60d", None, "the 60 days before this period go back further than the 90 days Venice"),
+    ],
+)
+async def test_what_the_change_compares_is_said(period_text, label, note):
+    card, src = await run(period_text, usage([day("2026-11-22", "2", "1")]))
+    changes = [field.label for field in card.fields if field.label.startswith("Change vs")]
+    assert changes == ([label] if label else [])
+    assert len(src.requests) == (2 if label else 1)  # today alone: nothing to fetch for it
+    notes = [text for text in card.notes if "change" in text.lower()]
+    if note is None:
+        assert notes == []
+    else:
+        assert len(notes) == 1
+        assert note in notes[0]
+
+
+@pytest.mark.parametrize(
+    ("rows", "models", "shown", "hidden"),
+    [
+        # USD only: no DIEM total, average, column or remainder.
+        (
+            [("2026-11-22", "3.5", "0")],
+            [model("A", "3", "0"), model("B", "0.5", "0")],
+            ["Total USD"],
+            "DIEM",
+        ),
+        # DIEM only: no USD anywhere, and no `$`.
+        ([("2026-11-22", "0", "4")], [model("A", "0", "4")], ["Total DIEM"], "$"),
+    ],
+)
+async def test_a_one_currency_account_shows_one_currency(rows, models, shown, hidden):
+    card, _ = await run("7d", usage([day(*row) for row in rows], models))
+    assert [f.label for f in card.fields if f.label.startswith("Total")] == shown
+    for text in card_strings(card):
+        assert hidden not in text, text
+    [table] = card.tables
+    assert [column.title for column in table.columns] == ["#", "Model", shown[0][6:], "Share"]
+
+
+async def test_rows_that_do_not_add_up_to_the_total_once_rounded_say_so():
+    models = [model("A", "0.005", "0"), model("B", "0.005", "0")]  # $0.01 each, $0.01 in all
+    card, _ = await run("7d", usage([day("2026-11-22", "0.01", "0")], models))
+    assert [row.cells[2] for row in card.tables[0].rows] == ["$0.01", "$0.01"]
+    assert card.footer.note == "Rows rounded to the cent."
+    exact, _ = await run("7d", usage([day("2026-11-22", "0.02", "0")], [model("A", "0.02")]))
+    assert exact.footer.note is None

@@ -95,17 +95,26 @@ async def digest_world(
     backend: str, tmp_path: Path, request: pytest.FixtureRequest, simulator: RunningSimulator
 ) -> AsyncIterator[DigestWorld]:
     """A migrated store on BACKEND with a Venice client of SIMULATOR (one attempt per call)."""
+    async with (
+        fresh_database(backend, tmp_path, request, prefix="vb_digest") as database,
+        world_on(database, simulator) as world,
+    ):
+        yield world
+
+
+@asynccontextmanager
+async def world_on(database: Database, simulator: RunningSimulator) -> AsyncIterator[DigestWorld]:
+    """The digest world on DATABASE (migrated here), with a Venice client of SIMULATOR."""
     simulator.simulator.faults.clear()
-    async with fresh_database(backend, tmp_path, request, prefix="vb_digest") as database:
-        await database.upgrade()
-        async with httpx.AsyncClient(timeout=10) as http:
-            yield DigestWorld(
-                database=database,
-                workspaces=store_with(database, K1),
-                digests=DigestStore(database),
-                venice=VeniceClient(http, simulator.base_url, max_attempts=1),
-                simulator=simulator.simulator,
-            )
+    await database.upgrade()
+    async with httpx.AsyncClient(timeout=10) as http:
+        yield DigestWorld(
+            database=database,
+            workspaces=store_with(database, K1),
+            digests=DigestStore(database),
+            venice=VeniceClient(http, simulator.base_url, max_attempts=1),
+            simulator=simulator.simulator,
+        )
     simulator.simulator.faults.clear()
 
 

@@ -26,6 +26,8 @@ from pydantic import SecretStr
 from adapters.discord.render import card_embed
 from adapters.slack.render import render_card
 from bot.charts import render_chart
+from bot.commands.base import CommandContext
+from bot.core import answer
 from bot.deadline import Deadline
 from bot.digest.content import Digest, build_digest
 from bot.errors import VeniceFailing
@@ -144,19 +146,50 @@ def test_every_golden_file_has_a_case():
     assert {path.name for path in GOLDEN.glob("*.json")} == expected
 
 
-async def test_chart_stacks_sum_to_each_days_total(account: Any):
+async def test_chart_panels_are_exact_sums_of_the_14_days(account: Any):
     src = account(TEAM_KEY)
     card = (await digest_of(src)).card
     assert card.chart is not None
     query = UsageQuery(None, "2026-11-16", "2026-11-29")
-    by_date = {row.day: row for row in (await src.usage(query, Deadline.after(10))).value.by_date}
+    usage = (await src.usage(query, Deadline.after(10))).value
+    by_date = {row.day: row for row in usage.by_date}
+    by_model = {row.model_name: row for row in usage.by_model}
     assert card.chart.days == tuple(YESTERDAY - timedelta(days=back) for back in range(13, -1, -1))
-    assert [stack.name for stack in card.chart.stacks][-1] == "Other"
-    assert len(card.chart.stacks) == 5
-    for index, when in enumerate(card.chart.days):
-        total = sum((stack.values[index] for stack in card.chart.stacks), Decimal(0))
-        row = by_date[when]
-        assert total == (row.usd if card.chart.currency == "USD" else row.diem)
+    assert [panel.currency for panel in card.chart.panels] == ["USD", "DIEM"]
+    for panel in card.chart.panels:
+        assert panel.by_model
+        assert [stack.name for stack in panel.stacks][-1] == "Other"
+        assert len(panel.stacks) == 5
+        usd = panel.currency == "USD"
+        for index, when in enumerate(card.chart.days):
+            total = sum((stack.values[index] for stack in panel.stacks), Decimal(0))
+            assert total == (by_date[when].usd if usd else by_date[when].diem)
+        for stack in panel.stacks[:-1]:
+            model = by_model[stack.name]
+            assert sum(stack.values, Decimal(0)) == (model.total_usd if usd else model.total_diem)
+
+
+@pytest.mark.parametrize("minute", [datetime(2026, 11, 30, 0, 5, tzinfo=UTC), NOW])
+async def test_balance_and_the_digest_give_one_burn_and_one_runway(account: Any, minute):
+    """The same minute, the same account: one burn of the 7 full UTC days, one runway (early in
+    the UTC day too, when a window that counted today's start would make the burn look low)."""
+    src = account(TEAM_KEY)
+    digest = (await build_digest(src, now=minute, deadline=Deadline.after(10))).card
+    reply = await answer(
+        "balance", CommandContext(now=minute, deadline=Deadline.after(10), source=src)
+    )
+    fields = {field.label: field.value for field in reply.card.fields}
+    shown = {field.label: field.value for field in digest.fields}
+    assert shown["USD burn"] == fields["USD burn"]
+    assert shown["USD runway"] == fields["USD runway"]
+    assert fields["USD burn"].endswith("/day over the last 7 full UTC days")
+    burn = reply.card.data["runway"]["burn_per_day"]["usd"]
+    assert digest.data["usd_runway"]["burn_per_day"] == burn
+    # The exact sum of the 7 days before today, from Venice's own daily rows.
+    query = UsageQuery(None, "2026-11-16", "2026-11-29")
+    rows = (await src.usage(query, Deadline.after(10))).value.by_date
+    week = sum((row.usd for row in rows if row.day >= date(2026, 11, 23)), Decimal(0))
+    assert burn == (week / 7).quantize(Decimal("0.000001"))
 
 
 async def test_it_asks_for_the_balance_the_14_days_and_yesterday_all_at_once():

@@ -10,14 +10,14 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import text
 
 from bot.digest.runner import LEASE, RETRY_BACKOFF, DigestRunner, TickReport
 from bot.errors import VeniceFailing
 from bot.ports import PostFailed
 from bot.store import Database
+from bot.store.deliveries import Delivery, DeliveryId, DeliveryStore
 from bot.store.digests import DigestStore
-from bot.store.tables import digest_deliveries
 from bot.venice.simulator import EMPTY_KEY, TEAM_KEY
 from bot.venice.simulator.server import RunningSimulator
 from tests.digest.conftest import DigestWorld, digest_world
@@ -39,12 +39,22 @@ async def connected(world: DigestWorld, *channels: str, key: str = TEAM_KEY, **o
         await world.schedule(workspace, channel, now=CREATED, **options)
 
 
+def digest_of(channel: str, day: date = DAY, workspace: str = WS) -> DeliveryId:
+    return DeliveryId(workspace, channel, "digest", day.isoformat())
+
+
+async def delivery(world: DigestWorld, channel: str, day: date = DAY) -> Delivery | None:
+    return await DeliveryStore(world.database).get(digest_of(channel, day))
+
+
+async def outcome_of(world: DigestWorld, channel: str, day: date = DAY) -> str | None:
+    record = await delivery(world, channel, day)
+    return None if record is None else record.outcome
+
+
 async def late_of(world: DigestWorld, channel: str, day: date) -> bool:
-    query = select(digest_deliveries.c.late).where(
-        digest_deliveries.c.channel_id == channel, digest_deliveries.c.local_date == day
-    )
-    async with world.database.engine.connect() as connection:
-        return bool(await connection.scalar(query))
+    record = await delivery(world, channel, day)
+    return record is not None and record.late
 
 
 async def test_a_due_digest_is_posted_once_with_its_chart(world: DigestWorld):
@@ -57,8 +67,14 @@ async def test_a_due_digest_is_posted_once_with_its_chart(world: DigestWorld):
     assert posted.post.card.title.startswith("Venice daily digest")
     assert posted.post.chart is not None
     assert posted.post.chart.png.startswith(b"\x89PNG")
-    assert posted.post.dedupe_key == f"digest:{WS}:C1:2026-11-30"
-    assert await world.digests.delivery_outcome(WS, "C1", DAY) == "posted"
+    assert posted.post.delivery == f"digest:{WS}:C1:2026-11-30"
+    [chart] = world.slack.charts_in("C1")
+    assert chart.delivery == posted.post.delivery
+    record = await delivery(world, "C1")
+    assert record is not None
+    assert (record.state, record.outcome, record.message_id, record.chart, record.chart_id) == (
+        "sent", "posted", posted.message_id, "sent", "F0000001",
+    )  # fmt: skip
     schedule = await world.digests.get(WS, "C1")
     assert schedule is not None
     assert schedule.due_at == DUE + timedelta(days=1)
@@ -79,7 +95,7 @@ async def test_skip_empty_posts_nothing_on_a_day_without_usage(world: DigestWorl
     assert f"skipped {WS} #C1 2026-11-30 (no usage)" in report.lines
     assert world.slack.in_channel("C1") == []
     assert len(world.slack.in_channel("C2")) == 1
-    assert await world.digests.delivery_outcome(WS, "C1", DAY) == "skipped"
+    assert await outcome_of(world, "C1") == "skipped"
 
 
 async def test_a_digest_up_to_6_hours_late_is_posted_saying_so(world: DigestWorld):
@@ -102,7 +118,7 @@ async def test_a_digest_missed_by_more_than_6_hours_is_skipped_and_recorded(
 
     assert (report.missed, report.posted) == (1, 0)
     assert world.slack.posts == []
-    assert await world.digests.delivery_outcome(WS, "C1", DAY) == "missed"
+    assert await outcome_of(world, "C1") == "missed"
     [warning] = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert WS in warning
     assert "C1" in warning
@@ -121,7 +137,9 @@ async def test_after_days_down_only_the_latest_run_is_posted_late(world: DigestW
 
     assert (report.missed, report.posted, report.late) == (1, 1, 1)
     [post] = world.slack.in_channel("C1")
-    assert post.dedupe_key == f"digest:{WS}:C1:2026-12-02"
+    assert post.delivery == f"digest:{WS}:C1:2026-12-02"
+    assert await outcome_of(world, "C1") == "missed"
+    assert await outcome_of(world, "C1", date(2026, 12, 2)) == "posted"
     assert any(note.startswith("This digest is late") for note in post.card.notes)
     assert await world.runner("B").run_due(now + timedelta(minutes=1)) == TickReport()
 
@@ -151,7 +169,7 @@ async def test_venice_failing_is_retried_then_one_notice_is_posted(world: Digest
     assert card.summary.startswith("Could not fetch today's Venice digest (")
     assert "The next one is due 09:00 Europe/Madrid on Tue 1 Dec" in card.summary
     assert "`/venice usage` works meanwhile" in card.summary
-    assert await world.digests.delivery_outcome(WS, "C1", DAY) == "notified"
+    assert await outcome_of(world, "C1") == "notified"
     # Venice still down: nothing more today.
     assert now - DUE == sum(RETRY_BACKOFF, timedelta())
     assert await runner.run_due(now + timedelta(hours=1)) == TickReport()
@@ -237,8 +255,8 @@ async def test_an_unexpected_error_does_not_stop_the_tick(
 
 async def test_a_claim_whose_process_died_is_posted_by_another_exactly_once(world: DigestWorld):
     await connected(world, "C1")
-    [claim] = await world.digests.claim_due(DUE, "A", lease=LEASE)
-    assert await world.digests.begin_delivery(claim, DAY, DUE) == "go"  # then A was killed
+    [_claim] = await world.digests.claim_due(DUE, "A", lease=LEASE)
+    await DeliveryStore(world.database).begin(digest_of("C1"), "A", now=DUE)  # then A was killed
 
     assert await world.runner("B").run_due(DUE + LEASE - timedelta(seconds=1)) == TickReport()
     report = await world.runner("B").run_due(DUE + LEASE + timedelta(seconds=1))
@@ -267,11 +285,12 @@ async def test_preview_and_post_now_record_no_run(world: DigestWorld):
     assert card.title.startswith("Venice daily digest")
     assert world.slack.posts == []
 
-    message_id = await runner.post_now(WS, "C1", DUE - timedelta(hours=1))
+    done = await runner.post_now(WS, "C1", DUE - timedelta(hours=1))
     [posted] = world.slack.posts
-    assert posted.message_id == message_id
-    assert posted.post.dedupe_key is None
-    assert await world.digests.delivery_outcome(WS, "C1", DAY) is None
+    assert (done.message_id, done.chart) == (posted.message_id, "sent")
+    assert posted.post.delivery is None
+    assert len(world.slack.charts_in("C1")) == 1
+    assert await outcome_of(world, "C1") is None
     assert (await runner.run_due(DUE)).posted == 1  # the scheduled one still comes
 
     world.simulator.faults.fail_next(503, times=20)

@@ -17,7 +17,8 @@ from bot.schedule import DigestTime
 from bot.secrets import Keyring, SecretBox, generate_master_key
 from bot.store import Database, WorkspaceStore
 from bot.store.digests import DigestStore
-from tests.commands.test_digest import RecordingPoster, venice
+from tests.commands.test_digest import venice
+from tests.digest.recording_poster import RecordingPoster
 
 
 class ScriptedTicker:
@@ -128,6 +129,6 @@ async def test_with_the_real_runner_a_due_digest_is_posted_once_however_many_tic
     await asyncio.sleep(0.5)
     stop.set()
     await asyncio.wait_for(task, timeout=5)
-    assert [(w, c) for w, c, _ in poster.posts] == [(workspace, "C0COSTS")]
+    assert [(p.workspace_id, p.channel_id) for p in poster.posts] == [(workspace, "C0COSTS")]
     [schedule] = await digests.list_schedules(workspace)
     assert schedule.due_at == due.replace(second=0) + timedelta(days=1)

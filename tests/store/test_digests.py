@@ -1,11 +1,12 @@
-"""Digest schedules and deliveries, on SQLite and PostgreSQL: each due run is claimed by one
-process at a time, a dead process's lease runs out, and each (channel, local date) ends once."""
+"""Digest schedules, on SQLite and PostgreSQL: each due run is claimed by one process at a time,
+a dead process's lease runs out, and a run moves its schedule on once (its post is a delivery:
+tests/store/test_deliveries.py)."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 from alembic import command
@@ -22,7 +23,6 @@ NOW = datetime(2026, 11, 30, 7, 0, tzinfo=UTC)
 MADRID_9 = DigestTime(time(9, 0), "Europe/Madrid")  # 08:00 UTC in winter
 DUE = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
 LEASE = timedelta(minutes=3)
-DAY = date(2026, 11, 30)
 
 
 @pytest.fixture
@@ -119,52 +119,30 @@ async def test_a_disabled_schedule_is_not_claimed_and_is_disabled_once(digests: 
     assert await digests.claim_due(DUE + timedelta(days=2), "B", lease=LEASE) == []
 
 
-async def test_a_delivery_begins_once_and_a_stale_one_is_taken_over(digests: DigestStore):
-    await scheduled(digests, "C1")
-    first = await claim_one(digests, "A")
-    assert await digests.begin_delivery(first, DAY, DUE) == "go"
-    assert await digests.delivery_outcome("slack:T1", "C1", DAY) == "posting"
-    # A died mid-post; B reclaims after the lease and takes the unfinished delivery over.
-    second = await claim_one(digests, "B", DUE + LEASE)
-    assert await digests.begin_delivery(second, DAY, DUE + LEASE) == "go"
-    next_due = next_run(MADRID_9, DUE + LEASE)
-    await digests.finish(second, DAY, "posted", now=DUE + LEASE, next_due=next_due, message_id="1")
-    assert await digests.delivery_outcome("slack:T1", "C1", DAY) == "posted"
-    assert await digests.begin_delivery(second, DAY, DUE + LEASE) == "done"
-
-
 async def test_finish_advances_once_and_keeps_the_first_outcome(digests: DigestStore):
     await scheduled(digests, "C1")
     claim = await claim_one(digests, "A")
-    assert await digests.begin_delivery(claim, DAY, DUE) == "go"
     tomorrow = next_run(MADRID_9, DUE)
-    await digests.finish(claim, DAY, "posted", now=DUE, next_due=tomorrow, message_id="171.5")
-    await digests.finish(claim, DAY, "missed", now=DUE, next_due=tomorrow + timedelta(days=1))
+    await digests.finish(claim, "posted", now=DUE, next_due=tomorrow)
+    await digests.finish(claim, "missed", now=DUE, next_due=tomorrow + timedelta(days=1))
     schedule = await digests.get("slack:T1", "C1")
     assert schedule is not None
     assert (schedule.due_at, schedule.attempt_at, schedule.attempts) == (tomorrow, tomorrow, 0)
     assert (schedule.last_outcome, schedule.last_run_at) == ("posted", DUE)
-    assert await digests.delivery_outcome("slack:T1", "C1", DAY) == "posted"
     assert await digests.claim_due(DUE + timedelta(hours=1), "B", lease=LEASE) == []
     assert len(await digests.claim_due(tomorrow, "B", lease=LEASE)) == 1
 
 
-async def test_a_finish_after_losing_the_lease_records_but_does_not_advance(
-    digests: DigestStore,
-):
+async def test_a_finish_after_losing_the_lease_does_not_advance(digests: DigestStore):
     await scheduled(digests, "C1")
     old = await claim_one(digests, "A")
-    await digests.begin_delivery(old, DAY, DUE)
     new = await claim_one(digests, "B", DUE + LEASE)
     tomorrow = next_run(MADRID_9, DUE)
-    await digests.finish(old, DAY, "posted", now=DUE + LEASE, next_due=tomorrow)
-    assert await digests.delivery_outcome("slack:T1", "C1", DAY) == "posted"
+    await digests.finish(old, "posted", now=DUE + LEASE, next_due=tomorrow)
     held = await digests.get("slack:T1", "C1")
     assert held is not None
-    assert held.due_at == DUE
-    # B then finds the date done and only moves the schedule on.
-    assert await digests.begin_delivery(new, DAY, DUE + LEASE) == "done"
-    await digests.finish(new, DAY, "posted", now=DUE + LEASE, next_due=tomorrow)
+    assert (held.due_at, held.last_outcome) == (DUE, None)
+    await digests.finish(new, "posted", now=DUE + LEASE, next_due=tomorrow)
     moved = await digests.get("slack:T1", "C1")
     assert moved is not None
     assert moved.due_at == tomorrow
@@ -173,14 +151,11 @@ async def test_a_finish_after_losing_the_lease_records_but_does_not_advance(
 async def test_retry_later_keeps_the_run_and_frees_the_lease(digests: DigestStore):
     await scheduled(digests, "C1")
     claim = await claim_one(digests, "A")
-    await digests.begin_delivery(claim, DAY, DUE)
     retry_at = DUE + timedelta(minutes=1)
-    await digests.retry_later(claim, DAY, attempt_at=retry_at, now=DUE)
-    assert await digests.delivery_outcome("slack:T1", "C1", DAY) == "waiting"
+    await digests.retry_later(claim, attempt_at=retry_at)
     assert await digests.claim_due(retry_at - timedelta(seconds=1), "B", lease=LEASE) == []
     again = await claim_one(digests, "B", retry_at)
     assert (again.schedule.due_at, again.schedule.attempts) == (DUE, 1)
-    assert await digests.begin_delivery(again, DAY, retry_at) == "go"
 
 
 async def test_a_schedule_changed_mid_run_keeps_its_new_time(digests: DigestStore):
@@ -190,7 +165,7 @@ async def test_a_schedule_changed_mid_run_keeps_its_new_time(digests: DigestStor
     changed = await digests.upsert(
         "slack:T1", "C1", evening, skip_empty=False, by="bob", by_id=None, now=DUE
     )
-    await digests.finish(claim, DAY, "posted", now=DUE, next_due=next_run(MADRID_9, DUE))
+    await digests.finish(claim, "posted", now=DUE, next_due=next_run(MADRID_9, DUE))
     kept = await digests.get("slack:T1", "C1")
     assert kept is not None
     assert kept.due_at == changed.due_at == datetime(2026, 11, 30, 18, 0, tzinfo=UTC)
@@ -247,23 +222,6 @@ async def test_concurrent_claimers_never_claim_the_same_schedule(
     assert await first.claim_due(DUE + LEASE - timedelta(seconds=1), "Q", lease=LEASE) == []
 
 
-async def test_concurrent_begin_and_finish_record_one_outcome(
-    three_processes: list[DigestStore],
-):
-    await scheduled(three_processes[0], "C1")
-    claim = await claim_one(three_processes[0], "A")
-    begun = await asyncio.gather(*(d.begin_delivery(claim, DAY, DUE) for d in three_processes))
-    assert set(begun) == {"go"}  # the holder of the lease may always go on
-    tomorrow = next_run(MADRID_9, DUE)
-    await asyncio.gather(
-        *(d.finish(claim, DAY, "posted", now=DUE, next_due=tomorrow) for d in three_processes)
-    )
-    assert await three_processes[1].delivery_outcome("slack:T1", "C1", DAY) == "posted"
-    schedule = await three_processes[2].get("slack:T1", "C1")
-    assert schedule is not None
-    assert schedule.due_at == tomorrow
-
-
 def _upgrade_to_0002(connection: Connection) -> None:
     command.upgrade(_alembic_config(connection), "0002")
 
@@ -283,7 +241,7 @@ async def test_0003_upgrades_a_0002_database_and_keeps_its_keys(empty_database: 
     assert await empty_database.is_current()
     async with empty_database.engine.connect() as connection:
         versions = (await connection.scalars(text("SELECT version_num FROM alembic_version"))).all()
-    assert list(versions) == ["0003"]
+    assert list(versions) == ["0004"]
     loaded = await store_with(empty_database, K1).load_key("slack:T1")
     assert loaded is not None
     assert loaded.get_secret_value() == key

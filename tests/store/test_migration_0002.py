@@ -73,6 +73,15 @@ def db_upgrade(url: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+def test_db_upgrade_on_a_new_database_says_it_created_it(tmp_path: Path):
+    url = f"sqlite+aiosqlite:///{tmp_path / 'new.db'}"
+    first, second = db_upgrade(url), db_upgrade(url)
+    assert (first.returncode, second.returncode) == (0, 0), first.stderr + second.stderr
+    assert first.stdout.startswith("Created the database at ")
+    assert "up to date" not in first.stdout
+    assert "already up to date" in second.stdout
+
+
 async def test_venice_bot_db_upgrade_runs_0002_once(tmp_path: Path):
     url = f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
     database = await Database.open(url)
@@ -84,7 +93,8 @@ async def test_venice_bot_db_upgrade_runs_0002_once(tmp_path: Path):
     first, second = db_upgrade(url), db_upgrade(url)
 
     assert (first.returncode, second.returncode) == (0, 0), first.stderr + second.stderr
-    assert "up to date" in second.stdout
+    assert "Migrated the database" in first.stdout
+    assert "already up to date" in second.stdout
     database = await Database.open(url)
     try:
         tables, versions = await tables_and_version(database)

@@ -31,8 +31,8 @@ async def test_upgrading_twice_changes_nothing(database: Database):
         after = await connection.run_sync(lambda c: sorted(inspect(c).get_table_names()))
         versions = (await connection.execute(text("SELECT version_num FROM alembic_version"))).all()
     slack = ["slack_bots", "slack_installations", "slack_oauth_states"]
-    digests = ["digest_deliveries", "digest_schedules"]
-    tables = ["alembic_version", "audit_log", *digests, *slack, "venice_credentials", "workspaces"]
+    posts = ["deliveries", "digest_schedules"]
+    tables = ["alembic_version", "audit_log", *posts, *slack, "venice_credentials", "workspaces"]
     assert before == after == tables
     assert len(versions) == 1
 

@@ -121,16 +121,29 @@ def _by_date(profile: AccountProfile, days: list[tuple[date, DayTotals]]) -> lis
     ]
 
 
-def _daily(days: list[tuple[date, DayTotals]], top: list[Any], attr: str, name: Any) -> list[Any]:
+def _daily(
+    days: list[tuple[date, DayTotals]], top: list[Any], attr: str, name: Any, currency: str
+) -> list[Any]:
+    """One row per day of the top names' spend in CURRENCY, as Venice's docs define the daily
+    series: `byModelDaily` and `byKeyDaily` in DIEM, their `...Usd` siblings in USD."""
     rows: list[dict[str, Any]] = []
     for day, totals in days:
         row: dict[str, Any] = {"date": day_start_ms(day)}
         per_day: dict[Any, Tally] = getattr(totals, attr)
         for item in top:
             tally_of_day = per_day.get(item)
-            row[name(item)] = money(tally_of_day.spend if tally_of_day else 0)
+            amount = 0 if tally_of_day is None else getattr(tally_of_day, currency)
+            row[name(item)] = money(amount)
         rows.append(row)
     return rows
+
+
+def _model_name(model: ModelSpec) -> str:
+    return model.name
+
+
+def _key_name(key: tuple[str | None, str]) -> str:
+    return key[1]
 
 
 def usage_analytics(
@@ -146,11 +159,17 @@ def usage_analytics(
     top_models = [model for model, _ in models[:TOP_SERIES]]
     top_keys = [key for key, _ in keys[:TOP_SERIES]]
     used = whole.total.spend > 0
+
+    def daily(top: list[Any], attr: str, name: Any, currency: str) -> list[Any]:
+        return _daily(days, top, attr, name, currency) if used else []
+
     return {
         "lookback": period.echo,
         "byDate": _by_date(profile, days),
         "byModel": [_model_row(model, t, whole) for model, t in models],
-        "byModelDaily": _daily(days, top_models, "models", lambda m: m.name) if used else [],
+        "byModelDaily": daily(top_models, "models", _model_name, "diem"),
+        # Not in the OpenAPI file, but sent by the live API (NOTES.md): USD per day.
+        "byModelDailyUsd": daily(top_models, "models", _model_name, "usd"),
         "topModels": [model.name for model in top_models],
         "byKey": [
             {
@@ -162,6 +181,7 @@ def usage_analytics(
             }
             for (key_id, label), t in keys
         ],
-        "byKeyDaily": _daily(days, top_keys, "keys", lambda k: k[1]) if used else [],
+        "byKeyDaily": daily(top_keys, "keys", _key_name, "diem"),
+        "byKeyDailyUsd": daily(top_keys, "keys", _key_name, "usd"),
         "topKeyNames": [label for _, label in top_keys],
     }

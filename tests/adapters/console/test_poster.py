@@ -20,7 +20,8 @@ async def test_a_post_prints_the_card_and_a_line_for_its_chart():
     assert printed.count(f"[chart: {ALT_TEXT}]") == 1  # only the post that had a chart
     assert printed.count("console:demo #digest") == 2
     assert first != second
-    assert first.startswith("console-")
+    assert first.message_id.startswith("console-")
+    assert first.chart_attached  # the chart's line went with the card
 
 
 async def test_admins_are_told_on_the_console_without_terminal_escapes():

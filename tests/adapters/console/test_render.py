@@ -310,3 +310,15 @@ def test_json_keeps_hostile_text_escaped(name):
         if ch != "\n":
             assert unicodedata.category(ch) not in ("Cc", "Cf"), repr(ch)
     assert json.loads(text)["fields"][0]["label"] == name
+
+
+def test_a_long_label_is_never_cut_its_value_follows_under_it():
+    from bot.commands.help import overview_card
+    from bot.commands.registry import COMMANDS
+
+    text = render_text(overview_card(COMMANDS), width=80)
+    # The digest's whole syntax, as help gives it, with nothing cut off.
+    usage = COMMANDS["digest"].usage
+    joined = " ".join(text.split())
+    assert usage in joined
+    assert "…" not in text.split("digest [on")[1].split("\n")[0]

@@ -11,10 +11,14 @@ HTTP request (method, path relative to the API base, query, JSON body, headers) 
     PUT  /applications/{app}/guilds/{g}/commands    the same, for one server
     POST /channels/{id}/messages                    a message (JSON, or multipart with files);
                                                     a repeated `nonce` with `enforce_nonce`
-                                                    gives back the first message, as Discord
-                                                    does; 403 Missing Access for channels in
+                                                    within `nonce_window` seconds gives back
+                                                    the first message, as Discord does; 403
+                                                    Missing Access for channels in
                                                     `no_access`, 404 Unknown Channel for those
-                                                    in `unknown_channels`
+                                                    in `unknown_channels`, 403 Missing
+                                                    Permissions for files in `no_attach`
+    GET  /channels/{id}/messages                    the channel's messages, newest first
+                                                    (`after`, `limit`); 403 for `no_history`
     POST /users/@me/channels                        the DM channel with `recipient_id`
     POST /interactions/{id}/{token}/callback        an interaction response
     POST /webhooks/{app}/{token}                    a follow-up message
@@ -23,6 +27,9 @@ HTTP request (method, path relative to the API base, query, JSON body, headers) 
 Tests set `DISCORD_API_URL` (or `use_api_url`) to `base_url`. It runs in a thread of its own, so
 a test may drive it from any event loop or from a subprocess. `posted()` lists the messages the
 bot created in channels (with their attachments' bytes), duplicates dropped by nonce excluded.
+Message ids are snowflakes of the time they were made, as Discord's are. `hold_messages()` keeps
+the answers to message posts back, after the message was made, until released (a test kills
+the bot in between).
 """
 
 from __future__ import annotations
@@ -107,13 +114,19 @@ class FakeDiscord:
         # User ids who accept no DM from the bot (403, 50007 on the DM channel).
         self.closed_dms: set[str] = set()
         self.dm_channels: dict[str, str] = {}  # user id -> DM channel id
+        self.no_attach: set[str] = set()  # channels where the bot lacks Attach Files
+        self.no_history: set[str] = set()  # channels where it lacks Read Message History
+        self.nonce_window = 300.0  # seconds a nonce dedupes ("the past few minutes")
         self._posted: list[Posted] = []
-        self._by_nonce: dict[str, dict[str, Any]] = {}
+        self._by_nonce: dict[str, tuple[float, dict[str, Any]]] = {}
+        self._hold: asyncio.Event | None = None
+        self.held = 0  # message posts whose answer is being kept back
         self.identified = threading.Event()
         # A gateway close code to answer IDENTIFY with (4004 bad token, 4014 intents refused).
         self.close_on_identify: int | None = None
         self._changed = threading.Condition()
-        self._ids = itertools.count(1_200_000_000_000_000_000)
+        self._ids = itertools.count(1)
+        self._last_id = 0
         self._seq = itertools.count(1)
         self._sockets: set[web.WebSocketResponse] = set()
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -194,6 +207,24 @@ class FakeDiscord:
                     raise AssertionError(f"no matching request within {timeout}s; saw {seen}")
                 self._changed.wait(left)
 
+    def hold_messages(self) -> None:
+        """From now on, keep back the answer to each message post (the message is made)."""
+        assert self._loop is not None
+        self._hold = asyncio.Event()
+
+    def release(self) -> None:
+        """Answer the held message posts, and answer the next ones at once."""
+        held, self._hold = self._hold, None
+        if held is not None and self._loop is not None:
+            self._loop.call_soon_threadsafe(held.set)
+
+    def wait_held(self, count: int = 1, timeout: float = 30.0) -> None:
+        deadline = time.monotonic() + timeout
+        while self.held < count:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{self.held} message posts held, wanted {count}")
+            time.sleep(0.02)
+
     def posted(self, channel_id: str | None = None) -> list[Posted]:
         """The messages created in channels (in CHANNEL_ID only, when given), oldest first."""
         with self._changed:
@@ -232,8 +263,33 @@ class FakeDiscord:
         if request.headers.get("Authorization") != f"Bot {self.token}":
             return _json({"message": "401: Unauthorized", "code": 0}, status=401)
         if request.method == "POST" and parts[0] == "channels" and parts[-1] == "messages":
-            return self._create_message(parts[1], body or {}, files)
+            answer = self._create_message(parts[1], body or {}, files)
+            if self._hold is not None and answer.status == 200:
+                self.held += 1
+                await self._hold.wait()
+            return answer
+        if request.method == "GET" and parts[0] == "channels" and parts[-1] == "messages":
+            return self._channel_messages(parts[1], dict(request.query))
         return self._bot_route(request.method, parts, body)
+
+    def _snowflake(self) -> str:
+        """A new id: milliseconds since Discord's epoch, shifted, plus a counter (unique)."""
+        with self._changed:
+            stamp = (int(time.time() * 1000) - 1_420_070_400_000) << 22
+            self._last_id = max(stamp, self._last_id + 1)
+            return str(self._last_id)
+
+    def _channel_messages(self, channel_id: str, query: dict[str, str]) -> web.Response:
+        """GET /channels/{id}/messages: newest first, after `after`, at most `limit`."""
+        if channel_id in self.no_access or channel_id in self.no_history:
+            return _json({"message": "Missing Access", "code": 50001}, status=403)
+        after = int(query.get("after") or 0)
+        limit = min(int(query.get("limit") or 50), 100)
+        with self._changed:
+            mine = [p.message for p in self._posted if p.channel_id == channel_id]
+        newer = [m for m in mine if int(m["id"]) > after]
+        # With `after`, Discord answers the oldest ones after it, newest first.
+        return _json(list(reversed(newer[:limit])))
 
     def _create_message(
         self, channel_id: str, body: dict[str, Any], files: tuple[Uploaded, ...]
@@ -247,23 +303,27 @@ class FakeDiscord:
         if channel_id in closed:
             error = {"message": "Cannot send messages to this user", "code": 50007}
             return _json(error, status=403)
+        if files and channel_id in self.no_attach:
+            return _json({"message": "Missing Permissions", "code": 50013}, status=403)
         nonce = body.get("nonce")
+        now = time.monotonic()
         with self._changed:
-            if body.get("enforce_nonce") and nonce is not None and str(nonce) in self._by_nonce:
+            first = self._by_nonce.get(str(nonce)) if body.get("enforce_nonce") else None
+            if first is not None and now - first[0] <= self.nonce_window:
                 # Discord: the message this nonce already created, and no new one.
-                return _json(self._by_nonce[str(nonce)])
+                return _json(first[1])
             message = self._message(channel_id, body)
             message["attachments"] = [self._attachment(f) for f in files]
             if nonce is not None:
                 message["nonce"] = str(nonce)
                 if body.get("enforce_nonce"):
-                    self._by_nonce[str(nonce)] = message
+                    self._by_nonce[str(nonce)] = (now, message)
             self._posted.append(Posted(channel_id, message, files))
             self._changed.notify_all()
         return _json(message)
 
     def _attachment(self, upload: Uploaded) -> dict[str, Any]:
-        attachment_id = str(next(self._ids))
+        attachment_id = self._snowflake()
         url = f"http://127.0.0.1:{self.port}/attachments/{attachment_id}/{upload.filename}"
         return {
             "id": attachment_id,
@@ -280,7 +340,9 @@ class FakeDiscord:
         if not user_id.isdigit():
             return _json({"message": "Invalid Form Body", "code": 50035}, status=400)
         with self._changed:
-            channel_id = self.dm_channels.setdefault(user_id, str(next(self._ids)))
+            if user_id not in self.dm_channels:
+                self.dm_channels[user_id] = str(1_300_000_000_000_000_000 + next(self._ids))
+            channel_id = self.dm_channels[user_id]
         recipient = {**bot_user(), "id": user_id, "bot": False, "username": f"user{user_id}"}
         return _json(
             {"id": channel_id, "type": 1, "last_message_id": None, "recipients": [recipient]}
@@ -337,9 +399,9 @@ class FakeDiscord:
     def _command(self, command: dict[str, Any], guild: str | None) -> dict[str, Any]:
         answered = {
             **command,
-            "id": str(next(self._ids)),
+            "id": self._snowflake(),
             "application_id": str(APPLICATION_ID),
-            "version": str(next(self._ids)),
+            "version": self._snowflake(),
         }
         if guild is not None:
             answered["guild_id"] = guild
@@ -347,7 +409,7 @@ class FakeDiscord:
 
     def _message(self, channel_id: str, body: dict[str, Any]) -> dict[str, Any]:
         return {
-            "id": str(next(self._ids)),
+            "id": self._snowflake(),
             "channel_id": channel_id,
             "type": 0,
             "content": body.get("content") or "",

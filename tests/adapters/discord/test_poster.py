@@ -1,16 +1,18 @@
 """DiscordPoster against the fake Discord HTTP API, with no gateway: the card as an embed showing
 its chart attached to the same message, one message per digest however often it is retried
-(nonce), channels the bot cannot post to, and admins told in DMs."""
+(nonce), found again past the nonce window by its embed's link, a channel without Attach Files
+getting the card and a refused chart, channels the bot cannot post to, and admins told in DMs."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from adapters.discord.poster import NONCE_CHARS, DiscordPoster, nonce_of
+from adapters.discord.poster import NONCE_CHARS, DiscordPoster, marker_of, nonce_of
 from adapters.discord.render import card_embed
-from bot.ports import ChannelUnavailable, PostFailed
+from bot.ports import CannotLookBack, ChannelUnavailable, ChartRefused, Found, PostFailed
 from bot.settings import Settings
 from tests.adapters.discord.fake_discord import FakeDiscord
 from tests.adapters.post_samples import ALT_TEXT, chart_png, digest_card, digest_post
@@ -33,10 +35,11 @@ async def poster(fake_discord: FakeDiscord, discord_api_url: None) -> AsyncItera
 async def test_the_card_is_an_embed_showing_the_chart_attached_to_it(
     poster: DiscordPoster, fake_discord: FakeDiscord
 ):
-    message_id = await poster.post(WORKSPACE, CHANNEL, digest_post(dedupe_key=DEDUPE))
+    sent_post = await poster.post(WORKSPACE, CHANNEL, digest_post(delivery=DEDUPE))
 
     (posted,) = fake_discord.posted(CHANNEL)
-    assert posted.message["id"] == message_id
+    assert posted.message["id"] == sent_post.message_id
+    assert sent_post.chart_attached is True
     (upload,) = posted.files
     assert upload.data == chart_png()
     assert upload.filename == "venice-spend.png"
@@ -44,6 +47,8 @@ async def test_the_card_is_an_embed_showing_the_chart_attached_to_it(
     (embed,) = sent["embeds"]
     expected = card_embed(digest_card()).to_dict()
     assert embed["title"] == expected["title"]
+    assert embed["url"] == marker_of(DEDUPE)  # the title links to Venice; it marks the delivery
+    assert embed["url"].startswith("https://venice.ai/settings/api#")
     assert embed["image"] == {"url": "attachment://venice-spend.png"}
     assert sent["attachments"] == [
         {"id": 0, "filename": "venice-spend.png", "description": ALT_TEXT}
@@ -55,8 +60,8 @@ async def test_the_card_is_an_embed_showing_the_chart_attached_to_it(
 
 
 async def test_a_retried_digest_is_posted_once(poster: DiscordPoster, fake_discord: FakeDiscord):
-    first = await poster.post(WORKSPACE, CHANNEL, digest_post(dedupe_key=DEDUPE))
-    again = await poster.post(WORKSPACE, CHANNEL, digest_post(dedupe_key=DEDUPE))
+    first = await poster.post(WORKSPACE, CHANNEL, digest_post(delivery=DEDUPE))
+    again = await poster.post(WORKSPACE, CHANNEL, digest_post(delivery=DEDUPE))
 
     assert again == first
     assert len(fake_discord.posted(CHANNEL)) == 1
@@ -65,8 +70,68 @@ async def test_a_retried_digest_is_posted_once(poster: DiscordPoster, fake_disco
     assert nonces == {nonce_of(DEDUPE)}
     assert all(request.json["enforce_nonce"] is True for request in sends)
     # Another day's digest is another message.
-    other = await poster.post(WORKSPACE, CHANNEL, digest_post(dedupe_key=DEDUPE + "x"))
+    other = await poster.post(WORKSPACE, CHANNEL, digest_post(delivery=DEDUPE + "x"))
     assert other != first
+
+
+async def test_past_the_nonce_window_a_delivery_is_found_by_its_link(
+    poster: DiscordPoster, fake_discord: FakeDiscord
+):
+    since = datetime.now(UTC) - timedelta(minutes=2)
+    await poster.post(WORKSPACE, CHANNEL, digest_post(delivery=DEDUPE + "-yesterday"))
+    first = await poster.post(WORKSPACE, CHANNEL, digest_post(delivery=DEDUPE))
+    await poster.tell_admins(WORKSPACE, ["5000000000000000001"], "something else")
+
+    found = await poster.find(WORKSPACE, CHANNEL, DEDUPE, since=since)
+
+    assert found == Found(first.message_id, chart_attached=True)
+    (read,) = fake_discord.recorded("GET", f"/channels/{CHANNEL}/messages")
+    assert int(read.query["after"]) < int(first.message_id)
+    assert await poster.find(WORKSPACE, CHANNEL, DEDUPE + "-other", since=since) is None
+    later = datetime.now(UTC) + timedelta(minutes=1)
+    assert await poster.find(WORKSPACE, CHANNEL, DEDUPE, since=later) is None
+
+
+async def test_a_channel_with_many_messages_is_read_page_by_page(
+    poster: DiscordPoster, fake_discord: FakeDiscord
+):
+    since = datetime.now(UTC) - timedelta(minutes=2)
+    for n in range(150):
+        await poster.post(WORKSPACE, CHANNEL, digest_post(chart=False, delivery=f"{DEDUPE}-{n}"))
+    found = await poster.find(WORKSPACE, CHANNEL, f"{DEDUPE}-149", since=since)
+    assert found is not None
+    assert found.message_id == fake_discord.posted(CHANNEL)[-1].message["id"]
+    assert len(fake_discord.recorded("GET", f"/channels/{CHANNEL}/messages")) == 2
+
+
+async def test_without_read_message_history_it_cannot_look_back(
+    poster: DiscordPoster, fake_discord: FakeDiscord
+):
+    fake_discord.no_history.add(CHANNEL)
+    with pytest.raises(CannotLookBack, match="Read Message History"):
+        await poster.find(WORKSPACE, CHANNEL, DEDUPE, since=datetime.now(UTC))
+
+
+async def test_a_channel_without_attach_files_gets_the_card_and_a_refused_chart(
+    poster: DiscordPoster, fake_discord: FakeDiscord
+):
+    fake_discord.no_attach.add(CHANNEL)
+    post = digest_post(delivery=DEDUPE)
+    posted = await poster.post(WORKSPACE, CHANNEL, post)
+    assert posted.chart_attached is False
+    (message,) = fake_discord.posted(CHANNEL)
+    assert message.files == ()
+    assert "image" not in message.message["embeds"][0]
+    with pytest.raises(ChartRefused) as refused:
+        await poster.post_chart(WORKSPACE, CHANNEL, post, message_id=posted.message_id)
+    assert "Attach Files" in refused.value.message
+    assert f"<#{CHANNEL}>" in refused.value.message
+    assert refused.value.here == "Give the bot Attach Files in this channel."
+    # Given Attach Files later, the chart goes in as a reply to its message.
+    fake_discord.no_attach.clear()
+    await poster.post_chart(WORKSPACE, CHANNEL, post, message_id=posted.message_id)
+    _, reply = fake_discord.posted(CHANNEL)
+    assert reply.files[0].data == chart_png()
 
 
 def test_nonces_are_short_stable_and_distinct():
@@ -97,6 +162,8 @@ async def test_a_channel_the_bot_cannot_post_to_is_unavailable(
     assert advice in raised.value.message
     assert f"<#{CHANNEL}>" in raised.value.message
     assert "/venice digest on" in raised.value.message
+    assert raised.value.here is not None
+    assert "<#" not in raised.value.here
     assert fake_discord.posted() == []
 
 

@@ -64,7 +64,10 @@ def test_card_text_keeps_only_whole_code_spans(text: str):
 
 
 def test_card_text_keeps_the_commands_it_quotes():
-    assert card_markdown("Try: `usage 90d` or *not*") == "Try: `usage 90d` or \\*not\\*"
+    # Written as typed on Discord (tests/adapters/test_hints.py), still as code.
+    expected = "Try: `/venice usage period:90d` or \\*not\\*"
+    assert card_markdown("Try: `usage 90d` or *not*") == expected
+    assert card_markdown("`7d` and `Area/City`") == "`7d` and `Area/City`"
     assert card_markdown("a lone ` tick") == "a lone \\` tick"
 
 

@@ -112,7 +112,8 @@ def test_an_unreachable_api_exits_1_naming_the_url():
 def test_the_invite_asks_for_the_scopes_and_permissions_the_docs_name():
     url = invite_url(APPLICATION_ID)
     assert "scope=bot+applications.commands" in url
-    assert INVITE_PERMISSIONS.value == 2048 + 16384 + 32768  # Send Messages, Embed Links, Files
+    # Send Messages, Embed Links, Attach Files, Read Message History
+    assert INVITE_PERMISSIONS.value == 2048 + 16384 + 32768 + 65536
     assert f"permissions={INVITE_PERMISSIONS.value}" in url
     docs = (ROOT / "docs" / "discord.md").read_text()
     assert f"permissions={INVITE_PERMISSIONS.value}" in docs

@@ -14,6 +14,18 @@ Tests add or change behaviour with `fake.on(method, handler)`, without editing t
 
 A handler gets the Call and returns the JSON body (a dict), or `(status, body)`, or `(status,
 body, headers)`.
+
+Channels keep what the bot posted, as Slack does: `chat.postMessage` (with its `metadata`) and
+every shared file add a message, and `conversations.history` reads them back newest first
+(`oldest`, `limit`, `cursor`; metadata only with `include_all_metadata`). The bot is a member of
+every channel except those in `not_member` (public channels it posts to through
+`chat:write.public`: a file upload there fails with `not_in_channel` until
+`conversations.join`) and those in `private` (private channels it was not invited to: posting
+there fails with `channel_not_found`, joining is refused). `scopes`, when set,
+is what the install was granted: history and join answer `missing_scope` without theirs.
+
+`hold(method)` makes the fake do what METHOD does, then keep the answer back until released: a
+test kills the bot while Slack has taken a post whose answer never arrived.
 """
 
 from __future__ import annotations
@@ -80,6 +92,14 @@ class FakeSlack:
         # file id -> what getUploadURLExternal was told (filename, length, alt_txt), its bytes
         self.upload_requests: dict[str, dict[str, Any]] = {}
         self.uploads: dict[str, bytes] = {}
+        self._shared: set[str] = set()  # file ids completeUploadExternal shared
+        # channel id -> the messages in it, oldest first (what the bot posted and shared)
+        self.channels: dict[str, list[dict[str, Any]]] = {}
+        self.not_member: set[str] = set()
+        self.private: set[str] = set()
+        self.scopes: set[str] | None = None  # None: every scope the bot asks for
+        self._holds: dict[str, Hold] = {}
+        self._last_ts = 0.0
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self.install_defaults()
@@ -110,6 +130,8 @@ class FakeSlack:
         return self
 
     def stop(self) -> None:
+        for held in list(self._holds.values()):
+            held.release()
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
@@ -132,6 +154,26 @@ class FakeSlack:
 
     # -- behaviour ---------------------------------------------------------------------------
 
+    def hold(self, method: str) -> Hold:
+        """From now on, METHOD's answers are kept back (after the fake did what it asks) until
+        the Hold is released."""
+        held = Hold(method)
+        with self._lock:
+            self._holds[method] = held
+        return held
+
+    def handler_of(self, method: str) -> Handler:
+        """How METHOD is answered now (to wrap it: `fake.on(m, slowly(fake.handler_of(m)))`)."""
+        with self._lock:
+            return self._handlers[method]
+
+    def unhold(self, method: str) -> None:
+        """Answer METHOD at once again, and let the answers held so far go."""
+        with self._lock:
+            held = self._holds.pop(method, None)
+        if held is not None:
+            held.release()
+
     def on(self, method: str, handler: Handler) -> None:
         """Answer METHOD (`views.open`, `oauth.v2.access`, RESPONSE_METHOD ...) with HANDLER."""
         with self._lock:
@@ -147,6 +189,8 @@ class FakeSlack:
         self.on("chat.postEphemeral", lambda call: {"ok": True, "message_ts": self._ts()})
         self.on("chat.update", self._post_message)
         self.on("conversations.info", self._conversation)
+        self.on("conversations.history", self._history)
+        self.on("conversations.join", self._join)
         self.on(RESPONSE_METHOD, lambda call: {"ok": True})
         self.on("files.getUploadURLExternal", self._upload_url)
         self.on("files.completeUploadExternal", self._complete_upload)
@@ -189,11 +233,14 @@ class FakeSlack:
             self._calls.clear()
 
     def shared_files(self) -> list[SharedFile]:
-        """Every file that completeUploadExternal shared, with its bytes and what it was told."""
+        """Every file that completeUploadExternal shared (each call that succeeded), with its
+        bytes and what it was told."""
         shared = []
         for call in self.calls_to("files.completeUploadExternal"):
             for item in call.params.get("files") or []:
                 file_id = str(item.get("id"))
+                if file_id not in self._shared:  # refused (not in channel, ...)
+                    continue
                 asked = self.upload_requests.get(file_id, {})
                 shared.append(
                     SharedFile(
@@ -239,14 +286,21 @@ class FakeSlack:
             status, body, extra = 200, {"ok": False, "error": "unknown_method"}, {}
         else:
             status, body, extra = _normalise(handler(call))
+        with self._lock:
+            held = self._holds.get(method)
+        if held is not None:
+            held.keep(call)
         payload = json.dumps(body).encode()
-        request.send_response(status)
-        request.send_header("Content-Type", "application/json; charset=utf-8")
-        request.send_header("Content-Length", str(len(payload)))
-        for name, value in extra.items():
-            request.send_header(name, value)
-        request.end_headers()
-        request.wfile.write(payload)
+        try:
+            request.send_response(status)
+            request.send_header("Content-Type", "application/json; charset=utf-8")
+            request.send_header("Content-Length", str(len(payload)))
+            for name, value in extra.items():
+                request.send_header(name, value)
+            request.end_headers()
+            request.wfile.write(payload)
+        except (BrokenPipeError, ConnectionResetError):  # the client died (a test killed it)
+            request.close_connection = True
 
     def _receive_upload(
         self, request: BaseHTTPRequestHandler, path: str, raw: bytes, headers: dict[str, str]
@@ -271,7 +325,55 @@ class FakeSlack:
     # -- default answers ---------------------------------------------------------------------
 
     def _ts(self) -> str:
-        return f"{time.time():.6f}"
+        """A message timestamp: the time, unique and increasing like Slack's."""
+        with self._lock:
+            self._last_ts = max(time.time(), self._last_ts + 0.000001)
+            return f"{self._last_ts:.6f}"
+
+    def messages(self, channel: str) -> list[dict[str, Any]]:
+        """What CHANNEL holds, oldest first."""
+        with self._lock:
+            return list(self.channels.get(channel, []))
+
+    def _add_message(self, channel: str, message: dict[str, Any]) -> None:
+        with self._lock:
+            self.channels.setdefault(channel, []).append(message)
+
+    def _granted(self, scope: str) -> bool:
+        return self.scopes is None or scope in self.scopes
+
+    def _history(self, call: Call) -> Reply:
+        channel = str(call.params.get("channel") or "")
+        scope = "groups:history" if channel in self.private else "channels:history"
+        if not self._granted(scope):
+            return {"ok": False, "error": "missing_scope", "needed": scope}
+        if channel in self.not_member:
+            return {"ok": False, "error": "not_in_channel"}
+        oldest = float(call.params.get("oldest") or 0)
+        limit = int(call.params.get("limit") or 100)
+        start = int(call.params.get("cursor") or 0)
+        with_metadata = str(call.params.get("include_all_metadata")).lower() in ("1", "true")
+        newest_first = [m for m in reversed(self.messages(channel)) if float(m["ts"]) > oldest]
+        page = newest_first[start : start + limit]
+        if not with_metadata:
+            page = [{k: v for k, v in m.items() if k != "metadata"} for m in page]
+        more = start + limit < len(newest_first)
+        return {
+            "ok": True,
+            "messages": page,
+            "has_more": more,
+            "response_metadata": {"next_cursor": str(start + limit) if more else ""},
+        }
+
+    def _join(self, call: Call) -> Reply:
+        channel = str(call.params.get("channel") or "")
+        if channel in self.private:
+            return {"ok": False, "error": "method_not_supported_for_channel_type"}
+        if not self._granted("channels:join"):
+            return {"ok": False, "error": "missing_scope", "needed": "channels:join"}
+        with self._lock:
+            self.not_member.discard(channel)
+        return {"ok": True, "channel": {"id": channel, "is_member": True}}
 
     def _auth_test(self, call: Call) -> Reply:
         return {
@@ -311,12 +413,22 @@ class FakeSlack:
         return {"ok": True, "view": view}
 
     def _post_message(self, call: Call) -> Reply:
-        return {
-            "ok": True,
-            "channel": call.params.get("channel"),
+        channel = str(call.params.get("channel") or "")
+        if channel in self.private:  # a private channel the bot was not invited to
+            return {"ok": False, "error": "channel_not_found"}
+        message: dict[str, Any] = {
+            "type": "message",
+            "user": BOT_USER_ID,
+            "bot_id": "BFAKE",
             "ts": self._ts(),
-            "message": {"text": call.params.get("text"), "blocks": call.params.get("blocks")},
+            "text": call.params.get("text"),
+            "blocks": call.params.get("blocks"),
         }
+        if isinstance(call.params.get("metadata"), dict):
+            message["metadata"] = call.params["metadata"]
+        if call.method == "chat.postMessage":
+            self._add_message(channel, message)
+        return {"ok": True, "channel": channel, "ts": message["ts"], "message": message}
 
     def _upload_url(self, call: Call) -> Reply:
         if not call.params.get("filename") or not str(call.params.get("length", "")).isdigit():
@@ -338,6 +450,10 @@ class FakeSlack:
             missing = [item.get("id") for item in items if item.get("id") not in self.uploads]
         if missing:
             return {"ok": False, "error": "file_not_found"}
+        channel = str(call.params.get("channel_id") or "")
+        if channel and channel in self.not_member | self.private:
+            # Slack shares a file only from a member of the channel.
+            return {"ok": False, "error": "not_in_channel"}
         files = [
             {
                 "id": item["id"],
@@ -348,11 +464,49 @@ class FakeSlack:
             }
             for item in items
         ]
+        with self._lock:
+            self._shared.update(str(f["id"]) for f in files)
+        if channel:
+            shared = [{"id": f["id"], "name": f["name"], "title": f["title"]} for f in files]
+            message = {"type": "message", "user": BOT_USER_ID, "bot_id": "BFAKE",
+                       "ts": self._ts(), "text": "", "upload": True, "files": shared}  # fmt: skip
+            self._add_message(channel, message)
         return {"ok": True, "files": files}
 
     def _conversation(self, call: Call) -> Reply:
         channel = call.params.get("channel")
         return {"ok": True, "channel": {"id": channel, "name": "general", "is_member": True}}
+
+
+class Hold:
+    """The answers to one method, kept back until `release()`; `wait_for(n)` blocks until N
+    calls are being held."""
+
+    def __init__(self, method: str) -> None:
+        self.method = method
+        self.held: list[Call] = []
+        self._released = threading.Event()
+        self._changed = threading.Condition()
+
+    def keep(self, call: Call) -> None:
+        """Called by the fake after it did what CALL asks: wait until released."""
+        with self._changed:
+            self.held.append(call)
+            self._changed.notify_all()
+        self._released.wait(timeout=120)
+
+    def wait_for(self, count: int = 1, timeout: float = 30.0) -> list[Call]:
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while len(self.held) < count:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError(f"{self.method} held {len(self.held)}x, wanted {count}")
+                self._changed.wait(left)
+            return list(self.held)
+
+    def release(self) -> None:
+        self._released.set()
 
 
 @dataclass(frozen=True)

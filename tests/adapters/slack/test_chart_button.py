@@ -1,6 +1,7 @@
-"""The Chart button on a private `/venice usage` reply: clicking it re-runs the reply as the
-clicker and uploads the chart into the channel (Slack shows no uploaded image to one person
-only), saying who asked; a refused upload is explained to the clicker privately."""
+"""The Share chart button on a private `/venice usage` reply: clicking it re-runs the reply as
+the clicker (the read policy applies) and uploads the chart into the channel (Slack shows no
+uploaded image to one person only), as the button says, naming who shared it; a refused upload
+is explained to the clicker privately."""
 
 from __future__ import annotations
 
@@ -37,7 +38,16 @@ def test_usage_offers_chart_beside_share_and_balance_does_not(connected: ServedB
     assert "venice_chart" not in action_ids(balance)
 
 
-def test_a_click_uploads_the_chart_into_the_channel_saying_who_asked(
+def test_every_button_that_posts_to_the_channel_says_so(connected: ServedBot):
+    usage = connected.command("usage 7d", user=MEMBER).ack
+    (controls,) = [b for b in usage["blocks"] if b.get("block_id") == "venice_controls"]
+    labels = {button["action_id"]: button["text"]["text"] for button in controls["elements"]}
+    # The period buttons redraw the private reply; Share and the chart post for everyone.
+    assert labels["venice_share"] == "Share to channel"
+    assert labels["venice_chart"] == "Share chart"
+
+
+def test_a_click_uploads_the_chart_into_the_channel_saying_who_shared_it(
     connected: ServedBot, fake_slack: FakeSlack
 ):
     ack = connected.command("usage 7d", user=MEMBER).ack
@@ -53,7 +63,7 @@ def test_a_click_uploads_the_chart_into_the_channel_saying_who_asked(
     assert shared.alt_txt
     assert "spend" in shared.alt_txt.lower()
     assert shared.initial_comment is not None
-    assert shared.initial_comment.startswith(f"<@{MEMBER}> asked for this chart")
+    assert shared.initial_comment.startswith(f"<@{MEMBER}> shared this chart")
     assert "7 days" in shared.initial_comment
     # The private reply stays as it was: nothing replaced or deleted.
     assert fake_slack.responses() == []

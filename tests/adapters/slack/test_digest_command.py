@@ -66,6 +66,40 @@ def test_members_cannot_turn_the_digest_off_and_home_says_when_there_is_none(
     assert "/venice digest on" in texts(published(fake_slack, MEMBER))
 
 
+def test_digest_now_joins_a_public_channel_for_its_chart_and_says_what_went_in(
+    served: ServedBot, fake_slack: FakeSlack
+):
+    fake_slack.admins.add(ADMIN)
+    seed_key(served.settings, admin_key())
+    fake_slack.not_member.add(CHANNEL)  # /venice works anywhere; the bot never joined
+    reply = say(served, "digest now")
+    assert "Posted today's digest in this channel with its chart." in reply
+    [joined] = fake_slack.calls_to("conversations.join")
+    assert joined.params["channel"] == CHANNEL
+    [shared] = fake_slack.shared_files()
+    assert shared.channel == CHANNEL
+
+
+def test_digest_now_says_when_the_chart_or_the_message_did_not_go_in(
+    served: ServedBot, fake_slack: FakeSlack
+):
+    fake_slack.admins.add(ADMIN)
+    seed_key(served.settings, admin_key())
+    fake_slack.not_member.add(CHANNEL)
+    fake_slack.on("conversations.join", lambda call: {"ok": False, "error": "missing_scope"})
+    without_chart = say(served, "digest now")
+    assert "Digest posted without its chart" in without_chart
+    assert "Invite @Venice to this channel (`/invite @Venice`)" in without_chart
+    assert fake_slack.shared_files() == []
+
+    fake_slack.private.add(CHANNEL)
+    refused = say(served, "digest now")
+    assert "Digest not posted" in refused
+    assert "I could not post the digest in this channel. Invite @Venice to this channel" in refused
+    assert "&lt;" not in refused
+    assert "digest on" not in refused
+
+
 def seed_schedule(settings: Settings, due: datetime) -> None:
     """A schedule of the fake team's #general, set an hour before DUE (before the bot starts)."""
 

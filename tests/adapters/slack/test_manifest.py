@@ -23,7 +23,10 @@ ROOT = Path(__file__).resolve().parents[3]
 SINGLE_WORKSPACE = ROOT / "manifest.yaml"
 MULTI_WORKSPACE = ROOT / "manifest.multi-workspace.yaml"
 MANIFESTS = [SINGLE_WORKSPACE, MULTI_WORKSPACE]
-SCOPES = ["commands", "chat:write", "chat:write.public", "files:write", "users:read"]
+SCOPES = [
+    "commands", "chat:write", "chat:write.public", "files:write", "users:read",
+    "channels:history", "groups:history", "channels:join",
+]  # fmt: skip
 
 
 def load(path: Path) -> dict[str, Any]:

@@ -1,20 +1,23 @@
-"""SlackPoster against the fake Slack Web API: the card as a visible message, the chart uploaded
-under it (files_upload_v2), one message a second per channel, Retry-After, channels the bot
-cannot post to, admins told in DMs, and rotated OAuth tokens refreshed once before posting."""
+"""SlackPoster against the fake Slack Web API: the card as a visible message marked with its
+delivery (message metadata), the chart uploaded under it (files_upload_v2) with the delivery's
+token in its name, both found again in the channel's history, a channel that refuses the chart
+joined or reported, one message a second per channel, Retry-After, channels the bot cannot post
+to, admins told in DMs, and rotated OAuth tokens refreshed once before posting."""
 
 from __future__ import annotations
 
 import asyncio
 import time
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from adapters.slack.poster import SlackPoster
+from adapters.slack.poster import EVENT_TYPE, SlackPoster, chart_filename
 from adapters.slack.render import render_card
-from bot.ports import ChannelUnavailable, PostFailed
+from bot.ports import CannotLookBack, ChannelUnavailable, ChartRefused, Found, PostFailed
 from bot.settings import Settings
 from tests.adapters.post_samples import ALT_TEXT, chart_png, digest_card, digest_post
 from tests.adapters.slack.fake_slack import UPLOAD_METHOD, Call, FakeSlack
@@ -28,6 +31,8 @@ from tests.adapters.slack.served import BOT_TOKEN
 from tests.adapters.slack.test_oauth_token_rotation import RotatingSlack
 
 WORKSPACE = "slack:T0FAKE"
+DELIVERY = "digest:slack:T0FAKE:C0DIGEST:2026-11-30"
+LOOK = timedelta(minutes=2)
 
 
 def single_workspace(fake: FakeSlack) -> Settings:
@@ -47,9 +52,17 @@ async def poster(fake_slack: FakeSlack) -> AsyncIterator[SlackPoster]:
 async def test_the_card_is_posted_visibly_and_the_chart_uploaded_under_it(
     poster: SlackPoster, fake_slack: FakeSlack
 ):
-    ts = await poster.post(WORKSPACE, "C0DIGEST", digest_post())
+    post = digest_post(delivery=DELIVERY)
+    posted = await poster.post(WORKSPACE, "C0DIGEST", post)
+    assert fake_slack.calls_to("files.getUploadURLExternal") == []  # the chart comes next
+    file_id = await poster.post_chart(WORKSPACE, "C0DIGEST", post, message_id=posted.message_id)
+    ts = posted.message_id
 
     (message,) = fake_slack.calls_to("chat.postMessage")
+    assert message.params["metadata"] == {
+        "event_type": EVENT_TYPE,
+        "event_payload": {"delivery": DELIVERY},
+    }
     expected = render_card(digest_card())
     assert message.token == BOT_TOKEN
     assert message.params["channel"] == "C0DIGEST"
@@ -65,106 +78,138 @@ async def test_the_card_is_posted_visibly_and_the_chart_uploaded_under_it(
     assert shared.channel == "C0DIGEST"
     assert shared.data == chart_png()
     assert shared.alt_txt == ALT_TEXT
-    assert shared.filename == "venice-spend.png"
+    assert shared.file_id == file_id
+    assert shared.title == "venice-spend.png"
+    assert shared.filename == chart_filename(post.chart, DELIVERY)  # type: ignore[arg-type]
+    assert shared.filename.startswith("venice-spend-")
+    assert shared.filename.endswith(".png")
     # The upload counts as a message in the channel's pace.
     assert shared.at - message.at >= 0.95
+    assert posted.chart_attached is False
 
 
-async def test_a_card_without_a_chart_uploads_nothing(poster: SlackPoster, fake_slack: FakeSlack):
-    await poster.post(WORKSPACE, "C0DIGEST", digest_post(chart=False))
-    assert len(fake_slack.calls_to("chat.postMessage")) == 1
-    assert fake_slack.calls_to("files.getUploadURLExternal") == []
-
-
-async def test_one_channel_gets_a_message_a_second_and_channels_go_in_parallel(
+async def test_a_one_off_post_carries_no_metadata_and_its_chart_keeps_its_name(
     poster: SlackPoster, fake_slack: FakeSlack
 ):
-    plain = digest_post(chart=False)
-    started = time.monotonic()
-    await asyncio.gather(
-        *(poster.post(WORKSPACE, channel, plain) for channel in ("C1", "C1", "C2", "C2"))
-    )
-    elapsed = time.monotonic() - started
-
-    by_channel: dict[str, list[float]] = {}
-    for call in fake_slack.calls_to("chat.postMessage"):
-        by_channel.setdefault(call.params["channel"], []).append(call.at)
-    for times in by_channel.values():
-        assert len(times) == 2
-        assert times[1] - times[0] >= 0.99
-    # C1 and C2 did not wait for each other: their first messages went out together.
-    assert abs(by_channel["C1"][0] - by_channel["C2"][0]) < 0.5
-    assert elapsed < 1.9
+    post = digest_post()
+    posted = await poster.post(WORKSPACE, "C0DIGEST", post)
+    await poster.post_chart(WORKSPACE, "C0DIGEST", post, message_id=posted.message_id)
+    (message,) = fake_slack.calls_to("chat.postMessage")
+    assert "metadata" not in message.params
+    (shared,) = fake_slack.shared_files()
+    assert shared.filename == "venice-spend.png"
 
 
-async def test_a_429_is_retried_after_retry_after(poster: SlackPoster, fake_slack: FakeSlack):
-    answers = iter([(429, {"ok": False, "error": "ratelimited"}, {"Retry-After": "1"})])
-    fake_slack.on("chat.postMessage", lambda call: next(answers, posted(call)))
-
-    ts = await poster.post(WORKSPACE, "C1", digest_post(chart=False))
-
-    first, second = fake_slack.calls_to("chat.postMessage")
-    assert second.at - first.at >= 1.0
-    assert ts
-
-
-async def test_rate_limited_after_every_retry_fails_with_retry_after(
+async def test_a_delivery_is_found_again_in_the_channel_with_its_chart(
     poster: SlackPoster, fake_slack: FakeSlack
 ):
-    calls = 0
+    since = datetime.now(UTC) - timedelta(minutes=2)
+    post = digest_post(delivery=DELIVERY)
+    other = digest_post(delivery=DELIVERY.replace("2026-11-30", "2026-11-29"))
+    await poster.post(WORKSPACE, "C0DIGEST", other)
+    posted = await poster.post(WORKSPACE, "C0DIGEST", post)
+    assert await poster.find(WORKSPACE, "C0DIGEST", DELIVERY, since=since) == Found(
+        posted.message_id
+    )  # the message, no chart yet
+    file_id = await poster.post_chart(WORKSPACE, "C0DIGEST", post, message_id=posted.message_id)
 
-    def limited(call: Call) -> Any:
-        nonlocal calls
-        calls += 1
-        wait = "0" if calls <= 3 else "7"  # the client retries 3 times; the last one counts
-        return 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": wait}
+    found = await poster.find(WORKSPACE, "C0DIGEST", DELIVERY, since=since)
+    assert found == Found(posted.message_id, chart_id=file_id)
+    (read, *_) = fake_slack.calls_to("conversations.history")
+    assert read.params["include_all_metadata"] in (True, "true", "1", 1)
+    assert float(read.params["oldest"]) == pytest.approx(since.timestamp(), abs=1e-5)
+    later = datetime.now(UTC) + timedelta(minutes=1)
+    assert await poster.find(WORKSPACE, "C0DIGEST", DELIVERY, since=later) is None
+    assert await poster.find(WORKSPACE, "C0OTHER", DELIVERY, since=since) is None
 
-    fake_slack.on("chat.postMessage", limited)
-    with pytest.raises(PostFailed) as raised:
-        await poster.post(WORKSPACE, "C1", digest_post())
-    assert not isinstance(raised.value, ChannelUnavailable)
-    assert raised.value.retry_after == 7.0
-    assert calls == 4
-    assert fake_slack.calls_to("files.getUploadURLExternal") == []
+
+async def test_a_long_history_is_read_page_by_page(poster: SlackPoster, fake_slack: FakeSlack):
+    since = datetime.now(UTC) - timedelta(minutes=2)
+    posted = await poster.post(WORKSPACE, "C1", digest_post(chart=False, delivery=DELIVERY))
+    for n in range(450):  # the team kept talking after the digest
+        fake_slack.channels["C1"].append({"type": "message", "user": "U1", "text": f"{n}",
+                                          "ts": f"{time.time() + 1 + n / 1000:.6f}"})  # fmt: skip
+    found = await poster.find(WORKSPACE, "C1", DELIVERY, since=since)
+    assert found is not None
+    assert found.message_id == posted.message_id
+    assert len(fake_slack.calls_to("conversations.history")) == 3
+
+
+async def test_an_install_without_the_history_scopes_cannot_look_back(
+    poster: SlackPoster, fake_slack: FakeSlack
+):
+    fake_slack.scopes = {"commands", "chat:write", "chat:write.public", "files:write"}
+    with pytest.raises(CannotLookBack, match="channels:history"):
+        await poster.find(WORKSPACE, "C1", DELIVERY, since=datetime.now(UTC))
+
+
+async def test_a_public_channel_the_bot_is_not_in_is_joined_to_read_and_to_upload(
+    poster: SlackPoster, fake_slack: FakeSlack
+):
+    fake_slack.not_member.add("C0PUBLIC")
+    post = digest_post(delivery=DELIVERY)
+    posted = await poster.post(WORKSPACE, "C0PUBLIC", post)  # chat:write.public lets it in
+    file_id = await poster.post_chart(WORKSPACE, "C0PUBLIC", post, message_id=posted.message_id)
+
+    (joined,) = fake_slack.calls_to("conversations.join")
+    assert joined.params["channel"] == "C0PUBLIC"
+    (shared,) = fake_slack.shared_files()
+    assert (shared.channel, shared.file_id) == ("C0PUBLIC", file_id)
+    fake_slack.not_member.add("C0PUBLIC")  # removed again: reading joins too
+    found = await poster.find(WORKSPACE, "C0PUBLIC", DELIVERY, since=datetime.now(UTC) - LOOK)
+    assert found == Found(posted.message_id, chart_id=file_id)
 
 
 @pytest.mark.parametrize(
-    ("error", "advice"),
+    ("join", "advice", "here"),
     [
-        ("not_in_channel", "Invite @Venice to <#C0GONE> (/invite @Venice)"),
-        ("channel_not_found", "Invite @Venice to <#C0GONE>"),
-        ("is_archived", "<#C0GONE> is archived"),
-        ("token_revoked", "reinstall it"),
+        # A channel Slack will not let the bot join (a Slack Connect channel, say).
+        (
+            {"ok": False, "error": "method_not_supported_for_channel_type"},
+            "Invite @Venice to <#C0SHY> (`/invite @Venice`)",
+            "Invite @Venice to this ",
+        ),
+        # An install from before channels:join.
+        ({"ok": False, "error": "missing_scope"}, "may not join public channels", "reinstall"),
     ],
 )
-async def test_a_channel_the_bot_cannot_post_to_is_unavailable(
-    poster: SlackPoster, fake_slack: FakeSlack, error: str, advice: str
+async def test_a_channel_that_will_not_take_the_chart_refuses_it_with_what_to_do(
+    poster: SlackPoster, fake_slack: FakeSlack, join: dict[str, Any], advice: str, here: str
 ):
-    fake_slack.on("chat.postMessage", lambda call: {"ok": False, "error": error})
+    fake_slack.not_member.add("C0SHY")
+    fake_slack.on("conversations.join", lambda call: join)
+    post = digest_post(delivery=DELIVERY)
+    posted = await poster.post(WORKSPACE, "C0SHY", post)
+    with pytest.raises(ChartRefused) as refused:
+        await poster.post_chart(WORKSPACE, "C0SHY", post, message_id=posted.message_id)
+    assert advice in refused.value.message
+    assert refused.value.here is not None
+    assert here in refused.value.here
+    assert "<#" not in refused.value.here
+    assert fake_slack.shared_files() == []
+
+
+async def test_a_private_channel_the_bot_was_not_invited_to_is_unavailable(
+    poster: SlackPoster, fake_slack: FakeSlack
+):
+    fake_slack.private.add("C0SECRET")
     with pytest.raises(ChannelUnavailable) as raised:
-        await poster.post(WORKSPACE, "C0GONE", digest_post())
-    assert advice in raised.value.message
-    assert "/venice digest on" in raised.value.message
-    assert BOT_TOKEN not in raised.value.message
+        await poster.post(WORKSPACE, "C0SECRET", digest_post())
+    assert "Invite @Venice to <#C0SECRET>" in raised.value.message
 
 
-async def test_other_errors_may_be_retried(poster: SlackPoster, fake_slack: FakeSlack):
-    fake_slack.on("chat.postMessage", lambda call: {"ok": False, "error": "internal_error"})
-    with pytest.raises(PostFailed) as raised:
-        await poster.post(WORKSPACE, "C1", digest_post())
-    assert not isinstance(raised.value, ChannelUnavailable)
-    assert "internal_error" in raised.value.message
-
-
-async def test_a_failed_chart_upload_keeps_the_posted_card(
-    poster: SlackPoster, fake_slack: FakeSlack, caplog: pytest.LogCaptureFixture
+async def test_a_chart_upload_slack_fails_for_now_may_be_retried(
+    poster: SlackPoster, fake_slack: FakeSlack
 ):
     fake_slack.on(
-        "files.getUploadURLExternal", lambda call: {"ok": False, "error": "missing_scope"}
+        "files.getUploadURLExternal", lambda call: {"ok": False, "error": "internal_error"}
     )
-    ts = await poster.post(WORKSPACE, "C1", digest_post())
-    assert ts  # not raised: a retry would post the card a second time
-    assert "missing_scope" in caplog.text
+    post = digest_post(delivery=DELIVERY)
+    posted = await poster.post(WORKSPACE, "C1", post)
+    with pytest.raises(PostFailed) as failed:
+        await poster.post_chart(WORKSPACE, "C1", post, message_id=posted.message_id)
+    assert not isinstance(failed.value, ChartRefused)
+    assert "internal_error" in failed.value.message
 
 
 async def test_admins_are_told_in_their_dm_and_failures_are_only_logged(
@@ -206,10 +251,11 @@ async def test_an_expiring_installation_token_is_refreshed_once_then_used(instal
     poster = SlackPoster(multi_workspace_settings(installed.slack.api_url), installed.opened)
     try:
         # Two channels at once: both wait for the one refresh, under the team's lock.
-        await asyncio.gather(
+        first, _ = await asyncio.gather(
             poster.post("slack:T1", "C1", digest_post()),
             poster.post("slack:T1", "C2", digest_post(chart=False)),
         )
+        await poster.post_chart("slack:T1", "C1", digest_post(), message_id=first.message_id)
     finally:
         await poster.aclose()
 

@@ -74,11 +74,12 @@ def test_code_block_text_cannot_close_the_block(text):
 
 
 def test_prose_keeps_our_code_spans_and_neutralises_the_rest():
-    assert escape_prose("Try: `usage 30d`.") == "Try: `usage 30d`."
+    # A command our text names is written as typed in Slack (tests/adapters/test_hints.py).
+    assert escape_prose("Try: `usage 30d`.") == "Try: `/venice usage 30d`."
     assert escape_prose("run `<!here>` now") == "run `&lt;!here&gt;` now"
     w = WORD_JOINER
     assert escape_prose("key *x* spent") == f"key {w}*{w}x{w}*{w} spent"
-    assert plain_prose("Try: `usage 30d`, or `help`.") == "Try: usage 30d, or help."
+    assert plain_prose("Try: `usage 30d`, or `help`.") == "Try: /venice usage 30d, or /venice help."
 
 
 def test_every_place_venice_text_can_reach_is_escaped():
