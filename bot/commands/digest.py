@@ -68,8 +68,9 @@ async def handle(invocation: Invocation, ctx: CommandContext) -> Card:
     if action == "status":
         return await _status(ctx, digests, workspace)
     channel = ctx.channel_id
-    if channel is None:
-        return Card(title="No channel here", kind="help", summary=NO_CHANNEL)
+    if channel is None:  # a terminal: the workspace is known, so the command names it
+        summary = NO_CHANNEL.replace("WORKSPACE", workspace)
+        return Card(title="No channel here", kind="help", summary=summary)
     if action == "on":
         return await _on(ctx, digests, workspace, channel, rest)
     if action == "off":

@@ -64,9 +64,7 @@ def comparison_note(period: Period, previous: Period | None, now: datetime) -> s
             f"the {MAX_DAYS} days Venice keeps."
         )
     if period.end == today:
-        return (
-            f"The change counts today (UTC) up to {now:%H:%M}; the {previous.label} are whole days."
-        )
+        return f"The change counts today (UTC) so far; the {previous.label} are whole days."
     return None
 
 

@@ -232,7 +232,7 @@ async def test_in_a_terminal_there_is_no_channel_and_the_reply_points_at_the_cli
 ):
     reply = await ask(workspace_store, runner, "digest on 09:00", channel=None)
     assert reply.outcome == "answered"
-    assert "venice-bot digest set" in (reply.card.summary or "")
+    assert f"`venice-bot digest set {WORKSPACE} --channel C" in (reply.card.summary or "")
     assert await runner.schedules(WORKSPACE) == []
 
 

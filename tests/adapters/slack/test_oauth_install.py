@@ -37,7 +37,10 @@ async def test_install_redirects_to_slack_with_the_scopes_and_a_state_cookie(ins
     assert (location.netloc, location.path) == ("slack.com", "/oauth/v2/authorize")
     query = parse_qs(location.query)
     assert query["client_id"] == [CLIENT_ID]
-    assert query["scope"] == ["commands,chat:write,chat:write.public,files:write,users:read"]
+    assert query["scope"] == [
+        "commands,chat:write,chat:write.public,files:write,users:read,"
+        "channels:history,groups:history,channels:join"
+    ]
     assert query["redirect_uri"] == ["https://bot.example.test/slack/oauth_redirect"]
     cookie = response.headers["set-cookie"]
     assert cookie.startswith(f"slack-app-oauth-state={query['state'][0]};")
