@@ -45,8 +45,9 @@ EXPOSE 3000
 # The slim image has no curl: Python asks /healthz (alive) on the port serve listens on.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
     CMD ["python", "-c", "import os, sys, urllib.request; url = 'http://127.0.0.1:%s/healthz' % os.environ.get('PORT', '3000'); sys.exit(0 if urllib.request.urlopen(url, timeout=4).status == 200 else 1)"]
-# serve drains acknowledged Slack work for up to 10 s and releases its digest leases on SIGTERM:
-# give it 30 s before a kill (`docker run --stop-timeout 30`, compose's stop_grace_period).
+# On SIGTERM serve drains acknowledged Slack work, releases its digest leases and is gone within
+# 10 s: any stop timeout of 15 s or more will do (`docker run --stop-timeout 30`, compose's
+# stop_grace_period).
 STOPSIGNAL SIGTERM
 ENTRYPOINT ["venice-bot"]
 CMD ["serve"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
+from slack_bolt.adapter.starlette.async_handler import to_starlette_response
 from slack_bolt.async_app import AsyncApp
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -10,6 +10,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from adapters import readiness
+from adapters.slack.front_door import SlackFrontDoor, bolt_request
 from bot.metrics import CONTENT_TYPE
 from bot.runtime import Runtime
 
@@ -40,21 +41,33 @@ def build_http_app(
         Route("/metrics", metrics, methods=["GET"]),
     ]
     if slack is not None:
-        routes += slack_routes(slack, events=events)
+        secret = runtime.settings.slack_signing_secret
+        door = (
+            SlackFrontDoor(slack, secret.get_secret_value(), runtime.metrics)
+            if events and secret is not None
+            else None
+        )
+        routes += slack_routes(slack, door)
     return Starlette(routes=routes)
 
 
-def slack_routes(slack: AsyncApp, *, events: bool = True) -> list[Route]:
-    """POST /slack/events (with EVENTS); in OAuth mode GET /slack/install and /oauth_redirect."""
-    handler = AsyncSlackRequestHandler(slack)
-
-    async def handle(request: Request) -> Response:
-        return await handler.handle(request)
-
-    routes = [Route(EVENTS_PATH, handle, methods=["POST"])] if events else []
+def slack_routes(slack: AsyncApp, door: SlackFrontDoor | None) -> list[Route]:
+    """POST /slack/events through DOOR (HTTP mode; None in Socket Mode); in OAuth mode GET
+    /slack/install and /slack/oauth_redirect."""
+    routes = [Route(EVENTS_PATH, door.handle, methods=["POST"])] if door is not None else []
     flow = slack.oauth_flow
     if flow is not None:
-        # Bolt answers the paths its OAuth settings name; default to ours when they agree.
-        paths = {flow.install_path or INSTALL_PATH, flow.redirect_uri_path or REDIRECT_PATH}
-        routes += [Route(path, handle, methods=["GET"]) for path in sorted(paths)]
+        install_path = flow.install_path or INSTALL_PATH
+        redirect_path = flow.redirect_uri_path or REDIRECT_PATH
+
+        async def oauth(request: Request) -> Response:
+            # A GET has no body worth reading: Bolt's OAuth flow wants the query and headers.
+            asked = bolt_request(request, "")
+            if request.url.path == install_path:
+                return to_starlette_response(await flow.handle_installation(asked))
+            return to_starlette_response(await flow.handle_callback(asked))
+
+        routes += [
+            Route(path, oauth, methods=["GET"]) for path in sorted({install_path, redirect_path})
+        ]
     return routes

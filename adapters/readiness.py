@@ -1,7 +1,16 @@
-"""What /readyz reports: the database must answer; a Redis that does not only degrades the bot.
+"""What /readyz reports: 200 while the process can answer commands, 503 only before it can.
 
-Without Redis the cache falls back to asking Venice directly (bot/cache/guard.py), so the
-process can still answer: it stays in the load balancer, marked "degraded".
+A database or a Redis that does not answer only degrades the bot, and /readyz says which:
+without Redis the cache asks Venice directly (bot/cache/guard.py); without the database,
+commands answer from this process's last read of each workspace (bot/store/workspaces.py) and
+say the database is unavailable for the others, and nothing is scheduled or posted until it is
+back. Taking every replica out of the load balancer at once when the shared database goes
+away would turn those answers into Slack's bare "dispatch_failed" for everyone.
+
+    {"status": "ready" | "degraded" | "unready",
+     "database": {"state": "ok" | "unreachable"},
+     "cache": {"backend": ..., "state": "ok" | "degraded"},
+     "digests": {"state": "on" | "paused" | "off"}}
 """
 
 from __future__ import annotations
@@ -11,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.runtime import Runtime
-from bot.store.database import DatabaseUnavailable
+from bot.store.database import DatabaseUnavailable, unreachable
 
 PROBE_SECONDS = 2.0
 
@@ -27,12 +36,16 @@ class Readiness:
 async def check(runtime: Runtime) -> Readiness:
     """Probe the database and the cache concurrently, each within PROBE_SECONDS."""
     database_ok, cache_ok = await asyncio.gather(_database(runtime), _cache(runtime))
-    if not database_ok:
+    opened = runtime.opened is not None  # `serve` opens the store before it takes requests
+    if not opened:
         status = "unready"
-    elif not cache_ok:
+    elif not (database_ok and cache_ok):
         status = "degraded"
     else:
         status = "ready"
+    runtime.metrics.database_reachable.set(1 if database_ok else 0)
+    scheduler = runtime.settings.digest_scheduler == "on"
+    digests = "off" if not scheduler else ("on" if database_ok else "paused")
     body = {
         "status": status,
         "database": {"state": "ok" if database_ok else "unreachable"},
@@ -40,8 +53,9 @@ async def check(runtime: Runtime) -> Readiness:
             "backend": runtime.cache.backend_name,
             "state": "ok" if cache_ok else "degraded",
         },
+        "digests": {"state": digests},
     }
-    return Readiness(database_ok, body)
+    return Readiness(opened, body)
 
 
 async def _database(runtime: Runtime) -> bool:
@@ -52,6 +66,10 @@ async def _database(runtime: Runtime) -> bool:
         await asyncio.wait_for(opened.database.ping(), PROBE_SECONDS)
     except (DatabaseUnavailable, TimeoutError, OSError):
         return False
+    except Exception as error:  # a driver error of a database that is going away
+        if unreachable(error):
+            return False
+        raise
     return True
 
 

@@ -6,10 +6,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import signal
 import socket
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -43,9 +45,15 @@ NEEDS_CLIENT_PAIR = (
     "venice-bot serve: SLACK_CLIENT_ID is set but SLACK_CLIENT_SECRET is not; the OAuth install "
     "needs both, from your Slack app's Basic Information page."
 )
-# After SIGTERM: how long answers already acknowledged may take to reach Slack.
-DRAIN_SECONDS = 10.0
-GRACEFUL_SECONDS = 5
+# However serve is stopped, it is gone within STOP_SECONDS (a watchdog makes sure): answers
+# already acknowledged get up to DRAIN_SECONDS to reach Slack, requests in flight
+# GRACEFUL_SECONDS, and the rest of the shutdown (the Discord client, the digest scheduler, the
+# database) what is left of SHUTDOWN_SECONDS.
+STOP_SECONDS = 10.0
+SHUTDOWN_SECONDS = 6.5
+DRAIN_SECONDS = 4.5
+GRACEFUL_SECONDS = 3
+CLOSE_SECONDS = 1.0  # at least, for the runtime (leases freed, database closed) at the end
 
 
 def configuration_problem(settings: Settings) -> str | None:
@@ -107,19 +115,37 @@ class _Server(uvicorn.Server):
 
 
 class Service:
-    """One `serve` process. `main()` runs it on a bound socket; `stop()` ends it from any thread."""
+    """One `serve` process. `main()` runs it on a bound socket; `stop()` ends it from any thread.
+
+    However it is stopped (SIGTERM, Ctrl-C, `stop()`, or a part ending), it is gone within
+    STOP_SECONDS: answers already acknowledged get up to DRAIN_SECONDS, requests in flight
+    GRACEFUL_SECONDS, and everything else what is left of SHUTDOWN_SECONDS before it is
+    cancelled. A stop during start-up (a database or Slack that does not answer) cancels
+    start-up. Run as a process, a watchdog exits at STOP_SECONDS whatever still hangs, and a
+    second signal exits at once.
+    """
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.started = threading.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop: asyncio.Event | None = None
+        self._stop_asked_at: float | None = None
+        self._serving = False
+        self._signalled = False
 
     def stop(self) -> None:
         """Ask the service to shut down (thread-safe; a no-op before it runs)."""
+        if self._stop_asked_at is None:
+            self._stop_asked_at = time.monotonic()
         if self._loop is not None and self._stop is not None:
             with contextlib.suppress(RuntimeError):  # the loop has already finished
                 self._loop.call_soon_threadsafe(self._stop.set)
+
+    def _left(self) -> float:
+        """Seconds of SHUTDOWN_SECONDS left since the stop was asked (at least a little)."""
+        asked = self._stop_asked_at if self._stop_asked_at is not None else time.monotonic()
+        return max(0.1, asked + SHUTDOWN_SECONDS - time.monotonic())
 
     async def main(self, sock: socket.socket) -> int:
         """Serve until stopped; 0 on a clean stop, 1 when a part failed or could not start."""
@@ -129,19 +155,37 @@ class Service:
         for secret in _secrets(self.settings):
             register_secret(secret)
         runtime = Runtime.build(self.settings)
+        run = asyncio.create_task(self._run(runtime, sock, self._stop), name="serve")
+        stopping = asyncio.create_task(self._stop.wait(), name="stop")
         try:
-            return await self._run(runtime, sock, self._stop)
+            await asyncio.wait({run, stopping}, return_when=asyncio.FIRST_COMPLETED)
+            if not run.done() and not self._serving:
+                run.cancel()  # stopped while starting: nothing is running yet to drain
+                log.info("venice-bot serve stopped while starting")
+            with contextlib.suppress(asyncio.CancelledError):
+                return await run
+            return 0
         except BotError as error:  # StartupError, DatabaseUnavailable: one sentence each
             print(f"venice-bot serve: {error}", file=sys.stderr)
             return 1
         finally:
-            await runtime.aclose()
+            stopping.cancel()
+            try:
+                await asyncio.wait_for(runtime.aclose(), max(self._left(), CLOSE_SECONDS))
+            except TimeoutError:
+                log.warning("closing took too long; leaving the rest to the operating system")
 
     async def _run(self, runtime: Runtime, sock: socket.socket, stop: asyncio.Event) -> int:
         from adapters.http_app import build_http_app
         from adapters.posters import build_posters, close_posters
 
         settings = self.settings
+        if settings.slack_bot_token is not None and settings.slack_client_id is None:
+            from adapters.slack.client import make_client
+            from adapters.slack.token_check import check_bot_token
+
+            token = settings.slack_bot_token.get_secret_value()
+            await check_bot_token(token, make_client(settings))
         opened = await runtime.open_store()
         # Before the digest runner is built: it posts through these (the same dict).
         runtime.posters.update(build_posters(settings, opened))
@@ -154,6 +198,13 @@ class Service:
 
             deps = SlackDeps(runtime)
             slack = await build_slack_app(settings, runtime, opened, deps=deps)
+        socket_handler: AsyncSocketModeHandler | None = None
+        if slack is not None and settings.slack_app_token is not None:
+            from adapters.slack.socket_mode import open_socket_mode
+
+            socket_handler = await open_socket_mode(
+                slack, settings.slack_app_token.get_secret_value()
+            )
         app = build_http_app(runtime, slack, events=not socket_mode)
         server = _Server(
             uvicorn.Config(
@@ -165,15 +216,14 @@ class Service:
             )
         )
         parts: set[asyncio.Task[None]] = set()
-        socket_handler: AsyncSocketModeHandler | None = None
         try:
             parts.add(asyncio.create_task(server.serve(sockets=[sock]), name="http"))
-            if slack is not None and settings.slack_app_token is not None:
-                from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+            if socket_handler is not None:
+                from adapters.slack.socket_mode import run_socket_mode
 
-                token = settings.slack_app_token.get_secret_value()
-                socket_handler = AsyncSocketModeHandler(slack, token)
-                await socket_handler.connect_async()  # type: ignore[no-untyped-call]
+                parts.add(
+                    asyncio.create_task(run_socket_mode(socket_handler, stop), name="socket mode")
+                )
             if settings.discord_token is not None:
                 from adapters.discord.runner import run_discord
 
@@ -187,24 +237,30 @@ class Service:
                 parts.add(asyncio.create_task(scheduler, name="digest scheduler"))
             announce = asyncio.create_task(self._announce(server, socket_mode, sock))
             stopping = asyncio.create_task(stop.wait(), name="stop")
+            self._serving = True
             # A signal, or any part ending (a failed Discord login), stops them all.
             with settled_heap():
                 await asyncio.wait({*parts, stopping}, return_when=asyncio.FIRST_COMPLETED)
             announce.cancel()
             stopping.cancel()
         finally:
+            if self._stop_asked_at is None:
+                self._stop_asked_at = time.monotonic()  # a part ended: the same budget
             stop.set()
             server.should_exit = True
-            if socket_handler is not None:
-                with contextlib.suppress(Exception):
-                    await socket_handler.close_async()  # type: ignore[no-untyped-call]
             if deps is not None:
-                await deps.drain(DRAIN_SECONDS)
+                await deps.drain(min(DRAIN_SECONDS, self._left()))
             if parts:
-                _, late = await asyncio.wait(parts, timeout=GRACEFUL_SECONDS * 2)
+                _, late = await asyncio.wait(parts, timeout=self._left())
                 for task in late:
+                    log.warning("%s did not stop in time; cancelled", task.get_name())
                     task.cancel()
-            await close_posters(runtime.posters)
+                if late:
+                    await asyncio.wait(late, timeout=1.0)
+            try:
+                await asyncio.wait_for(close_posters(runtime.posters), self._left())
+            except TimeoutError:
+                log.warning("closing the posters took too long")
         log.info("venice-bot serve stopped")
         return 1 if _failed(parts) else 0
 
@@ -224,7 +280,26 @@ class Service:
             return  # tests run the service in a thread and call stop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError):  # Windows' loops have none
-                self._loop.add_signal_handler(sig, self.stop)
+                self._loop.add_signal_handler(sig, self._on_signal)
+
+    def _on_signal(self) -> None:
+        """SIGTERM or Ctrl-C: stop, with a watchdog; a second one exits at once."""
+        if self._signalled:
+            _exit_now("stopped at once (a second signal)")
+        self._signalled = True
+        watchdog = threading.Timer(
+            STOP_SECONDS - 0.5, _exit_now, args=(f"did not stop within {STOP_SECONDS:g} s",)
+        )
+        watchdog.daemon = True
+        watchdog.start()
+        self.stop()
+
+
+def _exit_now(why: str) -> None:
+    """End the process now, whatever still runs (the operating system closes the rest)."""
+    with contextlib.suppress(OSError):
+        os.write(2, f"venice-bot serve: {why}; exiting now\n".encode())
+    os._exit(1)
 
 
 def _failed(parts: set[asyncio.Task[None]]) -> bool:

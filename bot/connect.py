@@ -18,10 +18,17 @@ from bot.cards import Card, Tone
 from bot.commands import connect as connect_command
 from bot.commands.access import forbidden_card
 from bot.commands.base import Caller
-from bot.commands.failures import KEY_SETTINGS_URL
+from bot.commands.failures import KEY_SETTINGS_URL, store_unavailable_card
 from bot.commands.status import credential_data, credential_fields
 from bot.deadline import Deadline
-from bot.errors import AdminKeyRequired, BadKey, PaymentRequired, VeniceError, VeniceUnavailable
+from bot.errors import (
+    AdminKeyRequired,
+    BadKey,
+    PaymentRequired,
+    StoreUnavailable,
+    VeniceError,
+    VeniceUnavailable,
+)
 from bot.logs import register_secret
 from bot.venice.client import VeniceClient
 from bot.workspaces import WorkspaceKeys, shown_fingerprint
@@ -65,14 +72,18 @@ async def connect_key(
     except VeniceError as error:
         log.info("connect %s: key refused (%s)", workspace_id, type(error).__name__)
         return _refusal_for(error)
-    replaced = await store.credential_info(workspace_id) is not None
-    info = await store.save_credential(
-        workspace_id,
-        SecretStr(secret),
-        key_type=KEY_TYPE,
-        set_by=caller.display,
-        verified_at=datetime.now(UTC),
-    )
+    try:
+        replaced = await store.credential_info(workspace_id) is not None
+        info = await store.save_credential(
+            workspace_id,
+            SecretStr(secret),
+            key_type=KEY_TYPE,
+            set_by=caller.display,
+            verified_at=datetime.now(UTC),
+        )
+    except StoreUnavailable:
+        log.info("connect %s: the database is unavailable; nothing stored", workspace_id)
+        return ConnectResult(store_unavailable_card(writing=True), ok=False)
     shown = shown_fingerprint(info.fingerprint)
     log.info("connect %s: stored a verified %s key %s", workspace_id, KEY_TYPE, shown)
     previous = " It replaces the key connected before." if replaced else ""

@@ -13,11 +13,18 @@ from bot.commands.failures import (
     failure_card,
     invalid_card,
     no_key_card,
+    store_unavailable_card,
     unreadable_key_card,
 )
 from bot.commands.parser import parse_command
 from bot.commands.registry import COMMANDS
-from bot.errors import CommandTextError, KeyUnreadable, NoVeniceKey, VeniceError
+from bot.errors import (
+    CommandTextError,
+    KeyUnreadable,
+    NoVeniceKey,
+    StoreUnavailable,
+    VeniceError,
+)
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +65,37 @@ async def answer(text: str, ctx: CommandContext) -> Answer:
         log.info("venice error on %s: %s (%s)", spec.name, type(error).__name__, error.status)
         card = failure_card(error, invocation, ctx.workspace_id)
         return Answer(card, "failed", spec.name, invocation)
+    except StoreUnavailable as error:
+        card = store_unavailable_card(writing=error.writing)
+        return Answer(card, "failed", spec.name, invocation)
+    except Exception as error:
+        from bot.store.database import unreachable  # SQLAlchemy: only when something failed
+
+        if not unreachable(error):
+            raise
+        # A store without the translation (digests): a change it was about to make did not
+        # happen either.
+        return Answer(store_unavailable_card(writing=True), "failed", spec.name, invocation)
     # A command may refuse one of its own actions to non-admins (`digest on`): still forbidden.
     outcome: Outcome = "forbidden" if card.data.get("error") == "Forbidden" else "answered"
     return Answer(card, outcome, spec.name, invocation)
+
+
+# Commands that need nothing the database holds: answered as usual while it is down.
+WITHOUT_STORE = frozenset({"help"})
+# Commands that change what the database holds: "nothing was changed".
+CHANGING = frozenset({"connect", "disconnect", "access", "digest"})
+
+
+async def answer_store_unavailable(text: str, ctx: CommandContext) -> Answer:
+    """TEXT answered when the database does not answer and this process knows nothing of the
+    workspace: the command text is still checked, `help` still answered; anything else says the
+    database is unavailable (CTX: no workspace, no key)."""
+    try:
+        invocation = parse_command(text, COMMANDS, ctx.now.date())
+    except CommandTextError as error:
+        return Answer(invalid_card(error), "invalid")
+    if invocation.command in WITHOUT_STORE:
+        return await answer(text, ctx)
+    card = store_unavailable_card(writing=invocation.command in CHANGING)
+    return Answer(card, "failed", invocation.command, invocation)

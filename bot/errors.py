@@ -5,6 +5,7 @@
     │   └── PastedSecret             text after `connect`: taken for a key, refused, never quoted
     ├── NoVeniceKey              no key is configured for this workspace or the CLI
     │   └── KeyUnreadable            the workspace's stored key cannot be decrypted any more
+    ├── StoreUnavailable         the bot's own database cannot be read or written right now
     └── VeniceError              Venice did not answer the request usefully (CLI exit 1)
         ├── VeniceRefused        4xx: never retried (Venice blocks keys after many 4xx in 30 s)
         │   ├── InvalidPeriod        400, with Venice's field message
@@ -56,6 +57,16 @@ class NoVeniceKey(BotError):
 
 class KeyUnreadable(NoVeniceKey):
     """The workspace's stored key cannot be decrypted (tampered, moved, or its master key gone)."""
+
+
+class StoreUnavailable(BotError):
+    """The bot's database does not answer (stopped, unreachable, failing over). `writing`: the
+    operation would have changed something (connect, disconnect, access), so nothing changed."""
+
+    def __init__(self, *, writing: bool, cause: str) -> None:
+        super().__init__(f"the database is unavailable ({cause})")
+        self.writing = writing
+        self.cause = cause
 
 
 class VeniceError(BotError):

@@ -161,20 +161,52 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
+# The bot's own loggers: the only ones LOG_LEVEL=DEBUG turns to DEBUG.
+OWN_LOGGERS = ("bot", "adapters")
+# Libraries whose INFO is noise that drowns the bot's own lines: held at WARNING.
+# aiosqlite logs every cursor call at DEBUG and Alembic its plugin set-up at INFO (`db upgrade`
+# says what it did itself).
+NOISY_LOGGERS = ("httpx", "httpcore", "aiohttp", "uvicorn.access", "aiosqlite", "alembic")
+
+
+def is_own_logger(name: str) -> bool:
+    """True for the bot's own loggers (`bot`, `bot.runtime`, `adapters.slack.commands` ...)."""
+    return any(name == own or name.startswith(own + ".") for own in OWN_LOGGERS)
+
+
+class LibraryDebugFilter(logging.Filter):
+    """Drops DEBUG records of every logger but the bot's own, whatever the loggers' levels say.
+
+    slack-bolt sets each logger it creates (at start-up and on every request) to the root
+    logger's level, overriding a level set on its parent `slack_bolt`; at DEBUG its lines carry
+    every reply body, slack-sdk's every request and response (tokens included), discord.py's
+    every gateway payload. The root logger is kept at INFO for that reason (configure_logging);
+    this filter, on the only handler, holds even if a library sets a level of its own."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno >= logging.INFO or is_own_logger(record.name)
+
+
 def configure_logging(level: str, fmt: str) -> None:
-    """Send logs to stderr in FORMAT at LEVEL; keep chatty libraries at WARNING."""
+    """Send logs to stderr in FORMAT; LEVEL for the bot's own loggers, never below INFO for any
+    library (slack-bolt, slack-sdk, discord.py ...), chatty libraries at WARNING."""
     handler = logging.StreamHandler(sys.stderr)
+    handler.addFilter(LibraryDebugFilter())
     handler.addFilter(RedactingFilter())
     if fmt == "json":
         handler.setFormatter(JsonFormatter())
     else:
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    wanted = logging.getLevelNamesMapping().get(level.upper(), logging.INFO)
     root = logging.getLogger()
     root.handlers[:] = [handler]
-    root.setLevel(level)
-    # aiosqlite logs every cursor call at DEBUG and Alembic its plugin set-up at INFO: noise
-    # that drowns the bot's own lines (`db upgrade` says what it did itself).
-    for noisy in ("httpx", "httpcore", "aiohttp", "uvicorn.access", "aiosqlite", "alembic"):
+    # slack-bolt copies the root logger's level onto each logger it creates: the root must
+    # never be below INFO. DEBUG goes to the bot's own loggers only; above INFO they follow
+    # the root (no level of their own).
+    root.setLevel(max(logging.INFO, wanted))
+    for own in OWN_LOGGERS:
+        logging.getLogger(own).setLevel(wanted if wanted < logging.INFO else logging.NOTSET)
+    for noisy in NOISY_LOGGERS:
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
     # Never below INFO, even with LOG_LEVEL=DEBUG: at DEBUG slack-sdk logs OAuth response bodies
     # (tokens included) and discord.py every gateway payload.

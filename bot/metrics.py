@@ -70,6 +70,16 @@ class Metrics:
         self.scheduler_ticks = Counter(
             "venice_bot_scheduler_ticks", "Scheduler ticks run.", registry=r
         )
+        self.database_reachable = Gauge(
+            "venice_bot_database_reachable",
+            "1 when the database answered the last /readyz probe, 0 when it did not.",
+            registry=r,
+        )
+        self.slack_refusals = Counter(
+            "venice_bot_slack_requests_refused",
+            "Requests to /slack/events refused before Bolt saw them, by reason.",
+            ("reason",), registry=r,
+        )  # fmt: skip
 
     def command(self, command: str | None, platform: str, outcome: str, seconds: float) -> None:
         """One answered command (`command` None: text that named no command)."""
@@ -92,6 +102,10 @@ class Metrics:
                 self.digests.labels(outcome).inc(count)
         if report.failed:
             self.digests.labels("failed").inc(report.failed)
+
+    def slack_refused(self, reason: str) -> None:
+        """One request to /slack/events refused at the door (unsigned, stale, too_large ...)."""
+        self.slack_refusals.labels(reason).inc()
 
     def watch_cache(self, snapshot: Callable[[], dict[str, int]]) -> None:
         """Expose the cache's own counters, read at each scrape."""

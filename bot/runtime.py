@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import secrets
@@ -17,8 +18,9 @@ from pydantic import SecretStr
 from bot.cache import BillingCache
 from bot.commands.base import Caller, CommandContext
 from bot.commands.registry import COMMANDS
-from bot.core import Answer, answer
+from bot.core import Answer, answer, answer_store_unavailable
 from bot.deadline import Deadline
+from bot.errors import StoreUnavailable
 from bot.log_context import log_fields, new_request_id
 from bot.logs import register_secret
 from bot.metrics import Metrics
@@ -186,22 +188,29 @@ class Runtime:
         store = (await self.open_store()).store
         digest = names_digest(text)
         zone = None
-        if digest:  # one more query, for the one command that defaults to the workspace's zone
-            workspace = await store.get_workspace(workspace_id)
-            zone = workspace.time_zone if workspace is not None else None
-        ctx = await workspace_context(
-            store,
-            workspace_id,
-            caller,
-            lambda key, tenant: self.source_for(key, tenant=tenant),
-            now=now,
-            deadline=deadline,
-            channel_id=channel_id,
-            digests=await self.digest_runner() if digest else None,
-            workspace_time_zone=zone,
-        )
+        try:
+            if digest:  # one more query, for the one command that defaults to the workspace's zone
+                workspace = await store.get_workspace(workspace_id)
+                zone = workspace.time_zone if workspace is not None else None
+            ctx = await workspace_context(
+                store,
+                workspace_id,
+                caller,
+                lambda key, tenant: self.source_for(key, tenant=tenant),
+                now=now,
+                deadline=deadline,
+                channel_id=channel_id,
+                digests=await self.digest_runner() if digest else None,
+                workspace_time_zone=zone,
+            )
+        except StoreUnavailable:
+            # Nothing of this workspace is known to this process: say so, whatever the command
+            # (its text is checked first: a typo still gets its own answer).
+            bare = CommandContext(now=now, deadline=deadline, caller=caller)
+            return await answer_store_unavailable(text, bare)
         reply = await answer(text, ctx)
-        await record_outcome(store, workspace_id, reply, now=now)
+        with contextlib.suppress(StoreUnavailable):  # the check is noted next time
+            await record_outcome(store, workspace_id, reply, now=now)
         return reply
 
     async def aclose(self) -> None:

@@ -1,5 +1,5 @@
-"""One command language everywhere: the core registry, the Slack manifest's `/venice` usage hint
-and the Discord `/venice` group name exactly the same commands, in the same order."""
+"""One command language everywhere: the core registry, both Slack manifests' `/venice` usage
+hints and the Discord `/venice` group name exactly the same commands, in the same order."""
 
 from __future__ import annotations
 
@@ -11,11 +11,12 @@ import yaml
 from adapters.discord.registration import commands_payload
 from bot.commands.registry import COMMANDS
 
-MANIFEST = Path(__file__).resolve().parent.parent / "manifest.yaml"
+ROOT = Path(__file__).resolve().parent.parent
+MANIFESTS = [ROOT / "manifest.yaml", ROOT / "manifest.multi-workspace.yaml"]
 
 
-def manifest_commands() -> list[str]:
-    manifest: dict[str, Any] = yaml.safe_load(MANIFEST.read_text(encoding="utf-8"))
+def manifest_commands(path: Path) -> list[str]:
+    manifest: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
     (venice,) = [c for c in manifest["features"]["slash_commands"] if c["command"] == "/venice"]
     return [part.split()[0] for part in venice["usage_hint"].split(" | ")]
 
@@ -27,5 +28,6 @@ def discord_commands() -> list[str]:
 
 def test_registry_manifest_and_discord_name_the_same_commands_in_order() -> None:
     registry = list(COMMANDS)
-    assert manifest_commands() == registry
+    for path in MANIFESTS:
+        assert manifest_commands(path) == registry, path.name
     assert discord_commands() == registry

@@ -63,7 +63,7 @@ def test_a_registered_secret_without_a_prefix_is_masked_everywhere(
     assert redact(f"key={old_key};") == "key=[redacted];"
     configure_logging("DEBUG", "json")
     try:
-        logging.getLogger("any.library").debug("sent %s", {"auth": old_key})
+        logging.getLogger("any.library").info("sent %s", {"auth": old_key})
         try:
             raise RuntimeError(f"refused {old_key}")
         except RuntimeError:
@@ -138,3 +138,42 @@ def test_a_key_containing_another_or_overlapping_it_is_masked_whole():
     # Two keys sharing characters in a line: neither shows, not even in part.
     masked = registry.mask(f"<{inner[:-8]}{overlapping}>")
     assert masked == "<[redacted]>"
+
+
+@pytest.mark.parametrize(
+    "library", ["slack_bolt.AsyncApp", "slack_sdk.web.async_base_client", "discord.gateway"]
+)
+def test_at_debug_only_the_bots_own_loggers_log_debug(
+    library: str, capsys: pytest.CaptureFixture[str]
+):
+    configure_logging("DEBUG", "console")
+    try:
+        # What slack-bolt does to every logger it creates, after logging is configured.
+        logging.getLogger(library).level = logging.getLogger().level
+        logging.getLogger(library).debug("Responding with status: 200 body: the reply")
+        logging.getLogger(library).setLevel(logging.DEBUG)  # even a level set explicitly
+        logging.getLogger(library).debug("Sending a request - body: the reply")
+        logging.getLogger(library).info("library info")
+        logging.getLogger("bot.runtime").debug("own debug")
+        logging.getLogger("adapters.slack.commands").debug("adapter debug")
+    finally:
+        logging.getLogger().handlers.clear()
+        logging.getLogger(library).setLevel(logging.NOTSET)
+    err = capsys.readouterr().err
+    assert "the reply" not in err
+    assert "library info" in err
+    assert "own debug" in err
+    assert "adapter debug" in err
+
+
+def test_above_debug_the_bots_loggers_follow_the_root(capsys: pytest.CaptureFixture[str]):
+    configure_logging("WARNING", "console")
+    try:
+        logging.getLogger("bot.runtime").info("own info")
+        logging.getLogger("bot.runtime").warning("own warning")
+        assert logging.getLogger("bot").level == logging.NOTSET
+    finally:
+        logging.getLogger().handlers.clear()
+    err = capsys.readouterr().err
+    assert "own info" not in err
+    assert "own warning" in err

@@ -16,7 +16,14 @@ from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
-CLOSE_TIMEOUT = 10.0  # seconds the gateway loop gets to end after close()
+CLOSE_TIMEOUT = 2.0  # seconds the gateway loop gets to end after close()
+# On stop, interactions already being answered get this long before the client closes (its
+# HTTP session goes with it): within serve's own budget (adapters/serve.py).
+DRAIN_SECONDS = 4.0
+# The tasks discord.py runs an interaction in: slash commands, other interactions (our buttons),
+# views and modals.
+_INTERACTION_TASKS = ("CommandTree-invoker", "discord.py: on_interaction")
+_INTERACTION_TASK_PREFIXES = ("discord-ui-view-dispatch-", "discord-ui-modal-dispatch-")
 
 
 async def run_discord(runtime: Runtime, stop: asyncio.Event) -> None:
@@ -50,10 +57,27 @@ async def run_discord(runtime: Runtime, stop: asyncio.Event) -> None:
             failed_by_itself = connection.done()
         finally:
             stopping.cancel()
+            if not connection.done():
+                await _drain(DRAIN_SECONDS)
             await _close(bot.client, connection)
         if failed_by_itself:
             _raise_for(connection)
     log.info("discord: disconnected")
+
+
+async def _drain(seconds: float) -> None:
+    """Wait up to SECONDS for the interactions being answered to finish."""
+    pending = {
+        task
+        for task in asyncio.all_tasks()
+        if not task.done()
+        and (
+            task.get_name() in _INTERACTION_TASKS
+            or task.get_name().startswith(_INTERACTION_TASK_PREFIXES)
+        )
+    }
+    if pending:
+        await asyncio.wait(pending, timeout=seconds)
 
 
 async def _close(client: discord.Client, connection: asyncio.Task[None]) -> None:

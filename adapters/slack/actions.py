@@ -92,9 +92,20 @@ def on_click(
         context: Payload,
     ) -> None:
         await ack()
+        if not answerable(context, name):
+            return
         deps.spawn(work(deps, Click(respond, body, action, client, context)), name)
 
     return listener
+
+
+def answerable(context: Payload, name: str) -> bool:
+    """Whether a click can be answered: a button on a message comes with the response_url the
+    answer goes to (Slack always sends one; a payload without it is only logged)."""
+    if context.get("response_url"):
+        return True
+    log.warning("%s: the click came without a response_url; nothing to answer", name)
+    return False
 
 
 def register(app: AsyncApp, deps: SlackDeps) -> None:

@@ -16,6 +16,7 @@ from slack_bolt.logger.messages import warning_client_prioritized_and_token_skip
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import actions, commands, connect_modal, disconnect, home
+from adapters.slack.bolt_errors import handle_bolt_errors
 from adapters.slack.client import make_client
 from adapters.slack.deps import SlackDeps
 from bot.logs import register_secret
@@ -62,10 +63,13 @@ async def build_slack_app(
                 signing_secret=signing_secret,
                 client=make_client(settings, token),
                 process_before_response=INLINE_LISTENERS,
-                # Socket Mode has no signatures; its HTTP server then serves no Slack route.
-                request_verification_enabled=bool(signing_secret),
+                # Verified at the front door (adapters/slack/front_door.py), before any parsing;
+                # Socket Mode has no signatures.
+                request_verification_enabled=False,
+                raise_error_for_unhandled_request=True,
             )
     add_listeners(app, deps or SlackDeps(runtime))
+    handle_bolt_errors(app)
     return app
 
 
@@ -100,7 +104,8 @@ async def _multi_workspace_app(
         oauth_settings=await oauth_settings(settings, opened),
         client=make_client(settings),
         process_before_response=INLINE_LISTENERS,
-        request_verification_enabled=bool(signing_secret),
+        request_verification_enabled=False,  # verified at the front door
+        raise_error_for_unhandled_request=True,
     )
     register_uninstall_listeners(app, opened)
     return app

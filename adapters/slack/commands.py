@@ -8,6 +8,7 @@ the answer replaces it through the command's `response_url` when it arrives.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -19,7 +20,13 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.slack import connect_modal, disconnect
 from adapters.slack.deps import SlackDeps, team_of
 from adapters.slack.messages import fetching_message, reply_message
-from adapters.slack.replies import message_args, problem_message
+from adapters.slack.replies import (
+    message_args,
+    notice,
+    problem_message,
+    store_down,
+    store_unavailable_message,
+)
 from bot.commands.parser import parse_command
 from bot.commands.registry import COMMANDS
 from bot.errors import CommandTextError
@@ -34,6 +41,9 @@ COMMAND = "/venice"
 ACK_WINDOW = 0.6
 
 Message = dict[str, Any]
+# When `serve` stops before a slow answer is ready (it waits a few seconds for it).
+STOPPED_TEXT = "The bot restarted before this answer was ready. Ask again in a moment."
+STOPPED_NOTICE_SECONDS = 1.0
 
 
 def register(app: AsyncApp, deps: SlackDeps) -> None:
@@ -59,8 +69,19 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
 
 
 async def _deliver(task: asyncio.Task[Message], respond: Callable[..., Awaitable[Any]]) -> None:
-    """Replace "Fetching ..." with the answer once it is ready (through the response_url)."""
-    await asyncio.wait({task})
+    """Replace "Fetching ..." with the answer once it is ready (through the response_url); when
+    the bot stops before it is, with a sentence saying to ask again."""
+    try:
+        await asyncio.wait({task})
+    except asyncio.CancelledError:
+        task.cancel()
+        with contextlib.suppress(Exception):
+            stopped = message_args(notice(STOPPED_TEXT))
+            await asyncio.wait_for(
+                respond(replace_original=True, response_type="ephemeral", **stopped),
+                STOPPED_NOTICE_SECONDS,
+            )
+        raise
     message = message_args(_result(task))
     await respond(replace_original=True, response_type="ephemeral", **message)
 
@@ -70,6 +91,10 @@ def _result(task: asyncio.Task[Message]) -> Message:
     error = task.exception()
     if error is None:
         return task.result()
+    if store_down(error):
+        # disconnect's confirmation reads the database itself: one line, no traceback.
+        log.warning("/venice: the database is unavailable (%s)", type(error).__name__)
+        return store_unavailable_message()
     log.error("/venice failed: %s", type(error).__name__, exc_info=error)
     return problem_message()
 

@@ -8,15 +8,23 @@ from collections.abc import Coroutine, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import aiohttp
+from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.callers import CallerDirectory
+from adapters.slack.replies import store_down
 from bot.commands.base import Caller
 from bot.core import Answer
 from bot.runtime import Runtime
 from bot.startup import OpenedStore
 
 log = logging.getLogger(__name__)
+
+# How long work cancelled at shutdown gets to say so.
+CANCELLED_SECONDS = 1.5
+# What Slack's Web API, or a response_url, answers when it does not take a message.
+SLACK_UNREACHABLE = (SlackApiError, SlackClientError, aiohttp.ClientError, OSError, TimeoutError)
 
 
 def workspace_id(team_id: str) -> str:
@@ -61,15 +69,29 @@ class SlackDeps:
 
     def _finished(self, task: asyncio.Task[object]) -> None:
         self.inflight.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            error = task.exception()
+        if task.cancelled() or task.exception() is None:
+            return
+        error = task.exception()
+        if store_down(error):
+            log.warning(
+                "%s: the database is unavailable (%s)", task.get_name(), type(error).__name__
+            )
+        elif isinstance(error, SLACK_UNREACHABLE):
+            # Slack (or its response_url) did not take the answer: one line, no traceback.
+            log.warning("%s: Slack did not take the answer (%s)", task.get_name(), _said(error))
+        else:
             log.error("%s failed: %s", task.get_name(), type(error).__name__, exc_info=error)
 
     async def drain(self, seconds: float) -> None:
-        """Wait up to SECONDS for the listeners in flight to deliver their answers."""
+        """Wait up to SECONDS for the listeners in flight to deliver their answers; then cancel
+        the rest, giving each a moment to say so (a slow /venice says "ask again")."""
         pending = {task for task in self.inflight if not task.done()}
         if pending:
-            await asyncio.wait(pending, timeout=seconds)
+            _, late = await asyncio.wait(pending, timeout=seconds)
+            for task in late:
+                task.cancel()
+            if late:
+                await asyncio.wait(late, timeout=CANCELLED_SECONDS)
 
     async def caller(
         self, client: AsyncWebClient, team_id: str, user_id: str, name: str = ""
@@ -88,3 +110,10 @@ class SlackDeps:
     async def opened(self) -> OpenedStore:
         """The workspace store (opened once per process)."""
         return await self.runtime.open_store()
+
+
+def _said(error: BaseException) -> str:
+    """Slack's error code (`channel_not_found`), or the error's class: never a URL or a body."""
+    if isinstance(error, SlackApiError):
+        return str(error.response.get("error") or "error")
+    return type(error).__name__

@@ -13,7 +13,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from adapters.slack.actions import Ack, Click, Respond, on_click
+from adapters.slack.actions import Ack, Click, Respond, answerable, on_click
 from adapters.slack.deps import SlackDeps, workspace_id
 from adapters.slack.replies import notice
 
@@ -55,9 +55,10 @@ async def confirmation(deps: SlackDeps, team_id: str) -> dict[str, Any]:
 def register(app: AsyncApp, deps: SlackDeps) -> None:
     """Handle Confirm (run `disconnect` as the clicker) and Cancel on APP."""
 
-    async def on_cancel(ack: Ack, respond: Respond) -> None:
+    async def on_cancel(ack: Ack, respond: Respond, context: dict[str, Any]) -> None:
         await ack()
-        deps.spawn(_cancelled(respond), "disconnect cancelled")
+        if answerable(context, "disconnect cancel"):
+            deps.spawn(_cancelled(respond), "disconnect cancelled")
 
     app.action(CONFIRM)(on_click(deps, _disconnect, "disconnect"))
     app.action(CANCEL)(on_cancel)

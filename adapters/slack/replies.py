@@ -5,7 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import aiohttp
+from slack_sdk.errors import SlackClientError
 from slack_sdk.models.blocks import ContextBlock, MarkdownTextObject, SectionBlock
+
+from bot.commands.failures import STORE_UNAVAILABLE_READING
+from bot.errors import StoreUnavailable
 
 PROBLEM_TEXT = (
     "Sorry, something went wrong on the bot's side while answering. Try again in a minute; if it "
@@ -33,3 +38,20 @@ def notice(text: str, *, note: str | None = None) -> dict[str, Any]:
 def problem_message() -> dict[str, Any]:
     """What a user sees when the bot itself failed: no details, they are in the log."""
     return notice(PROBLEM_TEXT)
+
+
+def store_unavailable_message() -> dict[str, Any]:
+    """What a user sees when the bot's database does not answer."""
+    return notice(STORE_UNAVAILABLE_READING)
+
+
+def store_down(error: BaseException | None) -> bool:
+    """True when ERROR means the bot's database does not answer (translated or not), not that
+    Slack did not answer (its client's errors are network errors too)."""
+    if isinstance(error, StoreUnavailable):
+        return True
+    if error is None or isinstance(error, aiohttp.ClientError | SlackClientError):
+        return False
+    from bot.store.database import unreachable
+
+    return unreachable(error)

@@ -89,6 +89,27 @@ def unreadable_key_card() -> Card:
     )
 
 
+STORE_UNAVAILABLE_READING = (
+    "The bot's database is unavailable right now, so I cannot answer for this workspace. Try "
+    "again in a few minutes; if it lasts, tell whoever runs the bot."
+)
+STORE_UNAVAILABLE_WRITING = (
+    "The bot's database is unavailable right now, so nothing was changed. Try again in a few "
+    "minutes; if it lasts, tell whoever runs the bot."
+)
+
+
+def store_unavailable_card(*, writing: bool) -> Card:
+    """The bot's own database does not answer: nothing it holds can be read (or changed)."""
+    return Card(
+        title="Database unavailable",
+        kind="error",
+        tone=Tone.WARNING,
+        summary=STORE_UNAVAILABLE_WRITING if writing else STORE_UNAVAILABLE_READING,
+        data=_data("StoreUnavailable", writing=writing),
+    )
+
+
 def new_key_advice(workspace_id: str | None) -> str:
     """How to put a new Venice key in place, said for where the command ran: VENICE_API_KEY in a
     terminal without a workspace, `keys set` for the terminal's own workspace, else `connect`."""

@@ -16,7 +16,15 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, event, text
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
+from sqlalchemy.exc import (
+    ArgumentError,
+    DBAPIError,
+    DisconnectionError,
+    InterfaceError,
+    OperationalError,
+    SQLAlchemyError,
+)
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
@@ -249,6 +257,47 @@ def _check_sqlite_directory(url: URL) -> None:
             f"The directory {directory} for the SQLite database does not exist; create it or "
             "change DATABASE_URL."
         )
+
+
+def unreachable(error: BaseException) -> bool:
+    """True when ERROR means the database does not answer (stopped, unreachable, restarting,
+    out of connections), not that a statement is wrong: the same call may work later."""
+    seen: BaseException | None = error
+    for _ in range(4):  # the error, what SQLAlchemy wrapped, what the driver wrapped
+        if seen is None:
+            return False
+        if isinstance(seen, OSError | TimeoutError | PoolTimeout | DisconnectionError):
+            return True
+        if isinstance(seen, DBAPIError) and seen.connection_invalidated:
+            return True
+        if isinstance(seen, OperationalError | InterfaceError):
+            return True
+        if _driver_connection_error(seen):
+            return True
+        seen = seen.orig if isinstance(seen, DBAPIError) else seen.__cause__
+    return False
+
+
+def _driver_connection_error(error: BaseException) -> bool:
+    try:
+        import asyncpg
+    except ImportError:  # pragma: no cover - asyncpg is a dependency
+        return False
+    exceptions = asyncpg.exceptions
+    lost = (
+        exceptions.PostgresConnectionError,
+        exceptions.OperatorInterventionError,  # shutting down, cannot connect now
+        exceptions.TooManyConnectionsError,
+        exceptions.InterfaceError,
+    )
+    return isinstance(error, lost)
+
+
+def unreachable_reason(error: BaseException) -> str:
+    """The name of what went wrong, for a log line (never a message: it can hold the URL)."""
+    cause = error.orig if isinstance(error, DBAPIError) and error.orig is not None else error
+    inner = cause.__cause__ if type(cause).__module__.startswith("sqlalchemy") else None
+    return type(inner or cause).__name__
 
 
 def _reason(error: BaseException) -> str:

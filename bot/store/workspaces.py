@@ -1,8 +1,17 @@
-"""WorkspaceStore: the workspaces, their Venice keys (sealed) and the audit trail, in one place."""
+"""WorkspaceStore: the workspaces, their Venice keys (sealed) and the audit trail, in one place.
+
+When the database does not answer, commands keep working from what this process last read of
+each workspace (its read policy and key), for STORE_OUTAGE_SECONDS from that read; a workspace
+it has not read in that time, and every change (connect, disconnect, access), get
+StoreUnavailable, which the bot answers with a sentence.
+"""
 
 from __future__ import annotations
 
+import logging
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import get_args
@@ -10,9 +19,10 @@ from typing import get_args
 from pydantic import SecretStr
 from sqlalchemy import select, update
 
+from bot.errors import StoreUnavailable
 from bot.secrets import MasterKeyMissing, SecretBox, SecretUnreadable
 from bot.store.credentials import Credentials, venice_key_context
-from bot.store.database import Database
+from bot.store.database import Database, unreachable, unreachable_reason
 from bot.store.records import (
     AuditEntry,
     CredentialInfo,
@@ -30,13 +40,24 @@ from bot.store.rows import (
     write_audit,
 )
 from bot.store.tables import audit_log, venice_credentials, workspaces
+from bot.throttled_log import ThrottledWarnings
 from bot.workspace_id import parse_workspace_id
+
+log = logging.getLogger(__name__)
 
 # How long this process reuses what a command needs of a workspace (read policy, decrypted key,
 # last check) without reading the database again. connect, disconnect, access and key rotation
 # in this process drop it at once; a change made by another process (the CLI's `keys set`,
 # another replica) is seen within this many seconds.
 COMMAND_STATE_SECONDS = 5.0
+# While the database does not answer, a command uses what this process last read of its
+# workspace for up to this long after that read: long enough to ride out a restart or a
+# failover, short enough that a replica cut off from the database does not keep an old read
+# policy or key for long. Changes cannot be made meanwhile (they need the database).
+STORE_OUTAGE_SECONDS = 900.0
+# After the database failed to answer, commands do not ask it again for this long (each would
+# wait for it): they answer at once from the last read.
+STORE_RETRY_SECONDS = 5.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,25 +94,55 @@ class WorkspaceStore:
         # process makes, so a read that raced a change is not kept.
         self._states: dict[str, tuple[float, CommandState]] = {}
         self._generation = 0
+        # workspace id -> (monotonic time of the read, state): for when the database is down.
+        self.outage_seconds = STORE_OUTAGE_SECONDS
+        self.retry_seconds = STORE_RETRY_SECONDS
+        self._last_read: dict[str, tuple[float, CommandState]] = {}
+        self._pruned_at = 0.0
+        self._down_until = 0.0
+        self._down_cause = ""
+        self._warnings = ThrottledWarnings(log)
 
     def _changed(self, workspace_id: str | None = None) -> None:
         """Forget the command state of WORKSPACE_ID (of every workspace when None)."""
         self._generation += 1
         if workspace_id is None:
             self._states.clear()
+            self._last_read.clear()
         else:
             self._states.pop(parse_workspace_id(workspace_id), None)
+            self._last_read.pop(parse_workspace_id(workspace_id), None)
 
     async def command_state(self, workspace_id: str) -> CommandState:
         """The read policy, key and last check of the workspace, from one query (or from this
         process's copy, at most COMMAND_STATE_SECONDS old). A workspace never seen reads as
-        open to everyone, without a key."""
+        open to everyone, without a key. When the database does not answer: the last state
+        this process read, up to `outage_seconds` old; StoreUnavailable without one."""
         workspace_id = parse_workspace_id(workspace_id)
         now = time.monotonic()
         kept = self._states.get(workspace_id)
         if kept is not None and kept[0] > now:
             return kept[1]
+        if now < self._down_until:
+            return self._last_known(workspace_id, now)
         generation = self._generation
+        try:
+            state, keep = await self._read_command_state(workspace_id)
+        except Exception as error:
+            if not unreachable(error):
+                raise
+            self._down_until = now + self.retry_seconds
+            self._down_cause = unreachable_reason(error)
+            return self._last_known(workspace_id, now)
+        self._down_until = 0.0
+        if keep and generation == self._generation:
+            if self.command_state_seconds > 0:
+                self._states[workspace_id] = (now + self.command_state_seconds, state)
+            self._remember(workspace_id, now, state)
+        return state
+
+    async def _read_command_state(self, workspace_id: str) -> tuple[CommandState, bool]:
+        """The state from the database, and whether it may be kept (not an unreadable key)."""
         query = (
             select(
                 workspaces.c.read_policy,
@@ -105,26 +156,50 @@ class WorkspaceStore:
         async with self.database.engine.connect() as connection:
             row = (await connection.execute(query)).one_or_none()
         if row is None:
-            state = CommandState(read_policy="everyone", key=None)
-        elif row.ciphertext is None:
-            state = CommandState(read_policy=row.read_policy, key=None)
-        else:
-            try:
-                plaintext = self.box.open(
-                    bytes(row.ciphertext), context=venice_key_context(workspace_id)
-                )
-            except (SecretUnreadable, MasterKeyMissing) as error:
-                # Not kept: the next command reads (and reports) it again.
-                return CommandState(read_policy=row.read_policy, key=None, unreadable=error)
-            state = CommandState(
-                read_policy=row.read_policy,
-                key=SecretStr(plaintext),
-                last_verified_at=row.last_verified_at,
-                last_error=row.last_error,
+            return CommandState(read_policy="everyone", key=None), True
+        if row.ciphertext is None:
+            return CommandState(read_policy=row.read_policy, key=None), True
+        try:
+            plaintext = self.box.open(
+                bytes(row.ciphertext), context=venice_key_context(workspace_id)
             )
-        if generation == self._generation and self.command_state_seconds > 0:
-            self._states[workspace_id] = (now + self.command_state_seconds, state)
-        return state
+        except (SecretUnreadable, MasterKeyMissing) as error:
+            # Not kept: the next command reads (and reports) it again.
+            return CommandState(read_policy=row.read_policy, key=None, unreadable=error), False
+        state = CommandState(
+            read_policy=row.read_policy,
+            key=SecretStr(plaintext),
+            last_verified_at=row.last_verified_at,
+            last_error=row.last_error,
+        )
+        return state, True
+
+    def _remember(self, workspace_id: str, now: float, state: CommandState) -> None:
+        """Keep STATE as the last read of WORKSPACE_ID; forget reads too old to be used."""
+        self._last_read[workspace_id] = (now, state)
+        if now - self._pruned_at > 60:
+            self._pruned_at = now
+            horizon = now - self.outage_seconds
+            for stale in [k for k, (at, _) in self._last_read.items() if at < horizon]:
+                del self._last_read[stale]
+
+    def _last_known(self, workspace_id: str, now: float) -> CommandState:
+        """The last state read of WORKSPACE_ID while the database is down, or StoreUnavailable."""
+        read = self._last_read.get(workspace_id)
+        minutes = f"{self.outage_seconds / 60:g}"
+        if read is not None and now - read[0] <= self.outage_seconds:
+            self._warnings.warn(
+                "outage",
+                f"the database does not answer ({self._down_cause}); commands answer from this "
+                f"process's last read of each workspace, up to {minutes} minutes old",
+            )
+            return read[1]
+        self._warnings.warn(
+            "outage:unknown",
+            f"the database does not answer ({self._down_cause}); a workspace this process has "
+            f"not read in the last {minutes} minutes is told the database is unavailable",
+        )
+        raise StoreUnavailable(writing=False, cause=self._down_cause)
 
     # Workspaces
 
@@ -137,48 +212,51 @@ class WorkspaceStore:
         time_zone: str | None = None,
     ) -> Workspace:
         """The workspace, created when missing; NAME, LOCALE, TIME_ZONE update it when given."""
-        async with self.database.transaction() as connection:
-            return await ensure_workspace_row(
-                connection, workspace_id, name=name, locale=locale, time_zone=time_zone
-            )
+        with _unavailable_when_down(writing=True):
+            async with self.database.transaction() as connection:
+                return await ensure_workspace_row(
+                    connection, workspace_id, name=name, locale=locale, time_zone=time_zone
+                )
 
     async def get_workspace(self, workspace_id: str) -> Workspace | None:
         """The workspace, or None when the bot has never seen it."""
-        workspace_id = parse_workspace_id(workspace_id)
-        async with self.database.engine.connect() as connection:
-            row = (
-                await connection.execute(select(workspaces).where(workspaces.c.id == workspace_id))
-            ).one_or_none()
-        return None if row is None else workspace_record(row)
+        with _unavailable_when_down(writing=False):
+            workspace_id = parse_workspace_id(workspace_id)
+            query = select(workspaces).where(workspaces.c.id == workspace_id)
+            async with self.database.engine.connect() as connection:
+                row = (await connection.execute(query)).one_or_none()
+            return None if row is None else workspace_record(row)
 
     async def set_read_policy(self, workspace_id: str, policy: ReadPolicy, *, by: str) -> Workspace:
         """Let everyone, or admins only, read billing; a change is audited as role_change."""
-        if policy not in get_args(ReadPolicy):
-            raise ValueError("the read policy is 'everyone' or 'admins'")
-        try:
-            async with self.database.transaction() as connection:
-                workspace = await ensure_workspace_row(connection, workspace_id, lock=True)
-                if workspace.read_policy == policy:
-                    return workspace
-                statement = update(workspaces).where(workspaces.c.id == workspace.id)
-                await connection.execute(statement.values(read_policy=policy))
-                await write_audit(
-                    connection,
-                    workspace.id,
-                    "role_change",
-                    actor=by,
-                    detail=f"billing readable by {policy} (was {workspace.read_policy})",
-                )
-                return await ensure_workspace_row(connection, workspace.id)
-        finally:
-            self._changed(workspace_id)
+        with _unavailable_when_down(writing=True):
+            if policy not in get_args(ReadPolicy):
+                raise ValueError("the read policy is 'everyone' or 'admins'")
+            try:
+                async with self.database.transaction() as connection:
+                    workspace = await ensure_workspace_row(connection, workspace_id, lock=True)
+                    if workspace.read_policy == policy:
+                        return workspace
+                    statement = update(workspaces).where(workspaces.c.id == workspace.id)
+                    await connection.execute(statement.values(read_policy=policy))
+                    await write_audit(
+                        connection,
+                        workspace.id,
+                        "role_change",
+                        actor=by,
+                        detail=f"billing readable by {policy} (was {workspace.read_policy})",
+                    )
+                    return await ensure_workspace_row(connection, workspace.id)
+            finally:
+                self._changed(workspace_id)
 
     async def set_time_zone(self, workspace_id: str, zone: str) -> None:
         """Make ZONE (an IANA name) the workspace's own time zone: the default of `digest on`."""
-        async with self.database.transaction() as connection:
-            workspace = await ensure_workspace_row(connection, workspace_id, lock=True)
-            statement = update(workspaces).where(workspaces.c.id == workspace.id)
-            await connection.execute(statement.values(time_zone=zone))
+        with _unavailable_when_down(writing=True):
+            async with self.database.transaction() as connection:
+                workspace = await ensure_workspace_row(connection, workspace_id, lock=True)
+                statement = update(workspaces).where(workspaces.c.id == workspace.id)
+                await connection.execute(statement.values(time_zone=zone))
 
     async def list_workspaces(self) -> list[WorkspaceSummary]:
         """Every workspace with its credential (fingerprints only), ordered by id."""
@@ -226,20 +304,23 @@ class WorkspaceStore:
         verified_at: datetime,
     ) -> CredentialInfo:
         """Seal and store KEY for the workspace (created if new); audited connect or replace."""
-        try:
-            return await self._credentials.save(
-                workspace_id, key, key_type=key_type, set_by=set_by, verified_at=verified_at
-            )
-        finally:
-            self._changed(workspace_id)
+        with _unavailable_when_down(writing=True):
+            try:
+                return await self._credentials.save(
+                    workspace_id, key, key_type=key_type, set_by=set_by, verified_at=verified_at
+                )
+            finally:
+                self._changed(workspace_id)
 
     async def load_key(self, workspace_id: str) -> SecretStr | None:
         """The workspace's Venice key, or None; MasterKeyMissing / SecretUnreadable otherwise."""
-        return await self._credentials.load_key(workspace_id)
+        with _unavailable_when_down(writing=False):
+            return await self._credentials.load_key(workspace_id)
 
     async def credential_info(self, workspace_id: str) -> CredentialInfo | None:
         """What may be shown about the workspace's key (never the key), or None."""
-        return await self._credentials.info(workspace_id)
+        with _unavailable_when_down(writing=False):
+            return await self._credentials.info(workspace_id)
 
     async def record_check(self, workspace_id: str, *, at: datetime, error: str | None) -> None:
         """Note a live check: verified AT when ERROR is None, else the short ERROR sentence.
@@ -247,11 +328,20 @@ class WorkspaceStore:
         Nothing is written (no transaction opened) when this process's copy of the workspace
         already holds that check, as after every answer served from the cache."""
         workspace_id = parse_workspace_id(workspace_id)
+        now = time.monotonic()
         kept = self._states.get(workspace_id)
-        if kept is not None and kept[0] > time.monotonic() and not kept[1].check_is_news(at, error):
+        if kept is not None and kept[0] > now and not kept[1].check_is_news(at, error):
             return
+        if now < self._down_until:
+            return  # the database does not answer: a check is only worth a try, not a wait
         generation = self._generation
-        await self._credentials.record_check(workspace_id, at=at, error=error)
+        try:
+            with _unavailable_when_down(writing=True):
+                await self._credentials.record_check(workspace_id, at=at, error=error)
+        except StoreUnavailable as down:
+            self._down_until = now + self.retry_seconds
+            self._down_cause = down.cause
+            raise
         kept = self._states.get(workspace_id)
         if kept is not None and generation == self._generation:
             # What the row now holds (or, had it a later check already, an earlier one: which
@@ -265,10 +355,11 @@ class WorkspaceStore:
 
     async def remove_credential(self, workspace_id: str, *, by: str) -> bool:
         """Delete the workspace's key (audited disconnect); False when it had none."""
-        try:
-            return await self._credentials.remove(workspace_id, by=by)
-        finally:
-            self._changed(workspace_id)
+        with _unavailable_when_down(writing=True):
+            try:
+                return await self._credentials.remove(workspace_id, by=by)
+            finally:
+                self._changed(workspace_id)
 
     async def rotate_secrets(self, *, by: str = "cli") -> RotationReport:
         """Re-encrypt every key not under the newest master key (safe to interrupt and re-run)."""
@@ -286,3 +377,16 @@ class WorkspaceStore:
         missing = sorted(await self.missing_master_keys())
         if missing:
             raise MasterKeyMissing(*missing)
+
+
+@contextmanager
+def _unavailable_when_down(*, writing: bool) -> Iterator[None]:
+    """A database that does not answer, as StoreUnavailable (the bot answers it in a sentence)."""
+    try:
+        yield
+    except StoreUnavailable:
+        raise
+    except Exception as error:
+        if unreachable(error):
+            raise StoreUnavailable(writing=writing, cause=unreachable_reason(error)) from None
+        raise

@@ -244,24 +244,33 @@ async def running_install(
     backend: str, tmp_path: Path, request: pytest.FixtureRequest, **settings: Any
 ) -> AsyncIterator[Installed]:
     """The real serve stack in OAuth mode on BACKEND's database, against the fake Web API."""
+    async with (
+        migrated_database(backend, tmp_path, request) as database,
+        installed_on(database, **settings) as installed,
+    ):
+        yield installed
+
+
+@asynccontextmanager
+async def installed_on(database: Database, **settings: Any) -> AsyncIterator[Installed]:
+    """The real serve stack in OAuth mode on DATABASE (migrated), against a fake Web API."""
     fake = FakeSlack().start()
     try:
-        async with migrated_database(backend, tmp_path, request) as database:
-            opened = opened_store(database)
-            config = multi_workspace_settings(fake.api_url, **settings)
-            runtime = Runtime.build(config)
-            runtime.opened = opened
-            try:
-                app = await build_slack_app(config, runtime, opened)
-                async with (
-                    serving(build_http_app(runtime, app)) as url,
-                    httpx.AsyncClient(timeout=10) as http,
-                ):
-                    installed = Installed(url, fake, database, opened, app, http)
-                    answer_as_slack(fake, installed.tokens)
-                    yield installed
-            finally:
-                runtime.opened = None  # the database is closed by its own context
-                await runtime.aclose()
+        opened = opened_store(database)
+        config = multi_workspace_settings(fake.api_url, **settings)
+        runtime = Runtime.build(config)
+        runtime.opened = opened
+        try:
+            app = await build_slack_app(config, runtime, opened)
+            async with (
+                serving(build_http_app(runtime, app)) as url,
+                httpx.AsyncClient(timeout=10) as http,
+            ):
+                installed = Installed(url, fake, database, opened, app, http)
+                answer_as_slack(fake, installed.tokens)
+                yield installed
+        finally:
+            runtime.opened = None  # the database is closed by its owner
+            await runtime.aclose()
     finally:
         fake.stop()

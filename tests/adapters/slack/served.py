@@ -82,40 +82,13 @@ def seed_key(settings: Settings, key: str, team: str = TEAM_ID) -> None:
     asyncio.run(store())
 
 
-@dataclass
-class ServedBot:
-    """The Service in a thread on a free port; `stop()` (or the fixture) shuts it down."""
+class SlackRequests:
+    """Signed requests to a served bot's /slack/events at `url`, as Slack sends them; replies
+    that go through a response_url land on `fake`. Mixed into ServedBot (a thread) and
+    ServeProcess (a real `venice-bot serve` process)."""
 
-    settings: Settings
+    url: str
     fake: FakeSlack
-    service: Service = field(init=False)
-    url: str = field(init=False)
-    exit_code: list[int] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        self.service = Service(self.settings)
-        self._sock = bind("127.0.0.1", 0)
-        self.url = f"http://127.0.0.1:{self._sock.getsockname()[1]}"
-        self._thread = threading.Thread(target=self._run, name="venice-serve", daemon=True)
-
-    def _run(self) -> None:
-        self.exit_code.append(asyncio.run(self.service.main(self._sock)))
-
-    def start(self) -> ServedBot:
-        self._thread.start()
-        deadline = time.monotonic() + 20
-        while not self.service.started.wait(0.05):
-            if not self._thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError(f"serve did not start (exit {self.exit_code})")
-        return self
-
-    def stop(self) -> int | None:
-        self.service.stop()
-        self._thread.join(timeout=30)
-        self._sock.close()
-        return self.exit_code[0] if self.exit_code else None
-
-    # -- signed requests ---------------------------------------------------------------------
 
     def post(
         self,
@@ -140,13 +113,19 @@ class ServedBot:
         )
 
     def command(
-        self, text: str, *, user: str = ADMIN, response_id: str | None = None, **kw: Any
+        self,
+        text: str,
+        *,
+        user: str = ADMIN,
+        team: str = TEAM_ID,
+        response_id: str | None = None,
+        **kw: Any,
     ) -> Command:
-        """`/venice TEXT` typed by USER in #general; the reply's response_url is at the fake."""
+        """`/venice TEXT` typed by USER of TEAM in #general; its response_url is at the fake."""
         rid = response_id or "R" + secrets.token_hex(4)
         form = {
             "token": "unused",
-            "team_id": TEAM_ID,
+            "team_id": team,
             "team_domain": "fake",
             "channel_id": CHANNEL,
             "channel_name": "general",
@@ -225,6 +204,40 @@ class ServedBot:
 
 
 @dataclass
+class ServedBot(SlackRequests):
+    """The Service in a thread on a free port; `stop()` (or the fixture) shuts it down."""
+
+    settings: Settings
+    fake: FakeSlack
+    service: Service = field(init=False)
+    url: str = field(init=False)
+    exit_code: list[int] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.service = Service(self.settings)
+        self._sock = bind("127.0.0.1", 0)
+        self.url = f"http://127.0.0.1:{self._sock.getsockname()[1]}"
+        self._thread = threading.Thread(target=self._run, name="venice-serve", daemon=True)
+
+    def _run(self) -> None:
+        self.exit_code.append(asyncio.run(self.service.main(self._sock)))
+
+    def start(self) -> ServedBot:
+        self._thread.start()
+        deadline = time.monotonic() + 20
+        while not self.service.started.wait(0.05):
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError(f"serve did not start (exit {self.exit_code})")
+        return self
+
+    def stop(self) -> int | None:
+        self.service.stop()
+        self._thread.join(timeout=30)
+        self._sock.close()
+        return self.exit_code[0] if self.exit_code else None
+
+
+@dataclass
 class Command:
     """The acknowledgement of one `/venice` and how long it took."""
 
@@ -255,3 +268,21 @@ def action_ids(message: Mapping[str, Any]) -> list[str]:
         if block.get("type") == "actions"
         for element in block.get("elements", [])
     ]
+
+
+REPLY_FIELDS = ("text", "content", "description", "value", "title", "name")
+
+
+def reply_texts(document: Any) -> set[str]:
+    """Every text a person would read in DOCUMENT (a message, view or embed), 16+ characters."""
+    found: set[str] = set()
+    if isinstance(document, dict):
+        for key, value in document.items():
+            if key in REPLY_FIELDS and isinstance(value, str) and len(value) >= 16:
+                found.add(value)
+            else:
+                found |= reply_texts(value)
+    elif isinstance(document, list):
+        for item in document:
+            found |= reply_texts(item)
+    return found

@@ -1,5 +1,6 @@
-"""/healthz and /readyz of `venice-bot serve`: ready while the database answers (503 when it
-does not), and only "degraded" when Redis is down, since the bot still answers without it."""
+"""/healthz and /readyz of `venice-bot serve`: ready while the database and the cache answer,
+only "degraded" (still 200) when either does not, since the bot still answers commands without
+them, and 503 only before the store is open."""
 
 from __future__ import annotations
 
@@ -35,6 +36,7 @@ def test_healthz_and_readyz_answer_200(served: ServedBot):
     assert body["status"] == "ready"
     assert body["database"] == {"state": "ok"}
     assert body["cache"] == {"backend": "memory", "state": "ok"}
+    assert body["digests"] == {"state": "on"}
 
 
 def test_redis_down_is_degraded_not_unready(
@@ -106,7 +108,9 @@ async def http_app_on(runtime: Runtime) -> AsyncIterator[str]:
         sock.close()
 
 
-async def test_readyz_is_503_when_the_database_stops_answering(postgres_url: str):
+async def test_readyz_is_degraded_not_unready_when_the_database_stops_answering(
+    postgres_url: str,
+):
     parts = urlsplit(postgres_url)
     proxy = CuttableProxy(parts.hostname or "127.0.0.1", parts.port or 5432)
     port = await proxy.start()
@@ -121,10 +125,25 @@ async def test_readyz_is_503_when_the_database_stops_answering(postgres_url: str
             assert (await client.get(f"{url}/readyz")).status_code == 200
             await proxy.cut()
             response = await client.get(f"{url}/readyz")
+            # Still answering commands (from the last reads): stays in the load balancer.
+            assert response.status_code == 200
+            assert response.json()["status"] == "degraded"
+            assert response.json()["database"] == {"state": "unreachable"}
+            assert response.json()["digests"] == {"state": "paused"}
+            assert "venice_bot_database_reachable 0.0" in (await client.get(f"{url}/metrics")).text
+            assert (await client.get(f"{url}/healthz")).status_code == 200
+    finally:
+        await runtime.aclose()
+
+
+async def test_readyz_is_503_before_the_store_is_open():
+    runtime = Runtime.build(Settings(DIGEST_SCHEDULER="off"))
+    try:
+        async with http_app_on(runtime) as url, httpx.AsyncClient() as client:
+            response = await client.get(f"{url}/readyz")
             assert response.status_code == 503
             assert response.json()["status"] == "unready"
-            assert response.json()["database"] == {"state": "unreachable"}
-            assert (await client.get(f"{url}/healthz")).status_code == 200
+            assert response.json()["digests"] == {"state": "off"}
     finally:
         await runtime.aclose()
 

@@ -11,6 +11,7 @@ from slack_sdk.oauth.installation_store.models.installation import Installation
 from sqlalchemy import select, update
 
 from adapters.slack.installation_store import EncryptedInstallationStore
+from bot.errors import StoreUnavailable
 from bot.logs import redact
 from bot.secrets import Keyring, SecretBox, SecretUnreadable
 from bot.store import Database
@@ -25,6 +26,7 @@ from tests.adapters.slack.installs import (
     opened_store,
     refresh_token,
 )
+from tests.services import PrivatePostgres
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -151,3 +153,25 @@ async def test_keys_rotate_reseals_slack_tokens_too(database: Database):
     assert await store_over(database, K1).async_find_bot(enterprise_id=None, team_id="T1") is None
     audit = await opened_store(database).store.audit_log("slack:T1")
     assert [(entry.action, entry.actor) for entry in audit] == [("rotate", "ops")] * 2
+
+
+async def test_installations_read_before_the_database_stops_are_still_found(
+    private_postgres: PrivatePostgres,
+):
+    database = await Database.open(private_postgres.url)
+    try:
+        await database.upgrade()
+        store = store_over(database)
+        token = bot_token("T0UP")
+        await store.async_save(installation("T0UP", token=token))
+        await store.async_save(installation("T0NEVER", token=bot_token("T0NEVER")))
+        found = await store.async_find_installation(enterprise_id=None, team_id="T0UP")
+        assert found is not None
+        private_postgres.stop()
+        again = await store.async_find_installation(enterprise_id=None, team_id="T0UP")
+        assert again is not None
+        assert again.bot_token == token
+        with pytest.raises(StoreUnavailable):
+            await store.async_find_installation(enterprise_id=None, team_id="T0NEVER")
+    finally:
+        await database.aclose()

@@ -1,5 +1,10 @@
-"""manifest.yaml and the code agree: the slash command's usage hint names exactly the registry's
-commands, and the scopes, events and URLs are the ones the bot serves and needs."""
+"""The Slack app manifests and the code agree: the slash command's usage hint names exactly the
+registry's commands, and the scopes, events and URLs are the ones the bot serves and needs.
+
+Two manifests, one per mode, because token rotation is permanent once an app has it on:
+manifest.yaml (one workspace, SLACK_BOT_TOKEN: rotation off) and manifest.multi-workspace.yaml
+("Add to Slack", SLACK_CLIENT_ID: rotation on, the OAuth redirect). Everything else is the same
+in both."""
 
 from __future__ import annotations
 
@@ -14,17 +19,24 @@ from adapters.slack.commands import COMMAND
 from adapters.slack.manifest import HINT_SEPARATOR, usage_hint
 from bot.commands.registry import COMMANDS
 
-MANIFEST = Path(__file__).resolve().parents[3] / "manifest.yaml"
+ROOT = Path(__file__).resolve().parents[3]
+SINGLE_WORKSPACE = ROOT / "manifest.yaml"
+MULTI_WORKSPACE = ROOT / "manifest.multi-workspace.yaml"
+MANIFESTS = [SINGLE_WORKSPACE, MULTI_WORKSPACE]
 SCOPES = [
     "commands", "chat:write", "chat:write.public", "files:write", "users:read",
     "channels:history", "groups:history", "channels:join",
 ]  # fmt: skip
 
 
-@pytest.fixture(scope="module")
-def manifest() -> dict[str, Any]:
-    loaded: dict[str, Any] = yaml.safe_load(MANIFEST.read_text())
+def load(path: Path) -> dict[str, Any]:
+    loaded: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
     return loaded
+
+
+@pytest.fixture(params=MANIFESTS, ids=lambda path: path.name)
+def manifest(request: pytest.FixtureRequest) -> dict[str, Any]:
+    return load(request.param)
 
 
 def slash_command(manifest: dict[str, Any]) -> dict[str, Any]:
@@ -51,9 +63,6 @@ def test_the_slash_command_posts_to_the_events_route_unescaped(manifest):
 
 def test_scopes_events_interactivity_and_home(manifest):
     assert manifest["oauth_config"]["scopes"]["bot"] == SCOPES
-    assert [url.endswith(REDIRECT_PATH) for url in manifest["oauth_config"]["redirect_urls"]] == [
-        True
-    ]
     settings = manifest["settings"]
     events = settings["event_subscriptions"]
     assert events["request_url"].endswith(EVENTS_PATH)
@@ -62,11 +71,31 @@ def test_scopes_events_interactivity_and_home(manifest):
         "is_enabled": True,
         "request_url": events["request_url"],
     }
-    assert settings["token_rotation_enabled"] is True
     assert settings["socket_mode_enabled"] is False
     assert manifest["features"]["app_home"]["home_tab_enabled"] is True
     assert manifest["features"]["bot_user"]["display_name"]
     assert 175 <= len(manifest["display_information"]["long_description"]) <= 4000
+
+
+def test_the_single_workspace_manifest_has_token_rotation_off():
+    single = load(SINGLE_WORKSPACE)
+    assert single["settings"]["token_rotation_enabled"] is False
+    assert "redirect_urls" not in single["oauth_config"]  # installed from the app's own page
+
+
+def test_the_multi_workspace_manifest_rotates_tokens_and_names_the_redirect():
+    multi = load(MULTI_WORKSPACE)
+    assert multi["settings"]["token_rotation_enabled"] is True
+    redirects = multi["oauth_config"]["redirect_urls"]
+    assert [url.endswith(REDIRECT_PATH) for url in redirects] == [True]
+
+
+def test_the_two_manifests_differ_only_in_rotation_and_the_redirect():
+    single, multi = load(SINGLE_WORKSPACE), load(MULTI_WORKSPACE)
+    for manifest in (single, multi):
+        del manifest["settings"]["token_rotation_enabled"]
+        manifest["oauth_config"].pop("redirect_urls", None)
+    assert single == multi
 
 
 def test_the_oauth_install_asks_for_the_manifest_scopes():

@@ -18,12 +18,12 @@ import pytest
 from slack_sdk.signature import SignatureVerifier
 
 from bot.venice.simulator.server import RunningSimulator
+from tests.adapters.serve_process import ROOT, base_env
 from tests.adapters.slack.conftest import set_latency
 from tests.adapters.slack.fake_slack import TEAM_ID, FakeSlack
 from tests.adapters.slack.served import (
     ADMIN,
     BOT_TOKEN,
-    MASTER_KEYS,
     SIGNING_SECRET,
     admin_key,
     bot_settings,
@@ -31,15 +31,6 @@ from tests.adapters.slack.served import (
     seed_key,
 )
 from tests.services import free_port
-
-ROOT = Path(__file__).resolve().parents[3]
-CLEARED = ("VENICE_", "SLACK_", "DISCORD_", "LOG_", "DATABASE_URL", "REDIS_URL", "PORT")
-
-
-def environment(**values: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(CLEARED)}
-    env |= values
-    return env
 
 
 def run_serve(env: dict[str, str], timeout: float = 30) -> subprocess.CompletedProcess[str]:
@@ -51,16 +42,6 @@ def run_serve(env: dict[str, str], timeout: float = 30) -> subprocess.CompletedP
         text=True,
         timeout=timeout,
         check=False,
-    )
-
-
-def base_env(tmp_path: Path, **values: str) -> dict[str, str]:
-    return environment(
-        DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}",
-        VENICE_BOT_MASTER_KEYS=MASTER_KEYS,
-        VENICE_BOT_HOST="127.0.0.1",
-        PORT=str(free_port()),
-        **values,
     )
 
 
