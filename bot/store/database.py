@@ -62,7 +62,9 @@ class DatabaseUnavailable(BotError):
 
 
 # What a failed read or write of the database looks like, whichever layer raised it: SQLAlchemy,
-# a driver (aiosqlite's sqlite3, asyncpg) or the connection itself.
+# a driver (aiosqlite's sqlite3, asyncpg) or the connection itself. The delivery path stops
+# posting on any of them, whatever the cause; `unreachable()` below tells those that mean the
+# database does not answer (worth answering from what was last read).
 STORE_ERRORS: tuple[type[BaseException], ...] = (
     SQLAlchemyError,
     DatabaseUnavailable,
