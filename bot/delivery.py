@@ -58,8 +58,9 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-# A post is looked for from this long before its attempt began: the platform's clock and ours
-# may differ by that much.
+# A post is looked for from this long before its attempt began until this long after it must
+# have ended: the platform's clock and ours may differ by that much. A short window keeps the
+# look back to a page or two of a busy channel's history.
 LOOK_BACK_MARGIN = timedelta(minutes=2)
 # One platform call (the message, the chart, a look back) may take this long; a post that takes
 # longer counts as uncertain: it is looked for before it is made again.
@@ -101,10 +102,18 @@ class DeliveryPath:
     """Delivers posts for one process (OWNER) through its DeliveryStore. One `run` at a time:
     `resume()` at its start clears the stop a failed write left."""
 
-    def __init__(self, store: DeliveryStore, owner: str, *, clock: Clock = utc_now) -> None:
+    def __init__(
+        self,
+        store: DeliveryStore,
+        owner: str,
+        *,
+        clock: Clock = utc_now,
+        post_seconds: float = POST_SECONDS,
+    ) -> None:
         self.store = store
         self.owner = owner
         self.clock = clock
+        self.post_seconds = post_seconds  # a platform call that takes longer counts as uncertain
         self.stopped: str | None = None  # why the path stopped (a failed write), or None
         self._stopped_before = False  # the last run stopped too: the outage was said already
 
@@ -133,6 +142,38 @@ class DeliveryPath:
             self.store.settle(delivery, state, outcome=outcome, now=now, then=then)
         )
 
+    async def settle_unless_posted(
+        self,
+        delivery: Delivery,
+        poster: Poster,
+        state: Literal["failed", "skipped"],
+        *,
+        outcome: str,
+        now: datetime,
+        then: Then | None = None,
+    ) -> Delivery:
+        """`settle`, unless DELIVERY may have been posted (`sending`) and is found in the channel:
+        then it is recorded as posted (`posted`), its chart as it stands. THEN in the
+        transaction that finishes it either way."""
+        if delivery.state == "sending":
+            found = await self._find(poster, delivery, last_try=True)
+            if found is not None:
+                chart: ChartState | None = None
+                if not found.chart_attached:
+                    chart = "sent" if found.chart_id is not None else "failed"
+                return await self._written(
+                    self.store.sent(
+                        delivery,
+                        found.message_id,
+                        chart=chart,
+                        outcome="posted",
+                        late=delivery.late,
+                        now=now,
+                        then=then,
+                    )
+                )
+        return await self.settle(delivery, state, outcome=outcome, now=now, then=then)
+
     async def deliver(
         self,
         delivery: Delivery,
@@ -143,10 +184,13 @@ class DeliveryPath:
         late: bool,
         now: datetime,
         then: Then | None = None,
+        last_try: bool = False,
     ) -> Delivered:
         """Post POST as DELIVERY (message, then chart), reconciling first what may be posted.
         THEN runs in the transaction that records the delivery finished (not when it already
-        was, nor when it is left unfinished: the caller sees `delivery.done`).
+        was, nor when it is left unfinished: the caller sees `delivery.done`). LAST_TRY: no
+        attempt comes after this one, so a look back that fails counts as one that cannot say
+        (the post is made: never lost).
 
         Raises StoreDown (nothing more is posted this run), DeliveryTaken (another process owns
         it now), PostFailed / ChannelUnavailable for the message; a chart that failed for now
@@ -156,7 +200,7 @@ class DeliveryPath:
         posted = found_it = False
         if record.state in ("claimed", "sending"):
             if record.state == "sending":
-                found = await self._find(poster, record)
+                found = await self._find(poster, record, last_try=last_try)
                 if found is not None:
                     log.info("%s: found already posted; not posting it again", record.id)
                     record = await self._record_found(record, post, found, outcome, late, now, then)
@@ -170,7 +214,7 @@ class DeliveryPath:
                 ended = record.chart
             return Delivered(record, posted, found_it, ended)
         if record.chart == "sending" and not posted:
-            found = await self._find(poster, record)
+            found = await self._find(poster, record, last_try=last_try)
             if found is not None and found.chart_id is not None:
                 record = await self._written(
                     self.store.chart_settled(
@@ -196,7 +240,9 @@ class DeliveryPath:
         record = await self._written(self.store.sending(record, began=self.clock()))
         self._check()
         try:
-            message = await _bounded(poster.post(workspace, channel, _marked(post, record)))
+            message = await _bounded(
+                poster.post(workspace, channel, _marked(post, record)), self.post_seconds
+            )
         except PostFailed as error:
             if not error.uncertain:  # nothing went out: no need to look for it next time
                 await self._written(self.store.unsent(record))
@@ -233,13 +279,14 @@ class DeliveryPath:
             return Delivered(record, posted)
         if record.chart == "pending":
             self._check()
-            record = await self._written(self.store.chart_sending(record))
+            record = await self._written(self.store.chart_sending(record, began=self.clock()))
         self._check()
         try:
             file_id = await _bounded(
                 poster.post_chart(
                     workspace, channel, _marked(post, record), message_id=record.message_id or ""
-                )
+                ),
+                self.post_seconds,
             )
         except ChartRefused as refused:
             record = await self._written(
@@ -295,9 +342,10 @@ class DeliveryPath:
             )
         return record
 
-    async def _find(self, poster: Poster, record: Delivery) -> Found | None:
+    async def _find(self, poster: Poster, record: Delivery, *, last_try: bool) -> Found | None:
         """The post of RECORD if the platform has it; None when it has not, or cannot say (then
-        it is posted again: never lost, and the log says why it may be there twice)."""
+        it is posted again: never lost, and the log says why it may be there twice). A look
+        back that fails for now (PostFailed) is raised, to be tried again, unless LAST_TRY."""
         began = record.sending_at or record.claimed_at
         try:
             return await _bounded(
@@ -306,11 +354,24 @@ class DeliveryPath:
                     record.id.channel_id,
                     str(record.id),
                     since=began - LOOK_BACK_MARGIN,
-                )
+                    # A post ends within post_seconds of its start, or counts as uncertain.
+                    until=began + timedelta(seconds=self.post_seconds) + LOOK_BACK_MARGIN,
+                ),
+                self.post_seconds,
             )
         except CannotLookBack as blind:
             log.warning(
                 "%s may have been posted already, and %s; posting it again", record.id, blind
+            )
+            return None
+        except PostFailed as failed:
+            if not last_try:
+                raise
+            log.warning(
+                "%s may have been posted already, and looking for it failed on the last try "
+                "(%s); posting it again",
+                record.id,
+                failed.message,
             )
             return None
 
@@ -358,14 +419,15 @@ async def post_unrecorded(
 ) -> PostReport:
     """A one-off post (`digest now`), not recorded: what went in. PostFailed when the message
     did not."""
-    message = await _bounded(poster.post(workspace_id, channel_id, post))
+    message = await _bounded(poster.post(workspace_id, channel_id, post), POST_SECONDS)
     if post.chart is None:
         return PostReport(message.message_id)
     if message.chart_attached:
         return PostReport(message.message_id, "sent")
     try:
         await _bounded(
-            poster.post_chart(workspace_id, channel_id, post, message_id=message.message_id)
+            poster.post_chart(workspace_id, channel_id, post, message_id=message.message_id),
+            POST_SECONDS,
         )
     except ChartRefused as refused:  # said in that very channel
         return PostReport(message.message_id, "refused", refused.here or refused.message)
@@ -374,14 +436,14 @@ async def post_unrecorded(
     return PostReport(message.message_id, "sent")
 
 
-async def _bounded(call: Awaitable[T]) -> T:
-    """CALL within POST_SECONDS; past it, an uncertain PostFailed (it may have gone through)."""
+async def _bounded(call: Awaitable[T], seconds: float) -> T:
+    """CALL within SECONDS; past them, an uncertain PostFailed (it may have gone through)."""
     try:
-        async with asyncio.timeout(POST_SECONDS):
+        async with asyncio.timeout(seconds):
             return await call
     except TimeoutError:
         raise PostFailed(
-            f"the platform did not answer within {POST_SECONDS:g} s.", uncertain=True
+            f"the platform did not answer within {seconds:g} s.", uncertain=True
         ) from None
 
 

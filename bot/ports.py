@@ -131,10 +131,10 @@ class Poster(Protocol):
         ...
 
     async def find(
-        self, workspace_id: str, channel_id: str, delivery: str, *, since: datetime
+        self, workspace_id: str, channel_id: str, delivery: str, *, since: datetime, until: datetime
     ) -> Found | None:
-        """The post marked DELIVERY in CHANNEL_ID made at or after SINCE, or None when there is
-        none. CannotLookBack when the platform cannot say."""
+        """The post marked DELIVERY in CHANNEL_ID made between SINCE and UNTIL, or None when
+        there is none. CannotLookBack when the platform cannot say."""
         ...
 
     async def tell_admins(self, workspace_id: str, user_ids: Sequence[str], text: str) -> None:

@@ -39,7 +39,7 @@ class ConsolePoster:
         return message_id
 
     async def find(
-        self, workspace_id: str, channel_id: str, delivery: str, *, since: datetime
+        self, workspace_id: str, channel_id: str, delivery: str, *, since: datetime, until: datetime
     ) -> Found | None:
         """A terminal keeps nothing to look back at: what was printed is not found."""
         return None

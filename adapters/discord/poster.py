@@ -147,14 +147,16 @@ class DiscordPoster:
         return str(message.attachments[0].id) if message.attachments else str(message.id)
 
     async def find(
-        self, workspace_id: str, channel_id: str, delivery: str, *, since: datetime
+        self, workspace_id: str, channel_id: str, delivery: str, *, since: datetime, until: datetime
     ) -> Found | None:
-        """The bot's message marked DELIVERY in CHANNEL_ID since SINCE, from the channel's
-        recent messages; CannotLookBack without Read Message History."""
+        """The bot's message marked DELIVERY in CHANNEL_ID between SINCE and UNTIL, from the
+        channel's messages of that time; CannotLookBack without Read Message History, or when
+        the window holds more than a few pages of messages."""
         client = await self._logged_in()
         me = str(client.user.id) if client.user is not None else None
         marker = marker_of(delivery)
         after = discord.utils.time_snowflake(since)
+        last = discord.utils.time_snowflake(until, high=True)
         for _ in range(HISTORY_PAGES):
             try:
                 page = await client.http.logs_from(
@@ -170,15 +172,18 @@ class DiscordPoster:
             except (TimeoutError, aiohttp.ClientError, OSError) as error:
                 raise PostFailed(f"could not reach Discord ({type(error).__name__}).") from error
             for message in page:
+                if int(message["id"]) > last:
+                    continue
                 author = str((message.get("author") or {}).get("id") or "")
                 embeds = message.get("embeds") or []
                 if author == me and any(embed.get("url") == marker for embed in embeds):
                     attached = bool(message.get("attachments"))
                     return Found(str(message["id"]), chart_attached=attached)
-            if len(page) < HISTORY_PAGE:
+            # Pages go forward in time from `after`: past UNTIL, or the end, it is not there.
+            after = max((int(message["id"]) for message in page), default=last)
+            if len(page) < HISTORY_PAGE or after >= last:
                 return None
-            after = max(int(message["id"]) for message in page)
-        return None
+        raise CannotLookBack(f"more than {HISTORY_PAGES * HISTORY_PAGE} messages in the window")
 
     async def _send(
         self,

@@ -20,6 +20,10 @@ _NOT_INSTALLED = (
     "token_revoked",
     "team_not_found",
 )
+# Errors after which the call may have gone through.
+MAYBE_DONE = frozenset(
+    ("internal_error", "fatal_error", "service_unavailable", "request_timeout", "unknown")
+)
 UNAVAILABLE = frozenset(
     (*_NOT_MEMBER, "is_archived", *_NOT_ALLOWED, "missing_scope", *_NOT_INSTALLED)
 )
@@ -98,7 +102,11 @@ def post_error(error: SlackApiError, channel_id: str) -> PostFailed:
         return PostFailed(
             "Slack kept rate-limiting the post.", retry_after=_seconds(_header(headers))
         )
-    return PostFailed(f"Slack refused the post ({code}).")
+    # Slack's own failures may have done part of the work ("it's possible some aspect of the
+    # operation succeeded", its docs say of fatal_error), as may a 5xx from its edge (slack-sdk
+    # reads its HTML body as an error with no code): the post may be in, so it is looked for.
+    uncertain = code in MAYBE_DONE or (isinstance(status, int) and status >= 500)
+    return PostFailed(f"Slack refused the post ({code}).", uncertain=uncertain)
 
 
 def _header(headers: object) -> str | None:

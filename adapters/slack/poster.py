@@ -57,6 +57,17 @@ HISTORY_PAGES = 5
 # Slack's answers when the bot is not in the channel, for a file upload or a history read.
 _NOT_MEMBER = ("not_in_channel",)
 _NO_HISTORY = ("missing_scope", "not_allowed_token_type", "channel_not_found", "no_permission")
+# conversations.join's answers that mean the bot will not get in (others may pass: try later).
+_JOIN_REFUSED = (
+    "method_not_supported_for_channel_type",
+    "missing_scope",
+    "is_archived",
+    "restricted_action",
+    "channel_not_found",
+    "no_permission",
+    "not_allowed_token_type",
+    "cant_invite",
+)
 
 
 def chart_filename(chart: ChartImage, delivery: str | None) -> str:
@@ -140,20 +151,21 @@ class SlackPoster:
                 raise _chart_error(error, channel_id) from error
 
     async def find(
-        self, workspace_id: str, channel_id: str, delivery: str, *, since: datetime
+        self, workspace_id: str, channel_id: str, delivery: str, *, since: datetime, until: datetime
     ) -> Found | None:
-        """The message marked DELIVERY (and its chart) in CHANNEL_ID since SINCE, from the
-        channel's history; CannotLookBack when the install may not read it."""
+        """The message marked DELIVERY (and its chart) in CHANNEL_ID between SINCE and UNTIL,
+        from the channel's history; CannotLookBack when the install may not read it, or the
+        window holds more than a few pages of messages."""
         token = await self._token(workspace_id)
         client = self._connected()
         try:
-            messages = await self._history(client, token, channel_id, since)
+            messages = await self._history(client, token, channel_id, since, until)
         except SlackApiError as error:
             if error_code(error) not in _NOT_MEMBER:
                 raise _history_error(error) from error
             await self._join(client, token, channel_id, reading=True)
             try:
-                messages = await self._history(client, token, channel_id, since)
+                messages = await self._history(client, token, channel_id, since, until)
             except SlackApiError as again:
                 raise _history_error(again) from again
         return _found(messages, delivery)
@@ -218,6 +230,8 @@ class SlackPoster:
             await client.conversations_join(token=token, channel=channel_id)
         except SlackApiError as error:
             code = error_code(error)
+            if code not in _JOIN_REFUSED:  # rate-limited, Slack failing: try again later
+                raise post_error(error, channel_id) from error
             if reading:
                 raise CannotLookBack(
                     f"the bot is not in the channel and cannot join it ({code})"
@@ -229,9 +243,10 @@ class SlackPoster:
         log.info("slack: joined %s to post a digest's chart there", channel_id)
 
     async def _history(
-        self, client: AsyncWebClient, token: str, channel_id: str, since: datetime
+        self, client: AsyncWebClient, token: str, channel_id: str, since: datetime, until: datetime
     ) -> list[dict[str, Any]]:
-        """The channel's messages since SINCE (newest first), a few pages at most."""
+        """The channel's messages between SINCE and UNTIL (newest first), a few pages at most:
+        CannotLookBack when there are more (a post among them could not be ruled out)."""
         messages: list[dict[str, Any]] = []
         cursor: str | None = None
         for _ in range(HISTORY_PAGES):
@@ -240,6 +255,7 @@ class SlackPoster:
                     token=token,
                     channel=channel_id,
                     oldest=f"{since.timestamp():.6f}",
+                    latest=f"{until.timestamp():.6f}",
                     include_all_metadata=True,
                     limit=HISTORY_PAGE,
                     cursor=cursor,
@@ -251,8 +267,10 @@ class SlackPoster:
             messages += [m for m in response.get("messages") or [] if isinstance(m, dict)]
             cursor = (response.get("response_metadata") or {}).get("next_cursor") or None
             if not response.get("has_more") or cursor is None:
-                break
-        return messages
+                return messages
+        raise CannotLookBack(
+            f"more than {len(messages)} messages went into the channel around the attempt"
+        )
 
     def _connected(self) -> AsyncWebClient:
         """The client on a session of its own, opened in the running loop on first use."""
@@ -281,6 +299,10 @@ class SlackPoster:
                 raise post_error(error, "") from error
             except SlackClientError as error:
                 raise PostFailed("Slack's token refresh failed.") from error
+            except (TimeoutError, aiohttp.ClientError) as error:  # not the database's
+                raise PostFailed(
+                    f"could not reach Slack to refresh the bot token ({type(error).__name__})."
+                ) from error
             if found is None:
                 raise ChannelUnavailable(NOT_INSTALLED)
             token = found

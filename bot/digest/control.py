@@ -4,8 +4,9 @@ building one workspace's digest with its stored key, which the scheduled runs sh
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Mapping
 from datetime import datetime
+from typing import TypeVar
 
 from bot.cards import Card
 from bot.charts import render_chart_async
@@ -25,6 +26,7 @@ from bot.workspace_context import SourceFor
 # The time one digest may take to fetch; well inside the runner's LEASE, so the lease outlives
 # the work.
 BUILD_SECONDS = 30.0
+T = TypeVar("T")
 
 
 class DigestController:
@@ -49,7 +51,7 @@ class DigestController:
 
     async def _build(self, workspace_id: str, now: datetime, note: str | None) -> Digest:
         """The digest of WORKSPACE_ID with its stored key (NoVeniceKey without one)."""
-        state = await self.workspaces.command_state(workspace_id)
+        state = await self._stored(self.workspaces.command_state(workspace_id))
         if state.unreadable is not None:
             raise KeyUnreadable("This workspace's Venice key can no longer be read.")
         source = None
@@ -104,6 +106,10 @@ class DigestController:
         card = (await self._build(workspace_id, now, None)).card
         chart = await render_chart_async(card.chart) if card.chart is not None else None
         return await post_unrecorded(poster, workspace_id, channel_id, Post(card, chart))
+
+    async def _stored(self, read: Awaitable[T]) -> T:
+        """A read or write of the store (DigestRunner: its failure stops the run)."""
+        return await read
 
     def _poster(self, workspace_id: str) -> Poster | None:
         """The poster of WORKSPACE_ID's platform (`slack:T0123` → slack), if this process has it."""

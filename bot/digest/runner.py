@@ -24,8 +24,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
+from collections.abc import Awaitable
 from datetime import datetime, timedelta
-from typing import Literal, cast
+from typing import Literal, TypeVar, cast
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -77,8 +79,24 @@ CLAIM_AT_LEAST = 16
 # A platform that asked to wait (429) is tried again no sooner than this.
 MIN_POST_WAIT = timedelta(seconds=5)
 # The work on one claim (build, message, chart) must end well inside its lease, or another
-# process could take the run over while this one still posts it.
-assert LEASE.total_seconds() * 0.75 > BUILD_SECONDS + 2 * POST_SECONDS  # noqa: S101
+# process could take the run over while this one still posts it. A post begins only while at
+# least this much of the lease is left.
+LEASE_LEFT_TO_POST = timedelta(seconds=2 * POST_SECONDS + 10)
+assert timedelta(seconds=BUILD_SECONDS) + LEASE_LEFT_TO_POST < LEASE  # noqa: S101
+T = TypeVar("T")
+
+
+class TickClock:
+    """The instant of a tick as it goes on: its `now` (`run-due --now`, or the scheduler's clock
+    at the tick's start) plus the time spent since. Leases and retry times are counted from it,
+    so a claim made minutes into a long tick still gets its whole lease."""
+
+    def __init__(self, start: datetime) -> None:
+        self.start = start
+        self._began = time.monotonic()
+
+    def now(self) -> datetime:
+        return self.start + timedelta(seconds=time.monotonic() - self._began)
 
 
 class DigestRunner(DigestController):
@@ -91,29 +109,36 @@ class DigestRunner(DigestController):
         """Post every digest due at NOW, claimed as this process can start them, until none is
         left or the database stops answering (`report.interrupted` then says why)."""
         report = TickReport()
+        tick = TickClock(now)
         self.path.resume()
         working: set[asyncio.Task[None]] = set()
         try:
             if self._stopped_short:
                 # The last tick stopped when the database went away, holding leases: no task
                 # of ours works on them now, so they are free to claim again.
-                await self.digests.release(self.owner)
+                await self._stored(self.digests.release(self.owner))
                 self._stopped_short = False
             while self.path.stopped is None:
                 room = self.concurrency - len(working)
                 if working and room < min(CLAIM_AT_LEAST, self.concurrency):
                     _, working = await asyncio.wait(working, return_when=asyncio.FIRST_COMPLETED)
                     continue
-                claims = await self.digests.claim_due(
-                    now, self.owner, lease=LEASE, limit=room, platforms=tuple(self.posters)
+                claims = await self._stored(
+                    self.digests.claim_due(
+                        tick.now(),
+                        self.owner,
+                        lease=LEASE,
+                        limit=room,
+                        platforms=tuple(self.posters),
+                    )
                 )
                 if not claims:
                     break
                 # Every claim leaves the due set (moved on, retried later, disabled) or stays
                 # leased past NOW, so this loop ends.
-                working |= {asyncio.create_task(self._guarded(c, now, report)) for c in claims}
-        except STORE_ERRORS as error:
-            self.path.halt(error)
+                working |= {asyncio.create_task(self._guarded(c, tick, report)) for c in claims}
+        except StoreDown:
+            pass
         finally:
             if working:
                 await asyncio.gather(*working)
@@ -125,16 +150,20 @@ class DigestRunner(DigestController):
         """Free this process's leases (shutdown)."""
         return await self.digests.release(self.owner)
 
-    async def _guarded(self, claim: Claim, now: datetime, report: TickReport) -> None:
+    async def _stored(self, read: Awaitable[T]) -> T:
+        """A read or write of the store; its failure stops the run (StoreDown)."""
+        try:
+            return await read
+        except STORE_ERRORS as error:
+            raise self.path.halt(error) from None
+
+    async def _guarded(self, claim: Claim, tick: TickClock, report: TickReport) -> None:
         """One claim; whatever goes wrong is logged and retried later, never the tick's end."""
         schedule = claim.schedule
         try:
-            await self._run(claim, now, report)
+            await self._run(claim, tick, report)
         except StoreDown:
-            report.add("stopped", schedule, run_of(claim, now).day, "the database stopped")
-        except STORE_ERRORS as error:  # a read or write outside the delivery path failed
-            self.path.halt(error)
-            report.add("stopped", schedule, run_of(claim, now).day, "the database stopped")
+            report.add("stopped", schedule, run_of(claim, tick.now()).day, "the database stopped")
         except DeliveryTaken:
             log.warning("digest %s #%s: another process took it over",
                         schedule.workspace_id, schedule.channel_id)  # fmt: skip
@@ -149,33 +178,19 @@ class DigestRunner(DigestController):
             if self.path.stopped is not None:
                 return
             try:
-                run = run_of(claim, now)
-                if not await self._retry(run, now):
-                    await self._give_up(run, None, now, report, "kept failing")
+                run = run_of(claim, tick.now())
+                if not await self._retry(run, tick.now()):
+                    await self._give_up(run, None, None, tick.now(), report, "kept failing")
+            except StoreDown:
+                pass
             except Exception as again:  # the lease runs out and a later tick tries again
                 log.error("digest %s: cannot record the failure (%s)",
                           schedule.workspace_id, type(again).__name__)  # fmt: skip
 
-    async def _run(self, claim: Claim, now: datetime, report: TickReport) -> None:
+    async def _run(self, claim: Claim, tick: TickClock, report: TickReport) -> None:
         schedule = claim.schedule
+        now = tick.now()
         run = run_of(claim, now)
-        if is_missed(run, now):
-            self._log_missed(schedule, run.day, run.at)
-            latest = instead_of_missed(run, now)
-            missed = await self.path.begin(_delivery_of(run), now)
-            finish = _Finish(self.digests, run, "missed", now) if latest is None else None
-            if not missed.done:
-                await self.path.settle(missed, "skipped", outcome="missed", now=now, then=finish)
-            report.add("missed", schedule, run.day)
-            if latest is None:
-                if finish is not None and not finish.ran:
-                    await self._finish(run, "missed", now)
-                return
-            run = latest  # down for days: the older run is gone, the latest still worth posting
-        delivery = await self.path.begin(_delivery_of(run), now)
-        if delivery.done:
-            await self._finish(run, _final(delivery), now)
-            return
         poster = self._poster(schedule.workspace_id)
         if poster is None:
             log.warning(
@@ -183,23 +198,39 @@ class DigestRunner(DigestController):
                 schedule.workspace_id,
                 schedule.channel_id,
             )
-            await self.digests.retry_later(claim, attempt_at=now + RETRY_BACKOFF[0])
+            await self._stored(self.digests.retry_later(claim, attempt_at=now + RETRY_BACKOFF[0]))
             report.add("retrying", schedule, run.day, "no poster")
+            return
+        if is_missed(run, now):
+            self._log_missed(schedule, run.day, run.at)
+            latest = instead_of_missed(run, now)
+            missed = await self.path.begin(_delivery_of(run), now)
+            if latest is None:
+                await self._settle(run, missed, poster, "skipped", "missed", now)
+            elif not missed.done:
+                await self.path.settle_unless_posted(missed, poster, "skipped", outcome="missed",
+                                                     now=now)  # fmt: skip
+            report.add("missed", schedule, run.day)
+            if latest is None:
+                return
+            run = latest  # down for days: the older run is gone, the latest still worth posting
+        delivery = await self.path.begin(_delivery_of(run), now)
+        if delivery.done:
+            await self._finish(run, _final(delivery), now)
             return
         note = late_note(schedule.when, run.at, retried=schedule.attempts > 0) if run.late else None
         try:
             digest = await self._build(schedule.workspace_id, now, note)
         except (VeniceError, NoVeniceKey) as error:
-            await self._fetch_failed(run, delivery, poster, error, now, report)
+            await self._fetch_failed(run, delivery, poster, error, tick, report)
             return
         if schedule.skip_empty and digest.empty and delivery.state == "claimed":
-            finish = _Finish(self.digests, run, "skipped", now)
-            await self.path.settle(delivery, "skipped", outcome="skipped", now=now, then=finish)
+            await self._settle(run, delivery, poster, "skipped", "skipped", tick.now())
             report.add("skipped", schedule, run.day, "no usage")
             return
         card = digest.card
         chart = await render_chart_async(card.chart) if card.chart is not None else None
-        await self._deliver(run, delivery, poster, Post(card, chart), "posted", now, report)
+        await self._deliver(run, delivery, poster, Post(card, chart), "posted", tick, report)
 
     async def _fetch_failed(
         self,
@@ -207,21 +238,25 @@ class DigestRunner(DigestController):
         delivery: Delivery,
         poster: Poster,
         error: BotError,
-        now: datetime,
+        tick: TickClock,
         report: TickReport,
     ) -> None:
         """Venice failing: try again later while the backoff lasts; else one notice (unless the
         digest itself went out and only its chart is missing: then it stays without one)."""
         schedule = run.claim.schedule
         asked = timedelta(seconds=getattr(error, "retry_after", None) or 0)
-        if is_retryable(error) and await self._retry(run, now, asked):
+        if is_retryable(error) and await self._retry(run, tick.now(), asked):
             report.add("retrying", schedule, run.day, type(error).__name__)
             return
         if delivery.state == "sent":
-            await self._give_up(run, delivery, now, report, "its chart could not be fetched")
+            await self._give_up(
+                run, delivery, poster, tick.now(), report, "its chart could not be fetched"
+            )
             return
         if (problem := key_problem(error)) is not None:
-            await self.workspaces.record_check(schedule.workspace_id, at=now, error=problem)
+            await self._stored(
+                self.workspaces.record_check(schedule.workspace_id, at=tick.now(), error=problem)
+            )
         log.warning(
             "digest %s #%s %s: could not fetch (%s); posting one notice",
             schedule.workspace_id,
@@ -230,7 +265,7 @@ class DigestRunner(DigestController):
             type(error).__name__,
         )
         card = fetch_notice(error, schedule.when, run.next_due)
-        await self._deliver(run, delivery, poster, Post(card), "notified", now, report)
+        await self._deliver(run, delivery, poster, Post(card), "notified", tick, report)
 
     async def _deliver(
         self,
@@ -239,18 +274,28 @@ class DigestRunner(DigestController):
         poster: Poster,
         post: Post,
         outcome: Literal["posted", "notified"],
-        now: datetime,
+        tick: TickClock,
         report: TickReport,
     ) -> None:
         """Deliver POST and record OUTCOME; the channel's failures handled."""
         schedule = run.claim.schedule
+        now = tick.now()
+        if run.claim.lease_until - now < LEASE_LEFT_TO_POST:
+            # Another process may take the run over before this post ends: let the lease run
+            # out instead, and the run is posted (once) by whoever claims it next.
+            log.warning("digest %s #%s: its lease is nearly over; left for the next claim",
+                        schedule.workspace_id, schedule.channel_id)  # fmt: skip
+            report.add("retrying", schedule, run.day, "lease nearly over")
+            return
         finish = _Finish(self.digests, run, outcome, now)
+        last_try = schedule.attempts >= len(RETRY_BACKOFF)
         try:
             done = await self.path.deliver(
-                delivery, poster, post, outcome=outcome, late=run.late, now=now, then=finish
-            )
+                delivery, poster, post, outcome=outcome, late=run.late, now=now, then=finish,
+                last_try=last_try,
+            )  # fmt: skip
         except ChannelUnavailable as error:
-            await self._disable(run, delivery, poster, error, now, report)
+            await self._disable(run, delivery, poster, error, tick.now(), report)
             return
         except PostFailed as error:
             log.warning(
@@ -260,13 +305,13 @@ class DigestRunner(DigestController):
                 error.message,
             )
             asked = max(timedelta(seconds=error.retry_after or 0), MIN_POST_WAIT)
-            if await self._retry(run, now, asked):
+            if await self._retry(run, tick.now(), asked):
                 report.add("retrying", schedule, run.day, "post failed")
             else:
-                await self._give_up(run, None, now, report, "post failed")
+                await self._give_up(run, None, poster, tick.now(), report, "post failed")
             return
         if not finish.ran:  # found finished by another process meanwhile
-            await self._finish(run, outcome, now)
+            await self._finish(run, outcome, tick.now())
         await self._chart_outcome(schedule, done, poster)
         what = "posted" if outcome == "posted" else "notified"
         notes = [note for note in ("late" if run.late else "", _how(done)) if note]
@@ -283,12 +328,12 @@ class DigestRunner(DigestController):
         it when a chart goes in again."""
         if done.chart == "refused":
             here = done.chart_problem_here or "the channel refused it."
-            if await self.digests.note_chart_problem(schedule, here):
+            if await self._stored(self.digests.note_chart_problem(schedule, here)):
                 admins = [schedule.created_by_id] if schedule.created_by_id else []
                 text = chart_problem_text(schedule.channel_id, done.chart_problem or "")
                 await poster.tell_admins(schedule.workspace_id, admins, text)
         elif done.chart == "sent" and schedule.chart_problem is not None:
-            await self.digests.note_chart_problem(schedule, None)
+            await self._stored(self.digests.note_chart_problem(schedule, None))
 
     async def _retry(self, run: Run, now: datetime, at_least: timedelta = timedelta()) -> bool:
         """Try RUN again after its backoff (or AT_LEAST); False, doing nothing, past the last."""
@@ -296,14 +341,21 @@ class DigestRunner(DigestController):
         if attempts >= len(RETRY_BACKOFF):
             return False
         wait = max(RETRY_BACKOFF[attempts], at_least)
-        await self.digests.retry_later(run.claim, attempt_at=now + wait)
+        await self._stored(self.digests.retry_later(run.claim, attempt_at=now + wait))
         return True
 
     async def _give_up(
-        self, run: Run, delivery: Delivery | None, now: datetime, report: TickReport, why: str
+        self,
+        run: Run,
+        delivery: Delivery | None,
+        poster: Poster | None,
+        now: datetime,
+        report: TickReport,
+        why: str,
     ) -> None:
         """Nothing more can be done for RUN (and nothing can be said): a digest already posted
-        stays posted without its chart; otherwise the run is recorded as missed."""
+        stays posted without its chart; otherwise the run is recorded as missed, unless it is
+        found posted after all."""
         record = delivery or await self.path.begin(_delivery_of(run), now)
         if record.state == "sent":
             finish = _Finish(self.digests, run, _final(record), now)
@@ -312,15 +364,36 @@ class DigestRunner(DigestController):
                 await self._finish(run, _final(record), now)
             report.add("posted", run.claim.schedule, run.day, f"no chart: {why}")
             return
-        finish = _Finish(self.digests, run, "missed", now)
+        record = await self._settle(run, record, poster, "failed", "missed", now)
+        outcome = _final(record)
+        report.add(outcome, run.claim.schedule, run.day, why if outcome == "missed" else "")
+
+    async def _settle(
+        self,
+        run: Run,
+        record: Delivery,
+        poster: Poster | None,
+        state: Literal["failed", "skipped"],
+        outcome: Outcome,
+        now: datetime,
+    ) -> Delivery:
+        """Record that RUN posts nothing (STATE, OUTCOME) and move its schedule on; a delivery
+        that may have been posted is looked for first (found: it counts as posted)."""
+        finish = _Finish(self.digests, run, outcome, now)
         if not record.done:
-            await self.path.settle(record, "failed", outcome="missed", now=now, then=finish)
+            if poster is not None:
+                record = await self.path.settle_unless_posted(
+                    record, poster, state, outcome=outcome, now=now, then=finish
+                )
+            else:
+                record = await self.path.settle(record, state, outcome=outcome, now=now,
+                                                then=finish)  # fmt: skip
         if not finish.ran:
-            await self._finish(run, "missed", now)
-        report.add("missed", run.claim.schedule, run.day, why)
+            await self._finish(run, _final(record), now)
+        return record
 
     async def _finish(self, run: Run, outcome: Outcome, now: datetime) -> None:
-        await self.digests.finish(run.claim, outcome, now=now, next_due=run.next_due)
+        await self._stored(self.digests.finish(run.claim, outcome, now=now, next_due=run.next_due))
 
     async def _disable(
         self,
@@ -340,7 +413,8 @@ class DigestRunner(DigestController):
         current = await self.path.begin(delivery.id, now)
         if not current.done:
             await self.path.settle(current, "failed", outcome="missed", now=now)
-        if await self.digests.disable(run.claim, disabled_reason(error.message), now=now):
+        reason = disabled_reason(error.message)
+        if await self._stored(self.digests.disable(run.claim, reason, now=now)):
             admins = [schedule.created_by_id] if schedule.created_by_id else []
             await poster.tell_admins(
                 schedule.workspace_id, admins, disabled_text(schedule.channel_id, error.message)

@@ -164,7 +164,7 @@ CHART_SENDING = fixed(
     lambda: (
         update(deliveries)
         .where(_owned(), columns.chart.in_(CHART_OPEN))
-        .values(chart="sending")
+        .values(chart="sending", sending_at=at("began"))
         .returning(*deliveries.c)
     )
 )
@@ -247,9 +247,12 @@ class DeliveryStore:
                       is_late=late, finished=now if finished else None)  # fmt: skip
         return await self._write(SENT, params, delivery, then if finished else None)
 
-    async def chart_sending(self, delivery: Delivery) -> Delivery:
-        """Record that the chart's upload is about to begin."""
-        return await self._owned_write(CHART_SENDING, _params(delivery.id, delivery.owner))
+    async def chart_sending(self, delivery: Delivery, *, began: datetime) -> Delivery:
+        """Record that the chart's upload is about to begin (BEGAN: this process's clock; the
+        chart is looked for from then)."""
+        params = _params(delivery.id, delivery.owner)
+        params["began"] = began
+        return await self._owned_write(CHART_SENDING, params)
 
     async def chart_settled(
         self,

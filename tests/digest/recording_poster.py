@@ -51,13 +51,20 @@ class RecordingPoster:
         self.closed = False
         self.blind = False  # find() raises CannotLookBack
         self.delay = 0.0  # seconds each post and chart takes (the platform taking it at the end)
+        self.slow_answer = 0.0  # seconds the answer takes after the platform took the post
+        self.look_back_fails: PostFailed | None = None  # find() raises it
         self._next_failures: deque[Exception] = deque()
+        self._after_taking: deque[Exception] = deque()
         self._next_chart_failures: deque[Exception] = deque()
         self._unavailable: dict[str, tuple[str, str | None]] = {}
 
     def fail_next(self, error: PostFailed | Exception, times: int = 1) -> None:
         """Raise ERROR on the next TIMES posts (PostFailed, ChannelUnavailable, anything)."""
         self._next_failures.extend(error for _ in range(times))
+
+    def take_then_fail(self, error: PostFailed) -> None:
+        """The next post goes in (the channel has it), then ERROR is raised: its answer lost."""
+        self._after_taking.append(error)
 
     def fail_next_chart(self, error: PostFailed | Exception, times: int = 1) -> None:
         """Raise ERROR on the next TIMES chart uploads (ChartRefused, PostFailed, anything)."""
@@ -86,6 +93,10 @@ class RecordingPoster:
             raise ChannelUnavailable(message, here=here)
         message_id = f"{1_700_000_000 + len(self.posts)}.000100"
         self.posts.append(Sent(workspace_id, channel_id, post, message_id))
+        if self._after_taking:
+            raise self._after_taking.popleft()
+        if self.slow_answer:
+            await asyncio.sleep(self.slow_answer)
         return Posted(message_id)
 
     async def post_chart(
@@ -100,11 +111,13 @@ class RecordingPoster:
         return file_id
 
     async def find(
-        self, workspace_id: str, channel_id: str, delivery: str, *, since: datetime
+        self, workspace_id: str, channel_id: str, delivery: str, *, since: datetime, until: datetime
     ) -> Found | None:
         self.looked.append(delivery)
         if self.blind:
             raise CannotLookBack("this poster was told it cannot look back")
+        if self.look_back_fails is not None:
+            raise self.look_back_fails
         message = next(
             (p for p in self.posts if p.channel_id == channel_id and p.post.delivery == delivery),
             None,

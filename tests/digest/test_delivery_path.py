@@ -104,6 +104,90 @@ async def test_a_post_that_never_went_out_is_made_once(world: DigestWorld):
     assert len(world.slack.charts_in("C1")) == 1
 
 
+async def attempt_at(world: DigestWorld, channel: str = "C1") -> datetime:
+    schedule = await world.digests.get(WS, channel)
+    assert schedule is not None
+    return schedule.attempt_at
+
+
+async def test_a_post_whose_answer_was_lost_is_found_and_not_made_again(world: DigestWorld):
+    await connected(world, "C1")
+    dropped = PostFailed("could not reach Slack (ServerDisconnectedError).", uncertain=True)
+    world.slack.take_then_fail(dropped)  # Slack took it; the bot never heard
+
+    first = await world.runner().run_due(DUE)
+    assert first.retrying == 1
+    assert (await record_of(world)).state == "sending"  # it may be in: looked for next time
+
+    again = await world.runner().run_due(await attempt_at(world))
+    assert (again.posted, again.recovered) == (1, 1)
+    assert len(world.slack.in_channel("C1")) == 1
+    assert len(world.slack.charts_in("C1")) == 1
+
+
+async def test_a_post_refused_outright_is_made_again_without_looking(world: DigestWorld):
+    await connected(world, "C1")
+    world.slack.fail_next(PostFailed("Slack refused the post (invalid_blocks)."))
+
+    await world.runner().run_due(DUE)
+    assert (await record_of(world)).state == "claimed"  # nothing went in
+    assert (await world.runner().run_due(await attempt_at(world))).posted == 1
+    assert world.slack.looked == []
+    assert len(world.slack.in_channel("C1")) == 1
+
+
+async def test_a_post_answered_too_late_counts_as_uncertain_and_is_found(world: DigestWorld):
+    await connected(world, "C1")
+    runner = world.runner()
+    runner.path.post_seconds = 0.2  # what POST_SECONDS (45 s) is in production
+    world.slack.slow_answer = 1.0  # Slack took it, its answer comes after the bot gave up
+
+    first = await runner.run_due(DUE)
+    assert first.retrying == 1
+    assert (await record_of(world)).state == "sending"
+
+    world.slack.slow_answer = 0
+    again = await runner.run_due(await attempt_at(world))
+    assert (again.posted, again.recovered) == (1, 1)
+    assert len(world.slack.in_channel("C1")) == 1
+
+
+async def test_on_the_last_try_a_look_back_that_keeps_failing_still_posts(world: DigestWorld):
+    await connected(world, "C1")
+    await died_while_posting(world, message=False)  # nothing went out: it must not be lost
+    world.slack.look_back_fails = PostFailed("Slack kept rate-limiting the post.", retry_after=60)
+    runner = world.runner("B")
+    now = TAKEOVER
+    reports = []
+    for _ in range(len(RETRY_BACKOFF) + 1):
+        reports.append(await runner.run_due(now))
+        if world.slack.posts:
+            break
+        now = await attempt_at(world)
+
+    assert sum(r.retrying for r in reports) == len(RETRY_BACKOFF)
+    assert reports[-1].posted == 1
+    assert len(world.slack.in_channel("C1")) == 1
+    assert len(world.slack.looked) == len(RETRY_BACKOFF) + 1
+
+
+async def test_a_run_taken_over_while_its_first_process_builds_is_posted_once(
+    world: DigestWorld,
+):
+    await connected(world, "C1")
+    world.simulator.faults.latency = 1.0  # building takes a while in both processes
+    first = asyncio.create_task(world.runner("A").run_due(DUE))
+    await asyncio.sleep(0.3)  # A has claimed and begun; its lease, as B's clock sees it, is over
+    second = await world.runner("B").run_due(DUE + LEASE + timedelta(seconds=1))
+    slow = await first
+    world.simulator.faults.latency = 0
+
+    assert second.posted == 1
+    assert slow.posted == 0  # A found the run was B's when it was about to post
+    assert len(world.slack.in_channel("C1")) == 1
+    assert (await record_of(world)).owner == "B"
+
+
 async def test_a_claimed_run_that_never_began_posting_is_not_looked_for(world: DigestWorld):
     await connected(world, "C1")
     [_] = await world.digests.claim_due(DUE, "A", lease=LEASE)
@@ -180,7 +264,9 @@ async def test_a_chart_failing_for_now_is_retried_without_the_message(world: Dig
     record = await record_of(world)
     assert (record.state, record.chart) == ("sent", "pending")
 
-    later = await world.runner().run_due(DUE + RETRY_BACKOFF[0])
+    schedule = await world.digests.get(WS, "C1")
+    assert schedule is not None
+    later = await world.runner().run_due(schedule.attempt_at)
     assert later.posted == 1
     assert len(world.slack.in_channel("C1")) == 1
     assert len(world.slack.charts_in("C1")) == 1

@@ -109,8 +109,8 @@ async def test_a_chart_left_pending_keeps_the_delivery_open(deliveries: Delivery
     assert (record.state, record.chart, record.done) == ("sent", "pending", False)
     handed = await deliveries.begin(DIGEST, "B", now=LATER)
     assert (handed.owner, handed.chart) == ("B", "pending")
-    handed = await deliveries.chart_sending(handed)
-    assert handed.chart == "sending"
+    handed = await deliveries.chart_sending(handed, began=LATER)
+    assert (handed.chart, handed.sending_at) == ("sending", LATER)
 
 
 async def test_three_processes_beginning_at_once_share_one_record(database: Database):

@@ -19,6 +19,7 @@ from tests.adapters.post_samples import ALT_TEXT, chart_png, digest_card, digest
 
 CHANNEL = "4000000000000000100"
 WORKSPACE = "discord:4000000000000000001"
+NOW = datetime.now(UTC)
 DEDUPE = "digest:discord:4000000000000000001:4000000000000000100:2026-11-30"
 
 
@@ -82,14 +83,19 @@ async def test_past_the_nonce_window_a_delivery_is_found_by_its_link(
     first = await poster.post(WORKSPACE, CHANNEL, digest_post(delivery=DEDUPE))
     await poster.tell_admins(WORKSPACE, ["5000000000000000001"], "something else")
 
-    found = await poster.find(WORKSPACE, CHANNEL, DEDUPE, since=since)
+    until = since + timedelta(minutes=5)
+    found = await poster.find(WORKSPACE, CHANNEL, DEDUPE, since=since, until=until)
 
     assert found == Found(first.message_id, chart_attached=True)
     (read,) = fake_discord.recorded("GET", f"/channels/{CHANNEL}/messages")
     assert int(read.query["after"]) < int(first.message_id)
-    assert await poster.find(WORKSPACE, CHANNEL, DEDUPE + "-other", since=since) is None
+    assert (
+        await poster.find(WORKSPACE, CHANNEL, DEDUPE + "-other", since=since, until=until) is None
+    )
     later = datetime.now(UTC) + timedelta(minutes=1)
-    assert await poster.find(WORKSPACE, CHANNEL, DEDUPE, since=later) is None
+    assert await poster.find(WORKSPACE, CHANNEL, DEDUPE, since=later, until=until) is None
+    before = since - timedelta(minutes=5)
+    assert await poster.find(WORKSPACE, CHANNEL, DEDUPE, since=before, until=since) is None
 
 
 async def test_a_channel_with_many_messages_is_read_page_by_page(
@@ -98,7 +104,9 @@ async def test_a_channel_with_many_messages_is_read_page_by_page(
     since = datetime.now(UTC) - timedelta(minutes=2)
     for n in range(150):
         await poster.post(WORKSPACE, CHANNEL, digest_post(chart=False, delivery=f"{DEDUPE}-{n}"))
-    found = await poster.find(WORKSPACE, CHANNEL, f"{DEDUPE}-149", since=since)
+    found = await poster.find(
+        WORKSPACE, CHANNEL, f"{DEDUPE}-149", since=since, until=since + timedelta(minutes=5)
+    )
     assert found is not None
     assert found.message_id == fake_discord.posted(CHANNEL)[-1].message["id"]
     assert len(fake_discord.recorded("GET", f"/channels/{CHANNEL}/messages")) == 2
@@ -109,7 +117,7 @@ async def test_without_read_message_history_it_cannot_look_back(
 ):
     fake_discord.no_history.add(CHANNEL)
     with pytest.raises(CannotLookBack, match="Read Message History"):
-        await poster.find(WORKSPACE, CHANNEL, DEDUPE, since=datetime.now(UTC))
+        await poster.find(WORKSPACE, CHANNEL, DEDUPE, since=NOW, until=NOW + timedelta(minutes=5))
 
 
 async def test_a_channel_without_attach_files_gets_the_card_and_a_refused_chart(

@@ -17,7 +17,8 @@ body, headers)`.
 
 Channels keep what the bot posted, as Slack does: `chat.postMessage` (with its `metadata`) and
 every shared file add a message, and `conversations.history` reads them back newest first
-(`oldest`, `limit`, `cursor`; metadata only with `include_all_metadata`). The bot is a member of
+(`oldest`, `latest`, `limit`, `cursor`; metadata only with `include_all_metadata`;
+`history_page_cap` plays Slack's 15-a-page cap on some apps). The bot is a member of
 every channel except those in `not_member` (public channels it posts to through
 `chat:write.public`: a file upload there fails with `not_in_channel` until
 `conversations.join`) and those in `private` (private channels it was not invited to: posting
@@ -98,6 +99,7 @@ class FakeSlack:
         self.not_member: set[str] = set()
         self.private: set[str] = set()
         self.scopes: set[str] | None = None  # None: every scope the bot asks for
+        self.history_page_cap: int | None = None  # at most this many messages a history page
         self._holds: dict[str, Hold] = {}
         self._last_ts = 0.0
         self._server: ThreadingHTTPServer | None = None
@@ -350,10 +352,15 @@ class FakeSlack:
         if channel in self.not_member:
             return {"ok": False, "error": "not_in_channel"}
         oldest = float(call.params.get("oldest") or 0)
+        latest = float(call.params.get("latest") or "inf")
         limit = int(call.params.get("limit") or 100)
+        if self.history_page_cap is not None:  # Slack's cap for some apps: 15 a page
+            limit = min(limit, self.history_page_cap)
         start = int(call.params.get("cursor") or 0)
         with_metadata = str(call.params.get("include_all_metadata")).lower() in ("1", "true")
-        newest_first = [m for m in reversed(self.messages(channel)) if float(m["ts"]) > oldest]
+        newest_first = [
+            m for m in reversed(self.messages(channel)) if oldest < float(m["ts"]) < latest
+        ]
         page = newest_first[start : start + limit]
         if not with_metadata:
             page = [{k: v for k, v in m.items() if k != "metadata"} for m in page]

@@ -33,6 +33,7 @@ from tests.adapters.slack.test_oauth_token_rotation import RotatingSlack
 WORKSPACE = "slack:T0FAKE"
 DELIVERY = "digest:slack:T0FAKE:C0DIGEST:2026-11-30"
 LOOK = timedelta(minutes=2)
+LATER = datetime.now(UTC) + timedelta(hours=1)
 
 
 def single_workspace(fake: FakeSlack) -> Settings:
@@ -104,35 +105,51 @@ async def test_a_delivery_is_found_again_in_the_channel_with_its_chart(
     poster: SlackPoster, fake_slack: FakeSlack
 ):
     since = datetime.now(UTC) - timedelta(minutes=2)
+    until = since + timedelta(minutes=5)
     post = digest_post(delivery=DELIVERY)
     other = digest_post(delivery=DELIVERY.replace("2026-11-30", "2026-11-29"))
     await poster.post(WORKSPACE, "C0DIGEST", other)
     posted = await poster.post(WORKSPACE, "C0DIGEST", post)
-    assert await poster.find(WORKSPACE, "C0DIGEST", DELIVERY, since=since) == Found(
+    assert await poster.find(WORKSPACE, "C0DIGEST", DELIVERY, since=since, until=until) == Found(
         posted.message_id
     )  # the message, no chart yet
     file_id = await poster.post_chart(WORKSPACE, "C0DIGEST", post, message_id=posted.message_id)
 
-    found = await poster.find(WORKSPACE, "C0DIGEST", DELIVERY, since=since)
+    found = await poster.find(WORKSPACE, "C0DIGEST", DELIVERY, since=since, until=until)
     assert found == Found(posted.message_id, chart_id=file_id)
     (read, *_) = fake_slack.calls_to("conversations.history")
     assert read.params["include_all_metadata"] in (True, "true", "1", 1)
     assert float(read.params["oldest"]) == pytest.approx(since.timestamp(), abs=1e-5)
     later = datetime.now(UTC) + timedelta(minutes=1)
-    assert await poster.find(WORKSPACE, "C0DIGEST", DELIVERY, since=later) is None
-    assert await poster.find(WORKSPACE, "C0OTHER", DELIVERY, since=since) is None
+    assert await poster.find(WORKSPACE, "C0DIGEST", DELIVERY, since=later, until=until) is None
+    earlier = since - timedelta(minutes=5)
+    assert await poster.find(WORKSPACE, "C0DIGEST", DELIVERY, since=earlier, until=since) is None
+    assert await poster.find(WORKSPACE, "C0OTHER", DELIVERY, since=since, until=until) is None
 
 
-async def test_a_long_history_is_read_page_by_page(poster: SlackPoster, fake_slack: FakeSlack):
+def chatter(fake: FakeSlack, channel: str, count: int, start: float) -> None:
+    """COUNT messages from people into CHANNEL, a millisecond apart from START."""
+    for n in range(count):
+        fake.channels.setdefault(channel, []).append(
+            {"type": "message", "user": "U1", "text": f"{n}", "ts": f"{start + n / 1000:.6f}"}
+        )
+
+
+async def test_a_busy_window_is_read_page_by_page(poster: SlackPoster, fake_slack: FakeSlack):
     since = datetime.now(UTC) - timedelta(minutes=2)
+    until = since + timedelta(minutes=5)
     posted = await poster.post(WORKSPACE, "C1", digest_post(chart=False, delivery=DELIVERY))
-    for n in range(450):  # the team kept talking after the digest
-        fake_slack.channels["C1"].append({"type": "message", "user": "U1", "text": f"{n}",
-                                          "ts": f"{time.time() + 1 + n / 1000:.6f}"})  # fmt: skip
-    found = await poster.find(WORKSPACE, "C1", DELIVERY, since=since)
+    chatter(fake_slack, "C1", 40, time.time() + 1)  # the team kept talking after the digest
+    chatter(fake_slack, "C1", 500, until.timestamp() + 1)  # and long after the window: unread
+    fake_slack.history_page_cap = 15  # as Slack pages history for some apps
+    found = await poster.find(WORKSPACE, "C1", DELIVERY, since=since, until=until)
     assert found is not None
     assert found.message_id == posted.message_id
-    assert len(fake_slack.calls_to("conversations.history")) == 3
+    assert len(fake_slack.calls_to("conversations.history")) == 3  # 41 messages, 15 a page
+    # A window too busy to read through cannot rule a post out: it says so.
+    chatter(fake_slack, "C1", 100, time.time() + 2)
+    with pytest.raises(CannotLookBack, match="more than 75 messages"):
+        await poster.find(WORKSPACE, "C1", DELIVERY, since=since, until=until)
 
 
 async def test_an_install_without_the_history_scopes_cannot_look_back(
@@ -140,7 +157,7 @@ async def test_an_install_without_the_history_scopes_cannot_look_back(
 ):
     fake_slack.scopes = {"commands", "chat:write", "chat:write.public", "files:write"}
     with pytest.raises(CannotLookBack, match="channels:history"):
-        await poster.find(WORKSPACE, "C1", DELIVERY, since=datetime.now(UTC))
+        await poster.find(WORKSPACE, "C1", DELIVERY, since=datetime.now(UTC), until=LATER)
 
 
 async def test_a_public_channel_the_bot_is_not_in_is_joined_to_read_and_to_upload(
@@ -156,7 +173,9 @@ async def test_a_public_channel_the_bot_is_not_in_is_joined_to_read_and_to_uploa
     (shared,) = fake_slack.shared_files()
     assert (shared.channel, shared.file_id) == ("C0PUBLIC", file_id)
     fake_slack.not_member.add("C0PUBLIC")  # removed again: reading joins too
-    found = await poster.find(WORKSPACE, "C0PUBLIC", DELIVERY, since=datetime.now(UTC) - LOOK)
+    found = await poster.find(
+        WORKSPACE, "C0PUBLIC", DELIVERY, since=datetime.now(UTC) - LOOK, until=LATER
+    )
     assert found == Found(posted.message_id, chart_id=file_id)
 
 
@@ -196,6 +215,129 @@ async def test_a_private_channel_the_bot_was_not_invited_to_is_unavailable(
     with pytest.raises(ChannelUnavailable) as raised:
         await poster.post(WORKSPACE, "C0SECRET", digest_post())
     assert "Invite @Venice to <#C0SECRET>" in raised.value.message
+
+
+async def test_one_channel_gets_a_message_a_second_and_channels_go_in_parallel(
+    poster: SlackPoster, fake_slack: FakeSlack
+):
+    plain = digest_post(chart=False)
+    started = time.monotonic()
+    await asyncio.gather(
+        *(poster.post(WORKSPACE, channel, plain) for channel in ("C1", "C1", "C2", "C2"))
+    )
+    elapsed = time.monotonic() - started
+
+    by_channel: dict[str, list[float]] = {}
+    for call in fake_slack.calls_to("chat.postMessage"):
+        by_channel.setdefault(call.params["channel"], []).append(call.at)
+    for times in by_channel.values():
+        assert len(times) == 2
+        assert times[1] - times[0] >= 0.99
+    # C1 and C2 did not wait for each other: their first messages went out together.
+    assert abs(by_channel["C1"][0] - by_channel["C2"][0]) < 0.5
+    assert elapsed < 1.9
+
+
+async def test_a_429_is_retried_after_retry_after(poster: SlackPoster, fake_slack: FakeSlack):
+    answers = iter([(429, {"ok": False, "error": "ratelimited"}, {"Retry-After": "1"})])
+    fake_slack.on("chat.postMessage", lambda call: next(answers, posted(call)))
+
+    answered = await poster.post(WORKSPACE, "C1", digest_post(chart=False))
+
+    first, second = fake_slack.calls_to("chat.postMessage")
+    assert second.at - first.at >= 1.0
+    assert answered.message_id
+
+
+async def test_rate_limited_after_every_retry_fails_with_retry_after(
+    poster: SlackPoster, fake_slack: FakeSlack
+):
+    calls = 0
+
+    def limited(call: Call) -> Any:
+        nonlocal calls
+        calls += 1
+        wait = "0" if calls <= 3 else "7"  # the client retries 3 times; the last one counts
+        return 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": wait}
+
+    fake_slack.on("chat.postMessage", limited)
+    with pytest.raises(PostFailed) as raised:
+        await poster.post(WORKSPACE, "C1", digest_post())
+    assert not isinstance(raised.value, ChannelUnavailable)
+    assert raised.value.retry_after == 7.0
+    assert raised.value.uncertain is False  # Slack took nothing: no need to look for it
+    assert calls == 4
+    assert fake_slack.calls_to("files.getUploadURLExternal") == []
+
+
+@pytest.mark.parametrize(
+    ("error", "advice"),
+    [
+        ("not_in_channel", "Invite @Venice to <#C0GONE> (/invite @Venice)"),
+        ("channel_not_found", "Invite @Venice to <#C0GONE>"),
+        ("is_archived", "<#C0GONE> is archived"),
+        ("token_revoked", "reinstall it"),
+    ],
+)
+async def test_a_channel_the_bot_cannot_post_to_is_unavailable(
+    poster: SlackPoster, fake_slack: FakeSlack, error: str, advice: str
+):
+    fake_slack.on("chat.postMessage", lambda call: {"ok": False, "error": error})
+    with pytest.raises(ChannelUnavailable) as raised:
+        await poster.post(WORKSPACE, "C0GONE", digest_post())
+    assert advice in raised.value.message
+    assert "/venice digest on" in raised.value.message
+    assert BOT_TOKEN not in raised.value.message
+    # For `digest now`, said in that very channel: no mention of it, nothing about schedules.
+    assert raised.value.here is not None
+    assert "<#" not in raised.value.here
+    assert "digest on" not in raised.value.here
+
+
+async def test_other_errors_may_be_retried(poster: SlackPoster, fake_slack: FakeSlack):
+    fake_slack.on("chat.postMessage", lambda call: {"ok": False, "error": "internal_error"})
+    with pytest.raises(PostFailed) as raised:
+        await poster.post(WORKSPACE, "C1", digest_post())
+    assert not isinstance(raised.value, ChannelUnavailable)
+    assert "internal_error" in raised.value.message
+
+
+@pytest.mark.parametrize(
+    ("answer", "uncertain"),
+    [
+        ({"ok": False, "error": "internal_error"}, True),  # Slack: part of it may have succeeded
+        ({"ok": False, "error": "fatal_error"}, True),
+        ((503, {"ok": False, "error": "service_unavailable"}), True),
+        ({"ok": False, "error": "invalid_blocks"}, False),  # refused outright: nothing went in
+        ({"ok": False, "error": "msg_too_long"}, False),
+    ],
+)
+async def test_an_error_after_which_the_post_may_be_in_is_uncertain(
+    poster: SlackPoster, fake_slack: FakeSlack, answer: Any, uncertain: bool
+):
+    fake_slack.on("chat.postMessage", lambda call: answer)
+    with pytest.raises(PostFailed) as raised:
+        await poster.post(WORKSPACE, "C1", digest_post(delivery=DELIVERY))
+    assert not isinstance(raised.value, ChannelUnavailable)
+    assert raised.value.uncertain is uncertain
+
+
+async def test_a_join_slack_refuses_for_now_is_tried_again_not_reported(
+    poster: SlackPoster, fake_slack: FakeSlack
+):
+    fake_slack.not_member.add("C0BUSY")
+    limited = (429, {"ok": False, "error": "ratelimited"}, {"Retry-After": "0"})
+    fake_slack.on("conversations.join", lambda call: limited)
+    post = digest_post(delivery=DELIVERY)
+    posted = await poster.post(WORKSPACE, "C0BUSY", post)
+    with pytest.raises(PostFailed) as failed:
+        await poster.post_chart(WORKSPACE, "C0BUSY", post, message_id=posted.message_id)
+    assert not isinstance(failed.value, ChartRefused)  # no "/invite" to the admin for a 429
+    with pytest.raises(PostFailed) as reading:
+        await poster.find(
+            WORKSPACE, "C0BUSY", DELIVERY, since=datetime.now(UTC) - LOOK, until=LATER
+        )
+    assert not isinstance(reading.value, CannotLookBack)  # never "cannot say": try again
 
 
 async def test_a_chart_upload_slack_fails_for_now_may_be_retried(
