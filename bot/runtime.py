@@ -133,6 +133,7 @@ class Runtime:
                 posters=self.posters,
                 owner=f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}",
             )
+            self._digest_runner.concurrency = self.settings.digest_concurrency
         return self._digest_runner
 
     async def ask(

@@ -87,6 +87,7 @@ class Settings(BaseSettings):
     digest_tick_seconds: float = Field(
         default=30.0, ge=0.1, le=3_600, validation_alias="DIGEST_TICK_SECONDS"
     )
+    digest_concurrency: int = Field(default=64, ge=1, le=512, validation_alias="DIGEST_CONCURRENCY")
     # `venice-bot serve`: HTTP for Slack, health and metrics.
     port: int = Field(default=3000, ge=1, le=65_535, validation_alias="PORT")
     host: str = Field(default="0.0.0.0", validation_alias="VENICE_BOT_HOST")  # noqa: S104

@@ -141,6 +141,19 @@ async def _deliveries(database_url: str) -> Counter[tuple[str, str | None]]:
         await connection.close()
 
 
+async def sending_by(database_url: str, pid: int) -> int:
+    """How many deliveries the process PID recorded `sending` (posts on their way)."""
+    connection = await asyncpg.connect(asyncpg_dsn(database_url))
+    try:
+        count: int = await connection.fetchval(
+            "SELECT count(*) FROM deliveries WHERE state = 'sending' AND owner LIKE $1",
+            f"%:{pid}:%",
+        )
+        return count
+    finally:
+        await connection.close()
+
+
 async def leased(database_url: str) -> int:
     """How many schedules some process holds a lease on."""
     connection = await asyncpg.connect(asyncpg_dsn(database_url))
@@ -166,8 +179,11 @@ def environment(**extra: str) -> dict[str, str]:
 
 
 @contextmanager
-def deployed(database_url: str, redis_url: str, *, frozen: datetime) -> Iterator[Deployment]:
-    """A deployment on DATABASE_URL and REDIS_URL, the simulator's clock at FROZEN."""
+def deployed(
+    database_url: str, redis_url: str, *, frozen: datetime, **settings: str
+) -> Iterator[Deployment]:
+    """A deployment on DATABASE_URL and REDIS_URL, the simulator's clock at FROZEN, with more
+    SETTINGS (environment variables) for every process."""
     bot_token = "xoxb-" + "faults-" + secrets.token_hex(8)
     discord_token = "discord." + "faults." + secrets.token_hex(8)
     slack = FakeSlack().start()
@@ -187,6 +203,7 @@ def deployed(database_url: str, redis_url: str, *, frozen: datetime) -> Iterator
                 DISCORD_TOKEN=discord_token,
                 DISCORD_API_URL=discord.base_url,
                 LOG_LEVEL="INFO",
+                **settings,
             )
             deployment = Deployment(env, database_url, slack, discord, simulator)
             deployment.prepare()

@@ -20,7 +20,15 @@ import httpx
 import pytest
 
 from bot.digest.runner import LEASE
-from tests.digest.deployment import DISCORD, SLACK, Deployment, deployed, kill, leased
+from tests.digest.deployment import (
+    DISCORD,
+    SLACK,
+    Deployment,
+    deployed,
+    kill,
+    leased,
+    sending_by,
+)
 from tests.services import PrivatePostgres, postgres_database
 
 # A run due two hours from now (a time of day the simulator's clock has already passed).
@@ -141,28 +149,41 @@ def test_discord_killed_after_the_message_ends_with_one_message_and_its_chart(
 
 
 @pytest.mark.timeout(300)
-def test_three_processes_with_one_killed_mid_run_post_each_digest_once(deployment: Deployment):
+def test_three_processes_with_one_killed_mid_run_post_each_digest_once(
+    database_url: str, redis_url: str
+):
     channels = tuple(f"C0MANY{n:02}" for n in range(24))
-    for channel in channels:
-        deployment.schedule(SLACK, channel, BASE, "Asia/Kolkata")
-    slack = deployment.slack
-    slow = slack.hold("chat.postMessage")  # every message waits for the test to let it go
-    processes = [deployment.start("digest", "run-due", "--now", BASE.isoformat()) for _ in "abc"]
-    try:
-        slow.wait_for(6, timeout=60)  # the three are posting
-        kill(processes[0])  # one of them dies with posts on their way
-    finally:
-        slack.unhold("chat.postMessage")
-    for process in processes[1:]:
-        out, err = process.communicate(timeout=120)
-        assert process.returncode == 0, out + err
-        assert "Traceback" not in out + err
+    # Four at a time each: the three share the 24, and the one killed holds posts on their way.
+    with deployed(database_url, redis_url, frozen=FROZEN, DIGEST_CONCURRENCY="4") as deployment:
+        for channel in channels:
+            deployment.schedule(SLACK, channel, BASE, "Asia/Kolkata")
+        slack = deployment.slack
+        slow = slack.hold("chat.postMessage")  # every message waits for the test to let it go
+        processes = [
+            deployment.start("digest", "run-due", "--now", BASE.isoformat()) for _ in "abc"
+        ]
+        victim = processes[0]
+        try:
+            slow.wait_for(12, timeout=60)  # all three are posting, four messages each
+            on_its_way = asyncio.run(sending_by(deployment.database_url, victim.pid))
+            kill(victim)  # it dies with posts Slack has taken, unrecorded
+        finally:
+            slack.unhold("chat.postMessage")
+        assert on_its_way == 4
+        for process in processes[1:]:
+            out, err = process.communicate(timeout=120)
+            assert process.returncode == 0, out + err
+            assert "Traceback" not in out + err
+        # The two others posted what the dead one had not claimed; its four wait for its lease.
+        assert sum(deployment.digests_in_slack().values()) == len(channels)  # Slack has all 24
 
-    said = "\n".join(done.stdout for done in deployment.run_due(AFTER_THE_LEASE, processes=3))
+        said = recovered(deployment, len(channels))
 
-    assert deployment.digests_in_slack() == once_each(channels), said
-    assert deployment.charts_in_slack() == once_each(channels), said
-    assert deployment.deliveries() == Counter({("sent", "sent"): len(channels)})
+        assert deployment.digests_in_slack() == once_each(channels), said
+        assert deployment.charts_in_slack() == once_each(channels), said
+        assert deployment.deliveries() == Counter({("sent", "sent"): len(channels)})
+        found = [line for line in said.splitlines() if line.endswith("(found already posted)")]
+        assert len(found) == on_its_way, said
 
 
 @pytest.mark.timeout(300)

@@ -1,8 +1,10 @@
 """One delivery record per scheduled post, with its states (issue 15).
 
-`deliveries` replaces `digest_deliveries`: every row is carried over (a run left `posting` by a
-process that died becomes `sending`, so it is looked for in the channel before it is posted
-again), and digest schedules get `chart_problem`.
+`deliveries` replaces `digest_deliveries`: every row is carried over, and digest schedules get
+`chart_problem`. A run left `posting` by a process that died becomes `sending`: it may have
+been posted. It is looked for before it is posted again, but a post made before this release
+carries no delivery mark (Slack metadata, Discord link), so it is not found and the digest is
+posted again: twice rather than never, once, at the upgrade.
 
 Revision ID: 0004
 Revises: 0003
