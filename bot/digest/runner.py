@@ -46,6 +46,7 @@ from bot.digest.notices import (
 from bot.digest.runs import Run, TickReport, instead_of_missed, is_missed, run_of
 from bot.errors import BotError, NoVeniceKey, VeniceError
 from bot.ports import ChannelUnavailable, Post, Poster, PostFailed
+from bot.schedule import local_date
 from bot.store.database import STORE_ERRORS
 from bot.store.deliveries import Delivery, DeliveryId
 from bot.store.digests import Claim, DigestSchedule, DigestStore, Outcome
@@ -130,6 +131,7 @@ class DigestRunner(DigestController):
                         lease=LEASE,
                         limit=room,
                         platforms=tuple(self.posters),
+                        begin=_due_delivery,
                     )
                 )
                 if not claims:
@@ -204,7 +206,7 @@ class DigestRunner(DigestController):
         if is_missed(run, now):
             self._log_missed(schedule, run.day, run.at)
             latest = instead_of_missed(run, now)
-            missed = await self.path.begin(_delivery_of(run), now)
+            missed = await self._begun(claim, run, now)
             if latest is None:
                 await self._settle(run, missed, poster, "skipped", "missed", now)
             elif not missed.done:
@@ -214,7 +216,7 @@ class DigestRunner(DigestController):
             if latest is None:
                 return
             run = latest  # down for days: the older run is gone, the latest still worth posting
-        delivery = await self.path.begin(_delivery_of(run), now)
+        delivery = await self._begun(claim, run, now)
         if delivery.done:
             await self._finish(run, _final(delivery), now)
             return
@@ -231,6 +233,12 @@ class DigestRunner(DigestController):
         card = digest.card
         chart = await render_chart_async(card.chart) if card.chart is not None else None
         await self._deliver(run, delivery, poster, Post(card, chart), "posted", tick, report)
+
+    async def _begun(self, claim: Claim, run: Run, now: datetime) -> Delivery:
+        """RUN's delivery: begun with the claim, or now (a later run, after a missed one)."""
+        if claim.delivery is not None and claim.delivery.id == _delivery_of(run):
+            return claim.delivery
+        return await self.path.begin(_delivery_of(run), now)
 
     async def _fetch_failed(
         self,
@@ -449,6 +457,12 @@ class _Finish:
             connection, run.claim, self.outcome, now=self.now, next_due=run.next_due
         )
         self.ran = True
+
+
+def _due_delivery(schedule: DigestSchedule) -> DeliveryId:
+    """The delivery of SCHEDULE's due run (begun with its claim)."""
+    day = local_date(schedule.when, schedule.due_at)
+    return DeliveryId(schedule.workspace_id, schedule.channel_id, "digest", day.isoformat())
 
 
 def _delivery_of(run: Run) -> DeliveryId:

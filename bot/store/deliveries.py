@@ -203,13 +203,8 @@ class DeliveryStore:
     async def begin(self, delivery: DeliveryId, owner: str, *, now: datetime) -> Delivery:
         """The record of DELIVERY, created `claimed` for OWNER, or handed over to OWNER while it
         is unfinished (OWNER holds its run now); a finished one as it is."""
-        params = _params(delivery, owner)
-        params["at"] = now
         async with self.database.transaction() as connection:
-            row = (await connection.execute(of_dialect(connection, BEGIN), params)).one_or_none()
-            if row is None:  # finished: left as it is
-                row = (await connection.execute(GET, params)).one()
-        return _record(row)
+            return await begin_in(connection, delivery, owner, now=now)
 
     async def get(self, delivery: DeliveryId) -> Delivery | None:
         """DELIVERY's record, or None."""
@@ -303,6 +298,19 @@ class DeliveryStore:
             if then is not None:
                 await then(connection)
         return before if row is None else _record(row)
+
+
+async def begin_in(
+    connection: AsyncConnection, delivery: DeliveryId, owner: str, *, now: datetime
+) -> Delivery:
+    """`DeliveryStore.begin` within CONNECTION's transaction (the claim of its run: one commit
+    for a batch of claims)."""
+    params = _params(delivery, owner)
+    params["at"] = now
+    row = (await connection.execute(of_dialect(connection, BEGIN), params)).one_or_none()
+    if row is None:  # finished: left as it is
+        row = (await connection.execute(GET, params)).one()
+    return _record(row)
 
 
 def _params(delivery: DeliveryId, owner: str | None = None) -> dict[str, Any]:

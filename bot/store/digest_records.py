@@ -10,6 +10,7 @@ from typing import Any, Literal
 from sqlalchemy import Row
 
 from bot.schedule import DigestTime
+from bot.store.deliveries import Delivery
 
 Outcome = Literal["posted", "skipped", "notified", "missed"]
 
@@ -38,11 +39,13 @@ class DigestSchedule:
 
 @dataclass(frozen=True, slots=True)
 class Claim:
-    """A schedule this process holds until `lease_until`."""
+    """A schedule this process holds until `lease_until`, and the delivery of its due run when
+    the claim began it (`DigestRuns.claim_due`'s BEGIN)."""
 
     schedule: DigestSchedule
     owner: str
     lease_until: datetime
+    delivery: Delivery | None = None
 
 
 def weekday_mask(days: frozenset[int]) -> int:

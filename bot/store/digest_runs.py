@@ -4,7 +4,7 @@ each run's post is a delivery, bot/store/deliveries.py). Statements: digest_stat
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.store import digest_statements as sql
 from bot.store.database import Database
+from bot.store.deliveries import DeliveryId, begin_in
 from bot.store.digest_records import Claim, DigestSchedule, Outcome, schedule_record
 from bot.store.tables import digest_schedules
 
@@ -31,18 +32,21 @@ class DigestRuns:
         lease: timedelta,
         limit: int = 100,
         platforms: Collection[str] | None = None,
+        begin: Callable[[DigestSchedule], DeliveryId] | None = None,
     ) -> list[Claim]:
         """Lease up to LIMIT due schedules for OWNER, oldest attempt first; only workspaces of
-        PLATFORMS (`slack`, `discord`) when given: a process claims only what it can post."""
+        PLATFORMS (`slack`, `discord`) when given: a process claims only what it can post.
+        BEGIN names the delivery of each claimed schedule's due run: it is begun in the same
+        transaction (bot/store/deliveries.py), one commit for the batch."""
         table = digest_schedules.c
         candidates = select(table.workspace_id, table.channel_id).where(sql.claimable())
         if platforms is not None:
             candidates = candidates.where(
                 or_(false(), *(table.workspace_id.startswith(f"{name}:") for name in platforms))
             )
-        candidates = candidates.order_by(
-            table.attempt_at, table.workspace_id, table.channel_id
-        ).limit(limit)
+        # By attempt_at alone: its index gives the order, and the scan stops at LIMIT rows (a
+        # tie-break would sort the whole due set on every claim of a long tick).
+        candidates = candidates.order_by(table.attempt_at).limit(limit)
         lease_until = now + lease
         claims: list[Claim] = []
         async with self.database.transaction() as connection:
@@ -55,8 +59,13 @@ class DigestRuns:
                 # Compare-and-set: another process may have claimed it since the SELECT.
                 params = {"workspace": workspace_id, "channel": channel_id, **lease_params}
                 row = (await connection.execute(sql.CLAIM, params)).one_or_none()
-                if row is not None:
-                    claims.append(Claim(schedule_record(row), owner, lease_until))
+                if row is None:
+                    continue
+                schedule = schedule_record(row)
+                delivery = None
+                if begin is not None:
+                    delivery = await begin_in(connection, begin(schedule), owner, now=now)
+                claims.append(Claim(schedule, owner, lease_until, delivery))
         return claims
 
     async def finish(
