@@ -4,7 +4,7 @@ The burn is the average spend per day of the last 7 *full* UTC days: today is ne
 early in the UTC day its part would make the burn look lower and the runway longer than they are.
 The USD runway counts what Venice charges before USD, in Venice's order (DIEM, earned credits,
 bundled credits, then USD): DIEM has its own runway to the daily reset, and the credits are spent
-at the USD burn before the USD balance is (/work/shared/venice-api/NOTES.md).
+at the USD burn before the USD balance is (Venice's docs on `consumptionCurrency`).
 """
 
 from __future__ import annotations

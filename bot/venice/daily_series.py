@@ -1,7 +1,7 @@
 """Venice's daily chart series, read once: which currency `byModelDaily`, `byKeyDaily`,
 `byModelDailyUsd` and `byKeyDailyUsd` carry, checked against the figures that are certain.
 
-What the sources say (/work/shared/venice-api/NOTES.md):
+What the sources say (Venice's docs, its SDKs and the community's, gathered with the specs):
 - Venice's docs and its official SDKs: `byModelDaily` and `byKeyDaily` are DIEM per day; the
   `byModelDailyUsd` and `byKeyDailyUsd` arrays (sent by the live API, missing from the OpenAPI
   file) are USD per day.
