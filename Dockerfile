@@ -11,6 +11,7 @@ COPY pyproject.toml constraints.txt README.md LICENSE ./
 COPY scripts/install_app.sh scripts/
 COPY bot bot
 COPY adapters adapters
+COPY venice_simulator venice_simulator
 RUN sh scripts/install_app.sh wheel /dist
 
 # Stage 2: a slim runtime with the wheel (Slack and Discord extras) in a virtual environment.

@@ -24,11 +24,11 @@ test: install
 	bash scripts/test.sh
 
 lint: install
-	$(BIN)/ruff check bot adapters tests bench
-	$(BIN)/ruff format --check bot adapters tests bench
+	$(BIN)/ruff check bot adapters venice_simulator tests bench
+	$(BIN)/ruff format --check bot adapters venice_simulator tests bench
 
 typecheck: install
-	$(BIN)/mypy bot adapters
+	$(BIN)/mypy bot adapters venice_simulator
 
 bench: install
 	$(BIN)/python bench/core.py

@@ -37,10 +37,10 @@ from bot.deadline import Deadline
 from bot.runtime import CACHE_FINGERPRINT_SECRET, Runtime
 from bot.settings import Settings
 from bot.venice.client import VeniceAccount, VeniceClient, make_http_client
-from bot.venice.simulator import Simulator
-from bot.venice.simulator.server import RunningSimulator, start_in_thread
 from bot.venice.source import UsageQuery
 from tests.services import PrivateRedis, ServiceMissing
+from venice_simulator import Simulator
+from venice_simulator.server import RunningSimulator, start_in_thread
 
 PROCESSES = 4
 REQUESTS_PER_PROCESS = 50

@@ -214,7 +214,7 @@ def temporary_database(postgres: bool) -> Iterator[str]:
 def start_simulator(env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     process = subprocess.Popen(  # noqa: S603 (the bot's own CLI)
-        [sys.executable, "-m", "bot.cli", "simulate", "--port", str(port)],
+        [sys.executable, "-m", "adapters.cli", "simulate", "--port", str(port)],
         env=env,
         stdout=subprocess.DEVNULL,
     )

@@ -40,10 +40,10 @@ from slack_sdk.signature import SignatureVerifier  # noqa: E402
 from bot.runtime import Runtime  # noqa: E402
 from bot.secrets import generate_master_key  # noqa: E402
 from bot.settings import Settings  # noqa: E402
-from bot.venice.simulator import Simulator  # noqa: E402
-from bot.venice.simulator.server import start_in_thread  # noqa: E402
 from tests.adapters.slack.fake_slack import RESPONSE_METHOD, TEAM_ID, FakeSlack  # noqa: E402
 from tests.services import free_port  # noqa: E402
+from venice_simulator import Simulator  # noqa: E402
+from venice_simulator.server import start_in_thread  # noqa: E402
 
 REQUESTS = 2000
 ROUNDS = 10  # the two servers take turns, so drift on this machine hits both alike
@@ -186,7 +186,7 @@ def main() -> None:
     env.pop("DATABASE_URL_", None)
     seed_key(Settings.model_validate(env))
     ours = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "serve"], env=env | {"PORT": str(ours_port)}
+        [sys.executable, "-m", "adapters.cli", "serve"], env=env | {"PORT": str(ours_port)}
     )
     bares = {
         mode: subprocess.Popen(  # noqa: S603 (this very script)

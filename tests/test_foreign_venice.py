@@ -90,7 +90,7 @@ def ask(base: str, text: str) -> dict[str, object]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("VENICE_", "LOG_"))}
     env |= {"VENICE_API_BASE": base, "VENICE_API_KEY": "foreign-admin-key"}
     result = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "ask", text, "--format", "json"],
+        [sys.executable, "-m", "adapters.cli", "ask", text, "--format", "json"],
         cwd=ROOT,
         env=env,
         capture_output=True,

@@ -16,8 +16,8 @@ from bot.runtime import Runtime
 from bot.secrets import generate_master_key
 from bot.settings import Settings
 from bot.store.tables import venice_credentials
-from bot.venice.simulator import Simulator
-from bot.venice.simulator.server import RunningSimulator, start_in_thread
+from venice_simulator import Simulator
+from venice_simulator.server import RunningSimulator, start_in_thread
 
 ADMIN = Caller("console:ada", "ada", is_admin=True)
 UNREADABLE = "This workspace's Venice key can no longer be read; an admin should connect it again."

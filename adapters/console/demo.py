@@ -22,10 +22,10 @@ from bot.connect import ConnectResult, connect_key
 from bot.deadline import Deadline
 from bot.runtime import Runtime
 from bot.settings import Settings
-from bot.venice.simulator.accounts import EXAMPLE_KEYS
-from bot.venice.simulator.server import start_in_thread
 from bot.workspace_id import CONSOLE_WORKSPACE
 from bot.workspaces import shown_fingerprint
+from venice_simulator.accounts import EXAMPLE_KEYS
+from venice_simulator.server import start_in_thread
 
 ACCOUNTS = {
     "team": (EXAMPLE_KEYS["team"], "DIEM staking plus a USD balance"),

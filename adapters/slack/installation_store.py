@@ -24,12 +24,12 @@ from slack_sdk.oauth.installation_store.models.installation import Installation
 from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from adapters.slack.sealed_tokens import open_text, seal_text, slack_owner
+from adapters.slack.tables import SEALED_BOT_COLUMNS, SEALED_INSTALLATION_COLUMNS
 from bot.errors import StoreUnavailable
 from bot.logs import register_secret
 from bot.secrets import MasterKeyMissing, SecretBox, SecretUnreadable
 from bot.store.database import unreachable, unreachable_reason
-from bot.store.slack_tables import SEALED_BOT_COLUMNS, SEALED_INSTALLATION_COLUMNS
-from bot.store.slack_tokens import open_text, seal_text, slack_owner
 from bot.store.workspaces import STORE_OUTAGE_SECONDS
 from bot.throttled_log import ThrottledWarnings
 

@@ -25,9 +25,9 @@ from slack_sdk.oauth.token_rotation.async_rotator import AsyncTokenRotator
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.installation_store import EncryptedInstallationStore
+from adapters.slack.sealed_tokens import slack_owner
 from bot.errors import BotError
 from bot.settings import Settings
-from bot.store.slack_tokens import slack_owner
 
 logger = logging.getLogger(__name__)
 

@@ -10,9 +10,9 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
 
+from adapters.slack.sealed_tokens import slack_owner
 from bot.startup import OpenedStore
 from bot.store.digests import DigestStore
-from bot.store.slack_tokens import slack_owner
 
 logger = logging.getLogger(__name__)
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from sqlalchemy import select, update
 
+from adapters.slack.sealed_tokens import rotate_slack_tokens
 from bot.secrets import MasterKeyMissing, SecretBox, SecretUnreadable
 from bot.store.credentials import venice_key_context
 from bot.store.database import Database
 from bot.store.records import RotationReport
 from bot.store.rows import write_audit
-from bot.store.slack_tokens import rotate_slack_tokens
 from bot.store.tables import venice_credentials
 
 _RE_ENCRYPTED, _CURRENT, _UNREADABLE, _GONE = "re-encrypted", "current", "unreadable", "gone"

@@ -42,7 +42,7 @@ def base_env(tmp_path: Path, **values: str) -> dict[str, str]:
 
 
 class ServeProcess(SlackRequests):
-    """`python -m bot.cli serve` with ENV. `start()` waits for /healthz (or for the process to
+    """`python -m adapters.cli serve` with ENV. `start()` waits for /healthz (or for the process to
     end, for start-up failures); `log` is everything it wrote so far (stdout and stderr)."""
 
     def __init__(self, env: dict[str, str], fake: FakeSlack | None = None) -> None:
@@ -61,7 +61,7 @@ class ServeProcess(SlackRequests):
     def launch(self) -> ServeProcess:
         """Start the process without waiting for it to serve."""
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "serve"],
+            [sys.executable, "-m", "adapters.cli", "serve"],
             cwd=ROOT,
             env=self.env,
             stdin=subprocess.DEVNULL,

@@ -12,9 +12,9 @@ from pydantic import SecretStr
 from bot.cache import BillingCache, CacheBackend, CacheCounters, FreshnessPolicy, MemoryBackend
 from bot.cache.redis_backend import RedisBackend
 from bot.venice.client import VeniceClient, make_http_client
-from bot.venice.simulator import Simulator
-from bot.venice.simulator.server import RunningSimulator, start_in_thread
 from tests.cache.support import SECRET, Clock, delete_namespace
+from venice_simulator import Simulator
+from venice_simulator.server import RunningSimulator, start_in_thread
 
 
 @pytest.fixture

@@ -9,8 +9,8 @@ from pydantic import SecretStr
 from redis.asyncio import Redis
 
 from bot.venice.client import VeniceAccount, VeniceClient
-from bot.venice.simulator.server import RunningSimulator
 from bot.venice.source import BillingSource
+from venice_simulator.server import RunningSimulator
 
 SECRET = b"test fingerprint secret"
 ADMIN = SecretStr("sim-admin")

@@ -16,10 +16,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bot.venice.simulator import Simulator
-from bot.venice.simulator.server import RunningSimulator, start_in_thread
 from tests.cache.support import BALANCE_PATH, USAGE_PATH, calls, redis_contents
 from tests.services import PrivateRedis
+from venice_simulator import Simulator
+from venice_simulator.server import RunningSimulator, start_in_thread
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -52,7 +52,7 @@ def cli_env(
 
 def start_ask(text: str, env: dict[str, str]) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "ask", text],
+        [sys.executable, "-m", "adapters.cli", "ask", text],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
@@ -63,7 +63,7 @@ def start_ask(text: str, env: dict[str, str]) -> subprocess.Popen[str]:
 
 def ask(text: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "bot.cli", "ask", text],
+        [sys.executable, "-m", "adapters.cli", "ask", text],
         cwd=ROOT,
         env=env,
         capture_output=True,

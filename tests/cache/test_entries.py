@@ -14,8 +14,8 @@ from bot.cache.failure_note import FailureNote
 from bot.errors import BadKey, InvalidPeriod, RateLimited, VeniceError, VeniceFailing
 from bot.venice.models import Balance, UsageAnalytics
 from bot.venice.responses import read_json
-from bot.venice.simulator.server import RunningSimulator
 from bot.venice.source import Fetched
+from venice_simulator.server import RunningSimulator
 
 FETCHED_AT = datetime(2026, 11, 22, 14, 3, 7, 123456, tzinfo=UTC)
 

@@ -10,8 +10,8 @@ import pytest
 
 from bot.secrets import Keyring, SecretBox, generate_master_key
 from bot.store import Database, WorkspaceStore
-from bot.venice.simulator import Simulator
-from bot.venice.simulator.server import RunningSimulator, start_in_thread
+from venice_simulator import Simulator
+from venice_simulator.server import RunningSimulator, start_in_thread
 
 
 @pytest.fixture

@@ -20,8 +20,8 @@ from bot.core import answer
 from bot.deadline import Deadline
 from bot.store import WorkspaceStore
 from bot.venice.client import VeniceClient, make_http_client
-from bot.venice.simulator.server import RunningSimulator
 from tests.commands.builders import card_strings
+from venice_simulator.server import RunningSimulator
 
 WORKSPACE = "slack:T0CONNECT"
 ADMIN = Caller("slack:U1", "ada", is_admin=True)

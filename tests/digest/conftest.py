@@ -19,11 +19,11 @@ from bot.schedule import DigestTime
 from bot.store import Database, WorkspaceStore
 from bot.store.digests import DigestSchedule, DigestStore
 from bot.venice.client import VeniceAccount, VeniceClient
-from bot.venice.simulator import Simulator
-from bot.venice.simulator.server import RunningSimulator, start_in_thread
 from bot.venice.source import BillingSource
 from tests.digest.recording_poster import RecordingPoster
 from tests.store.conftest import K1, fresh_database, store_with
+from venice_simulator import Simulator
+from venice_simulator.server import RunningSimulator, start_in_thread
 
 # The simulator's "now": every digest day the tests use is before it.
 SIM_NOW = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)

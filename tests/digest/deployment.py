@@ -1,7 +1,7 @@
 """A deployment for `venice-bot digest run-due` processes: a PostgreSQL database (the shared
 server's, or a private server a test may stop), the shared Redis, the Venice simulator with a
 pinned clock, and local fakes of the Slack Web API and the Discord HTTP API. Each process is the
-real CLI, started with `python -m bot.cli`, so a test can `kill -9` it at any moment."""
+real CLI, started with `python -m adapters.cli`, so a test can `kill -9` it at any moment."""
 
 from __future__ import annotations
 
@@ -23,12 +23,12 @@ import asyncpg
 
 from adapters.slack.poster import EVENT_TYPE
 from bot.secrets import generate_master_key
-from bot.venice.simulator import Simulator
-from bot.venice.simulator.accounts import TEAM_KEY
-from bot.venice.simulator.server import RunningSimulator, start_in_thread
 from tests.adapters.discord.fake_discord import FakeDiscord
 from tests.adapters.slack.fake_slack import TEAM_ID, FakeSlack
 from tests.store.conftest import asyncpg_dsn
+from venice_simulator import Simulator
+from venice_simulator.accounts import TEAM_KEY
+from venice_simulator.server import RunningSimulator, start_in_thread
 
 ROOT = Path(__file__).resolve().parents[2]
 OWN_VARIABLES = ("VENICE_", "LOG_", "DATABASE_URL", "REDIS_URL", "SLACK_", "DISCORD_", "DIGEST_")
@@ -54,7 +54,7 @@ class Deployment:
     def cli(self, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
         """Run `venice-bot ARGS` to the end; never a traceback."""
         result = subprocess.run(
-            [sys.executable, "-m", "bot.cli", *args],
+            [sys.executable, "-m", "adapters.cli", *args],
             cwd=ROOT,
             env=self.env,
             input=stdin,
@@ -69,7 +69,7 @@ class Deployment:
     def start(self, *args: str) -> subprocess.Popen[str]:
         """Start `venice-bot ARGS` in the background."""
         return subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", *args],
+            [sys.executable, "-m", "adapters.cli", *args],
             cwd=ROOT,
             env=self.env,
             stdout=subprocess.PIPE,

@@ -33,12 +33,12 @@ from bot.digest.content import Digest, build_digest
 from bot.errors import VeniceFailing
 from bot.venice.client import VeniceAccount, VeniceClient
 from bot.venice.models import Balance, UsageAnalytics
-from bot.venice.simulator import EMPTY_KEY, TEAM_KEY, USD_KEY, Simulator
-from bot.venice.simulator.server import RunningSimulator, start_in_thread
 from bot.venice.source import BillingSource, Fetched, UsageQuery
 from tests.adapters.discord.test_render_limits import embed_problems, embed_texts, live_markup
 from tests.adapters.slack.test_render_limits import assert_within_limits
 from tests.commands.builders import DOLLAR_DIEM, balance, card_strings, day, key, model, source
+from venice_simulator import EMPTY_KEY, TEAM_KEY, USD_KEY, Simulator
+from venice_simulator.server import RunningSimulator, start_in_thread
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "digest"
 UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"

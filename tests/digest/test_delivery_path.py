@@ -20,10 +20,10 @@ from bot.digest.runner import LEASE, RETRY_BACKOFF, TickReport
 from bot.ports import ChartImage, ChartRefused, Post, PostFailed
 from bot.store import Database
 from bot.store.deliveries import Delivery, DeliveryId, DeliveryStore
-from bot.venice.simulator import TEAM_KEY
-from bot.venice.simulator.server import RunningSimulator
 from tests.digest.conftest import DigestWorld, world_on
 from tests.services import PrivatePostgres
+from venice_simulator import TEAM_KEY
+from venice_simulator.server import RunningSimulator
 
 WS = "slack:T1"
 CREATED = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)

@@ -18,9 +18,9 @@ from bot.ports import PostFailed
 from bot.store import Database
 from bot.store.deliveries import Delivery, DeliveryId, DeliveryStore
 from bot.store.digests import DigestStore
-from bot.venice.simulator import EMPTY_KEY, TEAM_KEY
-from bot.venice.simulator.server import RunningSimulator
 from tests.digest.conftest import DigestWorld, digest_world
+from venice_simulator import EMPTY_KEY, TEAM_KEY
+from venice_simulator.server import RunningSimulator
 
 WS = "slack:T1"
 CREATED = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)

@@ -11,9 +11,9 @@ import pytest
 
 from bot.digest.runner import CONCURRENCY
 from bot.ports import Post
-from bot.venice.simulator import TEAM_KEY
 from tests.digest.conftest import DigestWorld
 from tests.digest.recording_poster import RecordingPoster
+from venice_simulator import TEAM_KEY
 
 CREATED = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 DUE = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)  # 09:00 in Madrid

@@ -63,7 +63,7 @@ async def test_0002_upgrades_a_0001_database_and_keeps_its_keys(empty_database: 
 def db_upgrade(url: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("VENICE_", "DATABASE_URL"))}
     return subprocess.run(
-        [sys.executable, "-m", "bot.cli", "db", "upgrade"],
+        [sys.executable, "-m", "adapters.cli", "db", "upgrade"],
         cwd=ROOT,
         env=env | {"DATABASE_URL": url},
         capture_output=True,

@@ -25,9 +25,9 @@ from bot.errors import (
 )
 from bot.venice.client import VeniceAccount, VeniceClient, make_http_client
 from bot.venice.models import Balance, UsageAnalytics
-from bot.venice.simulator import EMPTY_KEY, INFERENCE_KEY, TEAM_KEY, USD_KEY, Simulator
-from bot.venice.simulator.server import start_in_thread
 from bot.venice.source import BillingSource, UsageQuery
+from venice_simulator import EMPTY_KEY, INFERENCE_KEY, TEAM_KEY, USD_KEY, Simulator
+from venice_simulator.server import start_in_thread
 
 ADMIN = SecretStr(TEAM_KEY)
 SEVEN_DAYS = UsageQuery("7d")

@@ -21,9 +21,9 @@ from bot.deadline import Deadline
 from bot.errors import VeniceNetworkError
 from bot.venice.client import VeniceClient, make_http_client
 from bot.venice.models import Balance
-from bot.venice.simulator import TEAM_KEY
-from bot.venice.simulator.server import RunningSimulator
 from bot.venice.source import UsageQuery
+from venice_simulator import TEAM_KEY
+from venice_simulator.server import RunningSimulator
 
 KEY = SecretStr("sk-" + "test-" + "0123456789abcdef")
 BALANCE = b'{"canConsume": true, "consumptionCurrency": "USD", "balances": {"usd": 12.5}}'

@@ -20,10 +20,10 @@ from bot.secrets import Keyring, SecretBox, generate_master_key
 from bot.settings import Settings
 from bot.startup import OpenedStore
 from bot.store import WorkspaceStore
-from bot.venice.simulator import Simulator
-from bot.venice.simulator.server import RunningSimulator, start_in_thread
 from tests.adapters.discord.fake_discord import FakeDiscord
 from tests.store.conftest import fresh_database
+from venice_simulator import Simulator
+from venice_simulator.server import RunningSimulator, start_in_thread
 
 
 def discord_token() -> str:

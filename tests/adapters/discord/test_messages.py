@@ -26,12 +26,12 @@ from adapters.discord.messages import (
 )
 from adapters.discord.render import card_embed
 from bot.core import Answer, answer
-from bot.venice.simulator import Simulator
-from bot.venice.simulator.server import RunningSimulator, start_in_thread
+from tests.adapters.cli.test_main import run_cli
 from tests.adapters.discord.test_render_limits import embed_problems
 from tests.commands.builders import context
 from tests.commands.test_golden import rich
-from tests.test_cli import run_cli
+from venice_simulator import Simulator
+from venice_simulator.server import RunningSimulator, start_in_thread
 
 USER = {"id": "42", "username": "venice", "discriminator": "0", "avatar": None, "bot": True}
 APPLICATION = {

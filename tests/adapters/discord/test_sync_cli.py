@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[3]
 def venice_bot(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "LOG_"))}
     return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
+        [sys.executable, "-m", "adapters.cli", *args],
         cwd=ROOT,
         env=clean | (env or {}),
         capture_output=True,

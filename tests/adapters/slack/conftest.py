@@ -9,10 +9,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bot.venice.simulator import Simulator
-from bot.venice.simulator.server import RunningSimulator, start_in_thread
 from tests.adapters.slack.fake_slack import FakeSlack
 from tests.adapters.slack.served import ServedBot, bot_settings
+from venice_simulator import Simulator
+from venice_simulator.server import RunningSimulator, start_in_thread
 
 
 @pytest.fixture

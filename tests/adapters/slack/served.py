@@ -38,7 +38,7 @@ CHANNEL = "C0GENERAL"
 
 
 def admin_key() -> str:
-    """A simulator ADMIN key of the team account (see bot/venice/simulator/accounts.py)."""
+    """A simulator ADMIN key of the team account (see venice_simulator/accounts.py)."""
     return "sim-admin-team-" + secrets.token_hex(6)
 
 

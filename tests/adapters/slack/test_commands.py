@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 
 from adapters.slack.commands import ACK_WINDOW
-from bot.venice.simulator.server import RunningSimulator
 from tests.adapters.slack.conftest import set_latency
 from tests.adapters.slack.fake_slack import RESPONSE_METHOD, FakeSlack
 from tests.adapters.slack.served import (
@@ -24,6 +23,7 @@ from tests.adapters.slack.served import (
     message_text,
     seed_key,
 )
+from venice_simulator.server import RunningSimulator
 
 REPORTS = {
     "balance": "DIEM left today",

@@ -15,7 +15,6 @@ from bot.schedule import DigestTime
 from bot.settings import Settings
 from bot.startup import open_database
 from bot.store.digests import DigestStore
-from bot.venice.simulator.server import RunningSimulator
 from tests.adapters.slack.fake_slack import TEAM_ID, FakeSlack
 from tests.adapters.slack.served import (
     ADMIN,
@@ -29,6 +28,7 @@ from tests.adapters.slack.served import (
 )
 from tests.adapters.slack.test_commands import final_reply
 from tests.adapters.slack.test_home import open_home, published, texts
+from venice_simulator.server import RunningSimulator
 
 
 def say(bot: ServedBot, text: str, user: str = ADMIN) -> str:

@@ -8,9 +8,9 @@ import json
 import httpx
 import pytest
 
-from bot.venice.simulator.server import RunningSimulator
 from tests.adapters.slack.fake_slack import RESPONSE_METHOD, FakeSlack
 from tests.adapters.slack.served import ADMIN, ServedBot, admin_key, seed_key
+from venice_simulator.server import RunningSimulator
 
 HOSTILE_KEY = "<!channel> <@U123> & *friends*"
 HOSTILE_MODEL = "<https://evil.example|click> <!here>"

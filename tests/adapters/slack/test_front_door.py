@@ -35,7 +35,6 @@ from adapters.slack.front_door import (
     TOO_LARGE,
     UNSIGNED,
 )
-from bot.venice.simulator.server import RunningSimulator
 from tests.adapters.serve_process import ServeProcess, base_env
 from tests.adapters.slack.fake_slack import TEAM_ID, FakeSlack
 from tests.adapters.slack.served import (
@@ -47,6 +46,7 @@ from tests.adapters.slack.served import (
     reply_texts,
     seed_key,
 )
+from venice_simulator.server import RunningSimulator
 
 FUZZ_EXAMPLES = 400
 SERVE_STARTED: list[float] = []

@@ -22,10 +22,10 @@ from bot.secrets import Keyring, SecretBox, generate_master_key
 from bot.settings import Settings
 from bot.startup import OpenedStore
 from bot.store import Database, WorkspaceStore
-from bot.venice.simulator.server import RunningSimulator
 from tests.adapters.slack.fake_slack import FakeSlack
 from tests.adapters.slack.served import ServedBot, bot_settings
 from tests.services import PrivateRedis
+from venice_simulator.server import RunningSimulator
 
 
 def test_healthz_and_readyz_answer_200(served: ServedBot):

@@ -11,12 +11,12 @@ from slack_sdk.oauth.installation_store.models.installation import Installation
 from sqlalchemy import select, update
 
 from adapters.slack.installation_store import EncryptedInstallationStore
+from adapters.slack.sealed_tokens import open_text, sealed_key_id
+from adapters.slack.tables import slack_bots, slack_installations
 from bot.errors import StoreUnavailable
 from bot.logs import redact
 from bot.secrets import Keyring, SecretBox, SecretUnreadable
 from bot.store import Database
-from bot.store.slack_tables import slack_bots, slack_installations
-from bot.store.slack_tokens import open_text, sealed_key_id
 from tests.adapters.slack.installs import (
     CLIENT_ID,
     K1,

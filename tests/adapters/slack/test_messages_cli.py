@@ -8,10 +8,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.venice.simulator import Simulator
-from bot.venice.simulator.server import RunningSimulator, start_in_thread
+from tests.adapters.cli.test_main import assert_no_traceback, run_cli
 from tests.adapters.slack.test_render_limits import assert_within_limits
-from tests.test_cli import assert_no_traceback, run_cli
+from venice_simulator import Simulator
+from venice_simulator.server import RunningSimulator, start_in_thread
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from adapters.slack.oauth import DatabaseOAuthStateStore
-from bot.store.slack_tables import slack_bots, slack_installations, slack_oauth_states
+from adapters.slack.tables import slack_bots, slack_installations, slack_oauth_states
 from tests.adapters.slack.installs import (
     BASIC_AUTH_DEPRECATED,
     CLIENT_ID,

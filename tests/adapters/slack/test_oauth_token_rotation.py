@@ -17,8 +17,8 @@ from sqlalchemy import select
 
 from adapters.slack.installation_store import EncryptedInstallationStore
 from adapters.slack.oauth import BOT_SCOPES, installation_store, token_rotator
+from adapters.slack.tables import slack_bots, slack_installations
 from adapters.slack.token_rotation import LocalTeamLocks, RedisTeamLocks, refresh_bot_token
-from bot.store.slack_tables import slack_bots, slack_installations
 from tests.adapters.slack.fake_slack import Call
 from tests.adapters.slack.installs import (
     BASIC_AUTH_DEPRECATED,

@@ -25,7 +25,6 @@ from bot.commands.failures import STORE_UNAVAILABLE_READING, STORE_UNAVAILABLE_W
 from bot.runtime import Runtime
 from bot.settings import Settings
 from bot.store.workspaces import COMMAND_STATE_SECONDS
-from bot.venice.simulator.server import RunningSimulator
 from tests.adapters.serve_process import ROOT, ServeProcess, base_env
 from tests.adapters.slack.fake_slack import TEAM_ID, FakeSlack
 from tests.adapters.slack.served import (
@@ -37,6 +36,7 @@ from tests.adapters.slack.served import (
     message_text,
 )
 from tests.services import PrivatePostgres
+from venice_simulator.server import RunningSimulator
 
 OTHER_TEAM = "T0OTHER"  # connected too, but never asked before the database goes
 
@@ -45,7 +45,7 @@ def seed(database_url: str, *teams: str) -> None:
     """Migrate the database and store a Venice key for each of TEAMS, as an operator would."""
     env = base_env(Path("/nonexistent"), DATABASE_URL=database_url)
     migrated = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "db", "upgrade"],
+        [sys.executable, "-m", "adapters.cli", "db", "upgrade"],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=False,
     )  # fmt: skip
     assert migrated.returncode == 0, migrated.stderr

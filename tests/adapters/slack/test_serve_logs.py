@@ -15,7 +15,6 @@ from typing import Any
 from pydantic import SecretStr
 
 from bot.runtime import Runtime
-from bot.venice.simulator.server import RunningSimulator
 from tests.adapters.discord import gateway_events as events
 from tests.adapters.discord.conftest import discord_token
 from tests.adapters.discord.fake_discord import APPLICATION_ID, FakeDiscord
@@ -32,6 +31,7 @@ from tests.adapters.slack.served import (
     reply_texts,
     seed_key,
 )
+from venice_simulator.server import RunningSimulator
 
 CHAT_LIBRARY_DEBUG = re.compile(r"^\S+ \S+ DEBUG (slack_bolt|slack_sdk|discord|venice-bot)\b", re.M)
 

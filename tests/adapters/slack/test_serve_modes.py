@@ -9,9 +9,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bot.venice.simulator.server import RunningSimulator
 from tests.adapters.slack.fake_slack import FakeSlack
 from tests.adapters.slack.served import ServedBot, bot_settings
+from venice_simulator.server import RunningSimulator
 
 CLIENT_ID = "1111." + "2222"
 CLIENT_SECRET = "client-" + "secret-" + "for-tests"

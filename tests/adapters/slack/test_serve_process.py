@@ -17,7 +17,6 @@ import httpx
 import pytest
 from slack_sdk.signature import SignatureVerifier
 
-from bot.venice.simulator.server import RunningSimulator
 from tests.adapters.serve_process import ROOT, base_env
 from tests.adapters.slack.conftest import set_latency
 from tests.adapters.slack.fake_slack import TEAM_ID, FakeSlack
@@ -31,11 +30,12 @@ from tests.adapters.slack.served import (
     seed_key,
 )
 from tests.services import free_port
+from venice_simulator.server import RunningSimulator
 
 
 def run_serve(env: dict[str, str], timeout: float = 30) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "bot.cli", "serve"],
+        [sys.executable, "-m", "adapters.cli", "serve"],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -175,7 +175,7 @@ def test_sigterm_during_a_slow_command_still_delivers_its_answer(
 
 def _start_serve(env: dict[str, str], url: str) -> subprocess.Popen[str]:
     process = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "serve"],
+        [sys.executable, "-m", "adapters.cli", "serve"],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,

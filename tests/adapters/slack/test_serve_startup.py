@@ -9,11 +9,11 @@ from pathlib import Path
 
 import httpx
 
-from bot.venice.simulator.server import RunningSimulator
 from tests.adapters.serve_process import ServeProcess, base_env
 from tests.adapters.slack.fake_slack import FakeSlack
 from tests.adapters.slack.served import BOT_TOKEN, SIGNING_SECRET
 from tests.services import free_port
+from venice_simulator.server import RunningSimulator
 
 # What an app with token rotation on hands out: `xoxe.xoxb-...`, valid for 12 hours.
 ROTATING_TOKEN = "xoxe." + BOT_TOKEN

@@ -17,7 +17,6 @@ import pytest
 
 from bot.runtime import Runtime
 from bot.schedule import DigestTime
-from bot.venice.simulator.server import RunningSimulator
 from tests.adapters.discord.conftest import discord_token
 from tests.adapters.discord.fake_discord import FakeDiscord
 from tests.adapters.serve_process import ServeProcess, base_env
@@ -33,6 +32,7 @@ from tests.adapters.slack.served import (
     seed_key,
 )
 from tests.services import free_port
+from venice_simulator.server import RunningSimulator
 
 STOP_SECONDS = 10.0
 APP_TOKEN = "xapp-" + "1-" + "A0VENICE-" + "1" * 12

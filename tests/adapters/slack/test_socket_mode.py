@@ -10,10 +10,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bot.venice.simulator.server import RunningSimulator
 from tests.adapters.slack.fake_slack import TEAM_ID, Call, FakeSlack
 from tests.adapters.slack.fake_socket_mode import FakeSocketModeServer
 from tests.adapters.slack.served import ADMIN, ServedBot, admin_key, bot_settings, seed_key
+from venice_simulator.server import RunningSimulator
 
 APP_TOKEN = "xapp-" + "1-" + "A0VENICE-" + "0" * 12
 

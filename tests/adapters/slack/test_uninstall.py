@@ -13,9 +13,9 @@ import pytest
 from pydantic import SecretStr
 from sqlalchemy import func, select
 
+from adapters.slack.tables import slack_bots, slack_installations
 from bot.schedule import DigestTime
 from bot.store.digests import DigestStore
-from bot.store.slack_tables import slack_bots, slack_installations
 from tests.adapters.slack.installs import BASIC_AUTH_DEPRECATED, Installed, running_install
 
 pytestmark = BASIC_AUTH_DEPRECATED

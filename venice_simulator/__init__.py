@@ -4,15 +4,15 @@ Keys: `sim-admin-team` (DIEM staking plus USD), `sim-admin-usd` (USD only), `sim
 (no usage), `sim-inference` (an inference key); any other key is unknown to it.
 """
 
-from bot.venice.simulator.accounts import (
+from venice_simulator.accounts import (
     EMPTY_KEY,
     EXAMPLE_KEYS,
     INFERENCE_KEY,
     TEAM_KEY,
     USD_KEY,
 )
-from bot.venice.simulator.app import RecordedCall, Simulator
-from bot.venice.simulator.faults import Faults
+from venice_simulator.app import RecordedCall, Simulator
+from venice_simulator.faults import Faults
 
 __all__ = [
     "EMPTY_KEY",

@@ -9,7 +9,7 @@ from typing import Any
 
 from starlette.responses import Response
 
-from bot.venice.simulator.jsontext import json_response
+from venice_simulator.jsontext import json_response
 
 # What Venice says for each failure; anything else gets a generic message.
 _MESSAGES = {

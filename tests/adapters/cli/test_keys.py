@@ -18,13 +18,13 @@ from pathlib import Path
 import pytest
 import redis
 
-from bot.cli import main
+from adapters.cli.main import main
 from bot.secrets import generate_master_key
-from bot.venice.simulator import Simulator
-from bot.venice.simulator.server import RunningSimulator, start_in_thread
 from tests.services import PrivateRedis, postgres_database
+from venice_simulator import Simulator
+from venice_simulator.server import RunningSimulator, start_in_thread
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[3]
 # Settings the tests set themselves; the developer's own must not leak in.
 OWN_VARIABLES = ("VENICE_", "LOG_", "DATABASE_URL", "REDIS_URL", "XDG_STATE_HOME")
 
@@ -44,7 +44,7 @@ def run(
     *args: str, env: dict[str, str], stdin: str | None = None
 ) -> subprocess.CompletedProcess[str]:
     result = subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
+        [sys.executable, "-m", "adapters.cli", *args],
         cwd=ROOT,
         env=clean_environment() | env,
         input=stdin if stdin is not None else "",

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli_digest import parse_instant
+from adapters.cli.digest import parse_instant
 from bot.secrets import generate_master_key
-from bot.venice.simulator.server import RunningSimulator
-from tests.test_cli_keys import run, simulator  # noqa: F401 (the simulator fixture)
+from tests.adapters.cli.test_keys import run, simulator  # noqa: F401 (the simulator fixture)
+from venice_simulator.server import RunningSimulator
 
 
 @pytest.fixture

@@ -11,8 +11,8 @@ from types import TracebackType
 
 import uvicorn
 
-from bot.venice.simulator.accounts import EXAMPLE_KEYS
-from bot.venice.simulator.app import Simulator
+from venice_simulator.accounts import EXAMPLE_KEYS
+from venice_simulator.app import Simulator
 
 STARTUP_TIMEOUT = 10.0
 

@@ -19,10 +19,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from bot.venice.simulator.jsontext import json_response, standard_error
+from venice_simulator.jsontext import json_response, standard_error
 
 if TYPE_CHECKING:
-    from bot.venice.simulator.app import Simulator
+    from venice_simulator.app import Simulator
 
 
 async def _json_object(request: Request) -> dict[str, Any]:

@@ -13,14 +13,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from bot.venice.simulator import control
-from bot.venice.simulator.accounts import account_for, balance, bearer_key, key_kind
-from bot.venice.simulator.analytics import usage_analytics
-from bot.venice.simulator.catalog import AccountProfile
-from bot.venice.simulator.faults import Faults
-from bot.venice.simulator.history import as_csv, page, walk_for
-from bot.venice.simulator.jsontext import InvalidParams, json_response, standard_error
-from bot.venice.simulator.periods import parse_period
+from venice_simulator import control
+from venice_simulator.accounts import account_for, balance, bearer_key, key_kind
+from venice_simulator.analytics import usage_analytics
+from venice_simulator.catalog import AccountProfile
+from venice_simulator.faults import Faults
+from venice_simulator.history import as_csv, page, walk_for
+from venice_simulator.jsontext import InvalidParams, json_response, standard_error
+from venice_simulator.periods import parse_period
 
 Clock = Callable[[], datetime]
 ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]

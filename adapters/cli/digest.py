@@ -84,7 +84,7 @@ async def digest_set(
     settings: Settings,
 ) -> int:
     """Create or replace WORKSPACE's schedule in CHANNEL; prints its next run."""
-    from bot.cli_keys import cli_caller
+    from adapters.cli.keys import cli_caller
     from bot.startup import open_database
     from bot.store.digests import DigestStore
 

@@ -9,10 +9,10 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any, TypeVar
 
-from bot.venice.simulator.catalog import AccountProfile, ModelSpec
-from bot.venice.simulator.jsontext import money
-from bot.venice.simulator.ledger import Charge, charges_until, day_charges, day_start_ms, key_label
-from bot.venice.simulator.periods import AnalyticsPeriod
+from venice_simulator.catalog import AccountProfile, ModelSpec
+from venice_simulator.jsontext import money
+from venice_simulator.ledger import Charge, charges_until, day_charges, day_start_ms, key_label
+from venice_simulator.periods import AnalyticsPeriod
 
 TOP_SERIES = 8
 K = TypeVar("K")

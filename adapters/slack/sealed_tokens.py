@@ -10,16 +10,16 @@ from typing import Any
 
 from sqlalchemy import Table, select, update
 
-from bot.secrets import MasterKeyMissing, SecretBox, SecretUnreadable, key_id_of, secret_context
-from bot.store.database import Database
-from bot.store.records import RotationReport
-from bot.store.rows import write_audit
-from bot.store.slack_tables import (
+from adapters.slack.tables import (
     SEALED_BOT_COLUMNS,
     SEALED_INSTALLATION_COLUMNS,
     slack_bots,
     slack_installations,
 )
+from bot.secrets import MasterKeyMissing, SecretBox, SecretUnreadable, key_id_of, secret_context
+from bot.store.database import Database
+from bot.store.records import RotationReport
+from bot.store.rows import write_audit
 
 PREFIX = "enc:v1:"
 

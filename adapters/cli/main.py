@@ -62,7 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     _add_keys_parser(commands)
-    from bot.cli_digest import add_digest_parser
+    from adapters.cli.digest import add_digest_parser
 
     add_digest_parser(commands)
     db = commands.add_parser("db", help="create or migrate the database (DATABASE_URL)")
@@ -186,7 +186,7 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if args.command in ("keys", "db"):
         return _dispatch_keys(args, settings)
     if args.command == "digest":
-        from bot.cli_digest import dispatch_digest
+        from adapters.cli.digest import dispatch_digest
 
         return asyncio.run(dispatch_digest(args, settings))
     if args.command == "demo":
@@ -205,35 +205,35 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
             return EXIT_ANSWERED
         return asyncio.run(registration.sync_commands(settings, args.guild))
     if args.command == "simulate":
-        from bot.venice.simulator.server import serve_forever
+        from venice_simulator.server import serve_forever
 
         return serve_forever(args.host, args.port, seed=args.seed)
     raise AssertionError(f"unhandled command {args.command}")
 
 
 def _dispatch_keys(args: argparse.Namespace, settings: Settings) -> int:
-    from bot import cli_keys
+    from adapters.cli import keys
     from bot.workspace_id import parse_workspace_id
 
     if args.command == "db":
-        return asyncio.run(cli_keys.db_upgrade(settings))
+        return asyncio.run(keys.db_upgrade(settings))
     action = args.keys_command
     if action == "set":
-        return asyncio.run(cli_keys.keys_set(parse_workspace_id(args.workspace), settings))
+        return asyncio.run(keys.keys_set(parse_workspace_id(args.workspace), settings))
     if action == "list":
-        return asyncio.run(cli_keys.keys_list(settings))
+        return asyncio.run(keys.keys_list(settings))
     if action == "remove":
-        return asyncio.run(cli_keys.keys_remove(parse_workspace_id(args.workspace), settings))
+        return asyncio.run(keys.keys_remove(parse_workspace_id(args.workspace), settings))
     if action == "rotate":
-        return asyncio.run(cli_keys.keys_rotate(settings))
+        return asyncio.run(keys.keys_rotate(settings))
     if action == "new-master":
-        return cli_keys.new_master(args.key_id)
+        return keys.new_master(args.key_id)
     raise AssertionError(f"unhandled keys action {action}")
 
 
 async def _ask(text: str, fmt: str, workspace: str | None, settings: Settings) -> int:
+    from adapters.cli.keys import cli_caller
     from adapters.console.render import render_json, render_text
-    from bot.cli_keys import cli_caller
     from bot.runtime import Runtime
 
     workspace_id = None

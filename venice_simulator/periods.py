@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from bot.venice.simulator.jsontext import InvalidParams
+from venice_simulator.jsontext import InvalidParams
 
 MAX_DAYS = 90
 DEFAULT_LOOKBACK = "7d"

@@ -7,8 +7,8 @@ import time
 import httpx
 import pytest
 
-from bot.venice.simulator import Simulator
-from bot.venice.simulator.server import start_in_thread
+from venice_simulator import Simulator
+from venice_simulator.server import start_in_thread
 
 ADMIN = {"Authorization": "Bearer sim-admin"}
 

@@ -17,7 +17,7 @@ from functools import lru_cache
 from itertools import accumulate
 from operator import itemgetter
 
-from bot.venice.simulator.catalog import AccountProfile, KeySpec, ModelSpec
+from venice_simulator.catalog import AccountProfile, KeySpec, ModelSpec
 
 MICRO = 1_000_000
 DAY_MS = 86_400_000

@@ -6,9 +6,9 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal
 
-from bot.venice.simulator.catalog import EMPTY, SOLO, TEAM, AccountProfile
-from bot.venice.simulator.jsontext import money
-from bot.venice.simulator.ledger import charges_until
+from venice_simulator.catalog import EMPTY, SOLO, TEAM, AccountProfile
+from venice_simulator.jsontext import money
+from venice_simulator.ledger import charges_until
 
 KeyKind = Literal["admin", "inference", "unknown", "none"]
 

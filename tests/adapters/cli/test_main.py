@@ -15,10 +15,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bot.venice.simulator import Simulator
-from bot.venice.simulator.server import RunningSimulator, start_in_thread
+from venice_simulator import Simulator
+from venice_simulator.server import RunningSimulator, start_in_thread
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +44,7 @@ def run_cli(
     if base is not None:
         env["VENICE_API_BASE"] = base
     return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
+        [sys.executable, "-m", "adapters.cli", *args],
         cwd=ROOT,
         env=env,
         input=stdin,
@@ -196,7 +196,7 @@ def test_a_reader_that_leaves_early_is_not_an_error(simulator: RunningSimulator)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("VENICE_", "LOG_"))}
     env |= {"VENICE_API_KEY": "sim-admin", "VENICE_API_BASE": simulator.base_url}
     process = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "ask", "usage", "30d"],
+        [sys.executable, "-m", "adapters.cli", "ask", "usage", "30d"],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,

@@ -18,9 +18,9 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from bot.venice.simulator.catalog import AccountProfile
-from bot.venice.simulator.jsontext import InvalidParams, money, number_text
-from bot.venice.simulator.ledger import Charge, charges_until
+from venice_simulator.catalog import AccountProfile
+from venice_simulator.jsontext import InvalidParams, money, number_text
+from venice_simulator.ledger import Charge, charges_until
 
 CURRENCIES = ("USD", "DIEM", "BUNDLED_CREDITS")
 DEFAULT_PAGE, MIN_PAGE, MAX_PAGE = 1000, 10, 1000
