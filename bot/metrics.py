@@ -8,17 +8,14 @@ bounded names (command, platform, outcome, endpoint, status): never a workspace,
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily
 from prometheus_client.registry import Collector
 
-if TYPE_CHECKING:
-    from bot.digest.runner import TickReport
-
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
-# TickReport's counts, each a `venice_bot_digests` outcome (`failed` too): `recovered` counts
+# A tick's counts, each a `venice_bot_digests` outcome (`failed` too): `recovered` counts
 # posts found already made after a crash, `stopped` runs left when the database stopped.
 DIGEST_OUTCOMES = (
     "posted", "late", "skipped", "missed", "notified", "retrying", "disabled", "recovered",
@@ -35,6 +32,24 @@ CACHE_SERIES = {
     "upstream_calls": ("cache_upstream_calls", "Fetches this process made for the cache."),
     "redis_errors": ("cache_redis_errors", "Redis calls that failed or timed out."),
 }
+
+
+class TickCounts(Protocol):
+    """What one scheduler tick did, counted by outcome (bot/digest/runs.py's TickReport is one).
+
+    Declared here so that the metrics, which everything records into, import nothing above them.
+    """
+
+    posted: int
+    late: int
+    skipped: int
+    missed: int
+    notified: int
+    retrying: int
+    disabled: int
+    recovered: int
+    stopped: int
+    failed: int
 
 
 class Metrics:
@@ -92,7 +107,7 @@ class Metrics:
         self.venice_calls.labels(endpoint, status).inc()
         self.venice_seconds.labels(endpoint).observe(seconds)
 
-    def tick(self, report: TickReport, lag_seconds: float) -> None:
+    def tick(self, report: TickCounts, lag_seconds: float) -> None:
         """What one scheduler tick did."""
         self.scheduler_ticks.inc()
         self.scheduler_lag.set(max(0.0, lag_seconds))

@@ -11,7 +11,8 @@ from venice_simulator.accounts import (
     TEAM_KEY,
     USD_KEY,
 )
-from venice_simulator.app import RecordedCall, Simulator
+from venice_simulator.app import Simulator
+from venice_simulator.control import RecordedCall
 from venice_simulator.faults import Faults
 
 __all__ = [

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,12 +16,12 @@ from venice_simulator import control
 from venice_simulator.accounts import account_for, balance, bearer_key, key_kind
 from venice_simulator.analytics import usage_analytics
 from venice_simulator.catalog import AccountProfile
+from venice_simulator.control import Clock, RecordedCall
 from venice_simulator.faults import Faults
 from venice_simulator.history import as_csv, page, walk_for
 from venice_simulator.jsontext import InvalidParams, json_response, standard_error
 from venice_simulator.periods import parse_period
 
-Clock = Callable[[], datetime]
 ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 RETIRED_HEADERS = {
     "Deprecation": "@1767225600",  # RFC 9745: 2026-01-01T00:00:00Z
@@ -46,18 +45,6 @@ PAYMENT_REQUIRED = {
         }
     ],
 }
-
-
-@dataclass(frozen=True, slots=True)
-class RecordedCall:
-    """One request to /api/v1: never the key itself, only its kind."""
-
-    method: str
-    path: str  # relative to /api/v1, e.g. "/billing/usage-analytics"
-    query: dict[str, str]
-    status: int
-    key_kind: str  # admin | inference | unknown | none
-    user_agent: str | None
 
 
 def _utc_now() -> datetime:

@@ -11,18 +11,43 @@ DELETE /_sim/clock   back to real time
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from venice_simulator.faults import Faults
 from venice_simulator.jsontext import json_response, standard_error
 
-if TYPE_CHECKING:
-    from venice_simulator.app import Simulator
+Clock = Callable[[], datetime]
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedCall:
+    """One request to /api/v1: never the key itself, only its kind."""
+
+    method: str
+    path: str  # relative to /api/v1, e.g. "/billing/usage-analytics"
+    query: dict[str, str]
+    status: int
+    key_kind: str  # admin | inference | unknown | none
+    user_agent: str | None
+
+
+class Controlled(Protocol):
+    """What the control routes script and read: the simulator (app.py's Simulator is one)."""
+
+    faults: Faults
+    calls: list[RecordedCall]
+    clock: Clock
+
+    def now(self) -> datetime:
+        """The simulator's current time, in UTC."""
+        ...
 
 
 async def _json_object(request: Request) -> dict[str, Any]:
@@ -35,7 +60,7 @@ async def _json_object(request: Request) -> dict[str, Any]:
     return body
 
 
-def _set_faults(simulator: Simulator, body: dict[str, Any]) -> None:
+def _set_faults(simulator: Controlled, body: dict[str, Any]) -> None:
     latency = body.get("latency")
     fails = body.get("fail", [])
     if latency is not None and (not isinstance(latency, int | float) or latency < 0):
@@ -56,7 +81,7 @@ def _set_faults(simulator: Simulator, body: dict[str, Any]) -> None:
         )
 
 
-def routes(simulator: Simulator) -> list[Route]:
+def routes(simulator: Controlled) -> list[Route]:
     """The /_sim routes bound to one simulator."""
 
     async def faults(request: Request) -> Response:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import getpass
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from pydantic import SecretStr
 
@@ -18,6 +19,10 @@ from bot.deadline import Deadline
 from bot.logs import register_secret
 from bot.settings import Settings
 from bot.workspaces import shown_fingerprint
+
+if TYPE_CHECKING:
+    from bot.startup import OpenedStore
+    from bot.store.records import RotationReport
 
 EXIT_DONE, EXIT_NOT_DONE, EXIT_INVALID = 0, 1, 2
 MAX_KEY_INPUT = 4096  # far longer than any key; stops a stray `< big-file` early
@@ -133,7 +138,7 @@ async def keys_rotate(settings: Settings) -> int:
 
     opened = await open_store(settings)
     try:
-        report = await opened.store.rotate_secrets(by=cli_caller().display)
+        report = await rotate_every_secret(opened, by=cli_caller().display)
     finally:
         await opened.aclose()
     newest = opened.keyring.newest.id
@@ -151,6 +156,21 @@ async def keys_rotate(settings: Settings) -> int:
     if report.re_encrypted:
         print("Older master keys can now be dropped from the keyring.")
     return EXIT_DONE
+
+
+async def rotate_every_secret(opened: OpenedStore, *, by: str) -> RotationReport:
+    """Every stored secret re-sealed under the newest master key: the workspaces' Venice keys
+    (the core's store), then Slack's installation tokens (the Slack adapter's tables)."""
+    from adapters.slack.sealed_tokens import rotate_slack_tokens
+    from bot.store.records import RotationReport
+
+    venice = await opened.store.rotate_secrets(by=by)
+    slack = await rotate_slack_tokens(opened.database, opened.store.box, by=by)
+    return RotationReport(
+        re_encrypted=venice.re_encrypted + slack.re_encrypted,
+        already_current=venice.already_current + slack.already_current,
+        unreadable=venice.unreadable + slack.unreadable,
+    )
 
 
 def new_master(key_id: str | None) -> int:

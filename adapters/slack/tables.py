@@ -1,16 +1,20 @@
-"""The Slack installation tables, as SQLAlchemy Core, on the store's metadata.
+"""The Slack installation tables, as SQLAlchemy Core, on a metadata of their own.
 
-Copied from slack-sdk 3.47's SQLAlchemy installation and OAuth state stores (the core never
-imports slack_sdk), which read and write these tables by column name. One change: the columns
-that hold tokens are Text, because they hold sealed tokens (`enc:v1:` + base64), longer than the
-200 characters slack-sdk allows for plaintext. Migration 0002 creates exactly these.
+Copied from slack-sdk 3.47's SQLAlchemy installation and OAuth state stores, which read and write
+these tables by column name. One change: the columns that hold tokens are Text, because they hold
+sealed tokens (`enc:v1:` + base64), longer than the 200 characters slack-sdk allows for plaintext.
+The core's migration 0002 creates exactly these (it spells out their columns and imports nothing
+from here); `slack_metadata` has the core metadata's naming convention, so the two together
+describe the whole database.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, DateTime, Index, Integer, String, Table, Text
+from sqlalchemy import Boolean, Column, DateTime, Index, Integer, MetaData, String, Table, Text
 
 from bot.store.tables import metadata
+
+slack_metadata = MetaData(naming_convention=metadata.naming_convention)
 
 INSTALLATIONS = "slack_installations"
 BOTS = "slack_bots"
@@ -28,7 +32,7 @@ SEALED_BOT_COLUMNS = ("bot_token", "bot_refresh_token")
 
 slack_installations = Table(
     INSTALLATIONS,
-    metadata,
+    slack_metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("client_id", String(32), nullable=False),
     Column("app_id", String(32), nullable=False),
@@ -62,7 +66,7 @@ slack_installations = Table(
 
 slack_bots = Table(
     BOTS,
-    metadata,
+    slack_metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("client_id", String(32), nullable=False),
     Column("app_id", String(32), nullable=False),
@@ -85,7 +89,7 @@ slack_bots = Table(
 # the redirect). Naive UTC datetimes, as slack-sdk writes them.
 slack_oauth_states = Table(
     OAUTH_STATES,
-    metadata,
+    slack_metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("state", String(200), nullable=False, index=True),
     Column("expire_at", DateTime, nullable=False),

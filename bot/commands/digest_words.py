@@ -10,7 +10,7 @@ from functools import partial
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
-from bot.commands.period import clip_echo
+from bot.echo import clip_echo
 from bot.errors import CommandTextError
 from bot.logs import redact
 from bot.schedule import (

@@ -7,7 +7,8 @@ from collections.abc import Mapping
 
 from bot.cards import Card, Field
 from bot.commands.base import DEFAULT_LIMIT, MAX_LIMIT, CommandContext, CommandSpec, Invocation
-from bot.commands.period import DEFAULT_PERIOD, MAX_DAYS, PERIOD_FORMS, clip_echo
+from bot.commands.period import DEFAULT_PERIOD, MAX_DAYS, PERIOD_FORMS
+from bot.echo import clip_echo
 from bot.errors import CommandTextError
 
 PERIOD_TOPICS = ("period", "periods")

@@ -7,7 +7,8 @@ from collections.abc import Mapping
 from datetime import date
 
 from bot.commands.base import DEFAULT_LIMIT, MAX_LIMIT, CommandSpec, Invocation
-from bot.commands.period import DEFAULT_PERIOD, clip_echo, parse_period
+from bot.commands.period import DEFAULT_PERIOD, parse_period
+from bot.echo import clip_echo
 from bot.errors import CommandTextError, PastedSecret
 from bot.logs import redact
 

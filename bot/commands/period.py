@@ -10,15 +10,14 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from bot.echo import clip_echo
 from bot.errors import CommandTextError
-from bot.logs import redact
 
 MAX_DAYS = 90
 DEFAULT_PERIOD = "7d"
 PERIOD_FORMS = (
     "`7d` (1-90 days), `2026-10-01..2026-10-31`, `today`, `yesterday`, `this-month` or `last-month`"
 )
-MAX_ECHO = 40
 
 # ASCII digits only: `\d` and int() also accept Arabic-Indic and other Unicode digits.
 _LOOKBACK = re.compile(r"([0-9]+)d")
@@ -94,13 +93,6 @@ def parse_period(text: str, today: date) -> Period:
             example=_last_week(today),
         )
     raise CommandTextError(f"`{shown}` is not a period: use {PERIOD_FORMS}.", example="usage 30d")
-
-
-def clip_echo(text: str) -> str:
-    """User text safe to quote back: secrets masked, one line, no backticks or control
-    characters, short."""
-    cleaned = "".join(ch if ch.isprintable() and ch != "`" else "?" for ch in redact(text))
-    return cleaned if len(cleaned) <= MAX_ECHO else cleaned[: MAX_ECHO - 1] + "…"
 
 
 def _lookback(digits: str, today: date) -> Period:

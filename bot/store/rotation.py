@@ -1,10 +1,12 @@
-"""`keys rotate`: re-encrypt every stored secret under the keyring's newest master key."""
+"""`keys rotate`: re-encrypt every stored Venice key under the keyring's newest master key.
+
+The Slack adapter re-seals its own tokens; `venice-bot keys rotate` runs both.
+"""
 
 from __future__ import annotations
 
 from sqlalchemy import select, update
 
-from adapters.slack.sealed_tokens import rotate_slack_tokens
 from bot.secrets import MasterKeyMissing, SecretBox, SecretUnreadable
 from bot.store.credentials import venice_key_context
 from bot.store.database import Database
@@ -41,11 +43,10 @@ async def rotate_secrets(database: Database, box: SecretBox, *, by: str) -> Rota
             unreadable.append(row.workspace_id)
         elif outcome != _GONE:
             outcomes[outcome] += 1
-    slack = await rotate_slack_tokens(database, box, by=by)  # Slack installations' tokens
     return RotationReport(
-        re_encrypted=outcomes[_RE_ENCRYPTED] + slack.re_encrypted,
-        already_current=outcomes[_CURRENT] + slack.already_current,
-        unreadable=tuple(unreadable) + slack.unreadable,
+        re_encrypted=outcomes[_RE_ENCRYPTED],
+        already_current=outcomes[_CURRENT],
+        unreadable=tuple(unreadable),
     )
 
 

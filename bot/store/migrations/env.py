@@ -5,7 +5,6 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection
 
-import adapters.slack.tables  # noqa: F401  (registers the Slack tables on the metadata)
 from bot.store.tables import metadata
 
 connection = context.config.attributes.get("connection")

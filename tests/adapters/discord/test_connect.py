@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from adapters.discord.confirm_disconnect import ConfirmDisconnect
 from adapters.discord.connect_modal import ConnectModal
+from adapters.slack.tables import slack_metadata
 from bot.runtime import Runtime
 from bot.store.tables import metadata
 from tests.adapters.discord.conftest import (
@@ -46,7 +47,7 @@ async def everything_stored(runtime: Runtime) -> str:
     database = (await runtime.open_store()).database
     rows: list[str] = []
     async with database.engine.connect() as connection:
-        for table in metadata.sorted_tables:
+        for table in [*metadata.sorted_tables, *slack_metadata.sorted_tables]:
             rows.extend(repr(row) for row in await connection.execute(select(table)))
     return "\n".join(rows)
 

@@ -10,6 +10,7 @@ import pytest
 from slack_sdk.oauth.installation_store.models.installation import Installation
 from sqlalchemy import select, update
 
+from adapters.cli.keys import rotate_every_secret
 from adapters.slack.installation_store import EncryptedInstallationStore
 from adapters.slack.sealed_tokens import open_text, sealed_key_id
 from adapters.slack.tables import slack_bots, slack_installations
@@ -134,8 +135,8 @@ async def test_keys_rotate_reseals_slack_tokens_too(database: Database):
     token, refresh = bot_token("T1"), refresh_token("T1")
     await store_over(database, K1).async_save(installation("T1", token=token, refresh=refresh))
 
-    report = await opened_store(database, K2, K1).store.rotate_secrets(by="ops")
-    again = await opened_store(database, K2, K1).store.rotate_secrets(by="ops")
+    report = await rotate_every_secret(opened_store(database, K2, K1), by="ops")
+    again = await rotate_every_secret(opened_store(database, K2, K1), by="ops")
 
     assert (report.re_encrypted, report.already_current, report.unreadable) == (2, 0, ())
     assert (again.re_encrypted, again.already_current) == (0, 2)
