@@ -26,6 +26,7 @@ test: install
 lint: install
 	$(BIN)/ruff check bot adapters venice_simulator tests bench
 	$(BIN)/ruff format --check bot adapters venice_simulator tests bench
+	$(BIN)/lint-imports --no-logo
 
 typecheck: install
 	$(BIN)/mypy bot adapters venice_simulator
@@ -53,4 +54,4 @@ check-image: install
 	$(BIN)/python scripts/check_image.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis .import_linter_cache
