@@ -16,7 +16,6 @@ from venice_simulator import control
 from venice_simulator.accounts import account_for, balance, bearer_key, key_kind
 from venice_simulator.analytics import usage_analytics
 from venice_simulator.catalog import AccountProfile
-from venice_simulator.control import Clock, RecordedCall
 from venice_simulator.faults import Faults
 from venice_simulator.history import as_csv, page, walk_for
 from venice_simulator.jsontext import InvalidParams, json_response, standard_error
@@ -54,11 +53,11 @@ def _utc_now() -> datetime:
 class Simulator:
     """Venice's billing API with deterministic data from `seed`; `clock` pins "now" (aware UTC)."""
 
-    def __init__(self, seed: int = 7, clock: Clock | None = None) -> None:
+    def __init__(self, seed: int = 7, clock: control.Clock | None = None) -> None:
         self.seed = seed
-        self.clock: Clock = clock or _utc_now
+        self.clock: control.Clock = clock or _utc_now
         self.faults = Faults()
-        self.calls: list[RecordedCall] = []
+        self.calls: list[control.RecordedCall] = []
         self._routes: dict[str, Callable[[Request, AccountProfile, datetime], Response]] = {
             "/billing/balance": self._balance,
             "/billing/usage-analytics": self._usage_analytics,
@@ -87,7 +86,7 @@ class Simulator:
             await asyncio.sleep(self.faults.latency)
         response = self._answer(request, path, kind)
         self.calls.append(
-            RecordedCall(
+            control.RecordedCall(
                 request.method,
                 path,
                 dict(request.query_params),
