@@ -47,9 +47,11 @@ bench-slack: install
 
 check: lint typecheck test
 
-# The container recipe without Docker: Dockerfile rules and hadolint, compose.yaml, and the
-# image's install steps run in a virtual environment, then the installed bot (scripts/check_image.py).
+# The container recipe without Docker: hadolint, then the rules hadolint cannot know, compose.yaml,
+# and the image's install steps run in a virtual environment, then the installed bot
+# (scripts/check_image.py).
 check-image: install
+	$(BIN)/hadolint --no-color Dockerfile
 	$(BIN)/python scripts/check_image.py
 
 clean:
