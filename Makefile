@@ -24,8 +24,8 @@ test: install
 	bash scripts/test.sh
 
 lint: install
-	$(BIN)/ruff check bot adapters venice_simulator tests bench
-	$(BIN)/ruff format --check bot adapters venice_simulator tests bench
+	$(BIN)/ruff check bot adapters venice_simulator tests bench scripts
+	$(BIN)/ruff format --check bot adapters venice_simulator tests bench scripts
 	$(BIN)/lint-imports --no-logo
 
 typecheck: install
@@ -48,9 +48,11 @@ bench-slack: install
 
 check: lint typecheck test
 
-# The container recipe without Docker: Dockerfile rules and hadolint, compose.yaml, and the
-# image's install steps run in a virtual environment, then the installed bot (scripts/check_image.py).
+# The container recipe without Docker: hadolint, then the rules hadolint cannot know, compose.yaml,
+# and the image's install steps run in a virtual environment, then the installed bot
+# (scripts/check_image.py).
 check-image: install
+	$(BIN)/hadolint --no-color Dockerfile
 	$(BIN)/python scripts/check_image.py
 
 clean:

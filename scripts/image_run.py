@@ -1,7 +1,8 @@
 """The installed image, run: what `make check-image` asks of the venice-bot that the Dockerfile's
 steps installed into a virtual environment (scripts/check_image.py builds it). Each step runs the
 installed console script, never the source tree, so a wheel missing a package, its migrations or
-an extra fails here."""
+an extra fails here. The migration runs compose.yaml's `migrate` command and serve runs the
+image's own ENTRYPOINT and CMD, so those are checked by running them."""
 
 # ruff: noqa: S603 (it runs the venice-bot it installed, by design)
 from __future__ import annotations
@@ -19,6 +20,7 @@ from urllib.parse import urlencode
 
 import httpx
 import image_recipe as recipe
+import yaml
 
 from bot import __version__
 from bot.secrets.keyring import generate_master_key
@@ -104,8 +106,10 @@ def run_installed(bin_dir: Path, scratch: Path) -> list[str]:
     version = run(bin_dir, ["--version"], env).strip()
     if version != f"venice-bot {__version__}":
         return [f"--version says {version!r}, the sources say {__version__}"]
-    run(bin_dir, ["db", "upgrade"], env)
-    print(f"check-image: {version}; db upgrade ok", flush=True)
+    compose = yaml.safe_load((recipe.ROOT / "compose.yaml").read_text())
+    migrate = [str(word) for word in compose["services"]["migrate"]["command"]]
+    run(bin_dir, migrate, env)
+    print(f"check-image: {version}; compose's migrate ({' '.join(migrate)}) ok", flush=True)
     payload = json.loads(run(bin_dir, ["discord", "commands"], env))  # needs discord.py
     if not payload or payload[0].get("name") != "venice":
         return [f"discord commands printed no /venice group: {payload!r:.200}"]
@@ -148,8 +152,9 @@ def digest_with_chart(bin_dir: Path, env: dict[str, str]) -> list[str]:
 
 
 def serve(bin_dir: Path, env: dict[str, str]) -> list[str]:
-    """serve answers /healthz, /readyz and a signed /venice balance; the Dockerfile's HEALTHCHECK
-    passes while it runs and fails once it is gone; SIGTERM stops it with exit 0."""
+    """The image's command (ENTRYPOINT and CMD: serve) answers /healthz, /readyz and a signed
+    /venice balance; the Dockerfile's HEALTHCHECK passes while it runs and fails once it is gone;
+    SIGTERM stops it with exit 0."""
     from slack_sdk.signature import SignatureVerifier
 
     port = str(free_port())
@@ -164,11 +169,13 @@ def serve(bin_dir: Path, env: dict[str, str]) -> list[str]:
     }
     env = env | values
     run(bin_dir, ["keys", "set", f"slack:{TEAM_ID}"], env, stdin="sim-admin\n")
-    health = recipe.healthcheck_command((recipe.ROOT / "Dockerfile").read_text())
+    dockerfile = (recipe.ROOT / "Dockerfile").read_text()
+    health = recipe.healthcheck_command(dockerfile)
     health = [str(bin_dir / "python") if w == "python" else w for w in health]
+    command = recipe.image_command(dockerfile)[1:]  # [0] is venice-bot: the rules say so
     url = f"http://127.0.0.1:{port}"
     try:
-        with process(bin_dir, ["serve"], env) as child:
+        with process(bin_dir, command, env) as child:
             wait_for(f"{url}/healthz", child)
             problems = []
             if subprocess.run(health, env=env, capture_output=True, check=False).returncode:
