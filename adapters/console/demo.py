@@ -24,8 +24,7 @@ from bot.runtime import Runtime
 from bot.settings import Settings
 from bot.venice.simulator.accounts import EXAMPLE_KEYS
 from bot.venice.simulator.server import start_in_thread
-from bot.workspace_id import CONSOLE_WORKSPACE
-from bot.workspaces import shown_fingerprint
+from bot.workspaces import CONSOLE_WORKSPACE, shown_fingerprint
 
 ACCOUNTS = {
     "team": (EXAMPLE_KEYS["team"], "DIEM staking plus a USD balance"),

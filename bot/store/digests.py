@@ -46,7 +46,7 @@ from bot.store.database import Database
 from bot.store.deliveries import Delivery, DeliveryId, begin_in
 from bot.store.rows import Insert, PerDialect, at, ensure_workspace_row, fixed, of_dialect
 from bot.store.tables import digest_schedules
-from bot.workspace_id import parse_workspace_id
+from bot.workspaces import parse_workspace_id
 
 Outcome = Literal["posted", "skipped", "notified", "missed"]
 

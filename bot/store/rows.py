@@ -25,7 +25,7 @@ from sqlalchemy.sql.lambdas import StatementLambdaElement
 
 from bot.store.records import AuditAction, CredentialInfo, Workspace
 from bot.store.tables import UTCDateTime, audit_log, venice_credentials, workspaces
-from bot.workspace_id import split_workspace_id
+from bot.workspaces import split_workspace_id
 
 Insert = Callable[[Any], Any]  # sqlite_insert or postgresql_insert: the same ON CONFLICT API
 PerDialect = dict[str, StatementLambdaElement]
