@@ -4,6 +4,8 @@ and Redis on a real server."""
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 import time
 
 import pytest
@@ -138,3 +140,16 @@ async def test_a_holder_whose_lease_ran_out_cannot_free_the_next_holders_lock(
     assert await nxt.take()
     assert not await late.release()
     assert await backend.get(nxt.key) == nxt.token
+
+
+def test_redis_py_is_imported_only_when_a_redis_backend_is_made():
+    # A CLI run without REDIS_URL must not pay for importing redis-py (about 50 ms).
+    probe = (
+        "import sys, bot.cache, bot.cache.backends\n"
+        "from bot.cache import BillingCache\n"
+        "assert 'redis' not in sys.modules, 'imported early'\n"
+        "from pydantic import SecretStr\n"
+        "bot.cache.backends.RedisBackend.from_url(SecretStr('redis://127.0.0.1:1/0'), timeout=1)\n"
+        "assert 'redis' in sys.modules\n"
+    )
+    subprocess.run([sys.executable, "-c", probe], check=True, timeout=60)
