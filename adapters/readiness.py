@@ -1,7 +1,7 @@
 """What /readyz reports: 200 while the process can answer commands, 503 only before it can.
 
 A database or a Redis that does not answer only degrades the bot, and /readyz says which:
-without Redis the cache asks Venice directly (bot/cache/guard.py); without the database,
+without Redis the cache asks Venice directly (bot/cache/read_through.py); without the database,
 commands answer from this process's last read of each workspace (bot/store/workspaces.py) and
 say the database is unavailable for the others, and nothing is scheduled or posted until it is
 back. Taking every replica out of the load balancer at once when the shared database goes

@@ -31,8 +31,8 @@ from pydantic import SecretStr
 from redis.asyncio import Redis
 
 from bot.cache import BillingCache, FreshnessPolicy
-from bot.cache.near import NearCache
-from bot.cache.redis_backend import RedisBackend
+from bot.cache.backends import RedisBackend
+from bot.cache.read_through import NearCache
 from bot.deadline import Deadline
 from bot.runtime import CACHE_FINGERPRINT_SECRET, Runtime
 from bot.settings import Settings

@@ -1,17 +1,26 @@
-"""Logging set-up: console or one JSON object per line, with secrets masked in every record."""
+"""Logging set-up: console or one JSON object per line, with secrets masked in every record, and
+what a line is about: the request id, workspace and command of the work in progress.
+
+`Runtime.ask` opens a context per command (`log_fields`); every line logged while it runs (by
+the bot or a library, in the same task or one it starts) carries those fields in LOG_FORMAT=json.
+"""
 
 from __future__ import annotations
 
 import json
 import logging
 import re
+import secrets
 import sys
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 
 from pydantic import SecretStr
 
-from bot.log_context import current_fields
+# Secrets
 
 MASK = "[redacted]"
 # Anything that looks like a credential is masked, whichever logger wrote it.
@@ -127,6 +136,37 @@ def redact(text: str) -> str:
     return text
 
 
+# What a line is about
+
+_fields: ContextVar[dict[str, str] | None] = ContextVar("venice_bot_log_fields", default=None)
+
+
+def new_request_id() -> str:
+    """A short random id that ties together the lines of one command."""
+    return secrets.token_hex(6)
+
+
+@contextmanager
+def log_fields(**fields: str | None) -> Iterator[dict[str, str]]:
+    """Add FIELDS (None ones skipped) to every line logged inside the block; yields the merged
+    fields, which the block may extend (the command, once parsed)."""
+    merged = dict(_fields.get() or {})
+    merged.update({name: value for name, value in fields.items() if value is not None})
+    token = _fields.set(merged)
+    try:
+        yield merged
+    finally:
+        _fields.reset(token)
+
+
+def current_fields() -> dict[str, str]:
+    """The fields of the work in progress (empty outside any)."""
+    return dict(_fields.get() or {})
+
+
+# The handler's filters and formats
+
+
 class RedactingFilter(logging.Filter):
     """Rewrites each record's message with credentials masked (installed on every handler)."""
 
@@ -143,7 +183,7 @@ class RedactingFilter(logging.Filter):
 
 class JsonFormatter(logging.Formatter):
     """One JSON object per line: time, level, logger, event, the request id, workspace and
-    command of the work it belongs to (bot/log_context.py), and its duration when it has one."""
+    command of the work it belongs to (`log_fields`), and its duration when it has one."""
 
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, object] = {

@@ -24,7 +24,7 @@ DIGEST_OUTCOMES = (
 # Commands answer from the cache in milliseconds, from Venice in up to the request budget (15 s).
 COMMAND_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15, 30)
 VENICE_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 20)
-# What the cache's counters are called here (bot/cache/counters.py names them).
+# What the cache's counters are called here (bot/cache/read_through.py names them).
 CACHE_SERIES = {
     "hits": ("cache_hits", "Requests answered from a fresh cache entry."),
     "misses": ("cache_misses", "Requests with no fresh cache entry."),

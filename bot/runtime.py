@@ -21,8 +21,7 @@ from bot.commands.registry import COMMANDS
 from bot.core import Answer, answer, answer_store_unavailable
 from bot.deadline import Deadline
 from bot.errors import StoreUnavailable
-from bot.log_context import log_fields, new_request_id
-from bot.logs import register_secret
+from bot.logs import log_fields, new_request_id, register_secret
 from bot.metrics import Metrics
 from bot.ports import Poster
 from bot.settings import Settings

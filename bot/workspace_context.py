@@ -4,23 +4,15 @@ about the key (kept as `last verified` / `last error`, which `status` shows)."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from datetime import datetime
-
-from pydantic import SecretStr
 
 from bot.commands.base import Caller, CommandContext, DigestControl
 from bot.core import Answer
 from bot.deadline import Deadline
-from bot.errors import KeyUnreadable
-from bot.logs import register_secret
 from bot.store.workspaces import WorkspaceStore
-from bot.venice.models import Balance, UsageAnalytics
-from bot.venice.source import BillingSource, Fetched, UsageQuery
+from bot.workspaces import SourceFor, workspace_source
 
 log = logging.getLogger(__name__)
-
-SourceFor = Callable[[SecretStr, str], BillingSource | None]
 
 # What `status` says after Venice refused the stored key; short sentences, never the key.
 KEY_ERRORS = {
@@ -28,17 +20,6 @@ KEY_ERRORS = {
     "AdminKeyRequired": "Venice says this is an inference key; billing needs an admin key.",
     "PaymentRequired": "No key reached Venice.",
 }
-
-
-class UnreadableKey:
-    """The billing source of a workspace whose stored key cannot be decrypted: every call fails
-    with KeyUnreadable, so `status`, `connect` and `help` still work there."""
-
-    async def balance(self, deadline: Deadline) -> Fetched[Balance]:
-        raise KeyUnreadable("This workspace's Venice key can no longer be read.")
-
-    async def usage(self, query: UsageQuery, deadline: Deadline) -> Fetched[UsageAnalytics]:
-        raise KeyUnreadable("This workspace's Venice key can no longer be read.")
 
 
 async def workspace_context(
@@ -57,16 +38,7 @@ async def workspace_context(
     for `digest`, the channel, the digest service and the workspace's time zone)."""
     # One query, or none within a few seconds of the last (see WorkspaceStore.command_state).
     state = await store.command_state(workspace_id)
-    source: BillingSource | None
-    if state.unreadable is not None:
-        # The operator's side of the story; the workspace is told to reconnect.
-        log.warning("workspace %s: stored key unreadable (%s)", workspace_id, state.unreadable)
-        source = UnreadableKey()
-    elif state.key is not None:
-        register_secret(state.key)
-        source = source_for(state.key, workspace_id)
-    else:
-        source = None
+    source = workspace_source(state, workspace_id, source_for)
     return CommandContext(
         now=now,
         deadline=deadline,

@@ -51,7 +51,7 @@ def add_digest_parser(commands: argparse._SubParsersAction[argparse.ArgumentPars
 
 async def dispatch_digest(args: argparse.Namespace, settings: Settings) -> int:
     """Run the `digest` action ARGS name."""
-    from bot.workspace_id import parse_workspace_id
+    from bot.workspaces import parse_workspace_id
 
     action = args.digest_command
     if action == "set":

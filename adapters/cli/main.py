@@ -213,7 +213,7 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
 
 def _dispatch_keys(args: argparse.Namespace, settings: Settings) -> int:
     from adapters.cli import keys
-    from bot.workspace_id import parse_workspace_id
+    from bot.workspaces import parse_workspace_id
 
     if args.command == "db":
         return asyncio.run(keys.db_upgrade(settings))
@@ -238,7 +238,7 @@ async def _ask(text: str, fmt: str, workspace: str | None, settings: Settings) -
 
     workspace_id = None
     if workspace is not None:
-        from bot.workspace_id import parse_workspace_id
+        from bot.workspaces import parse_workspace_id
 
         workspace_id = parse_workspace_id(workspace)  # checked before anything is opened
     runtime = Runtime.build(settings)

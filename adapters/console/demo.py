@@ -22,8 +22,7 @@ from bot.connect import ConnectResult, connect_key
 from bot.deadline import Deadline
 from bot.runtime import Runtime
 from bot.settings import Settings
-from bot.workspace_id import CONSOLE_WORKSPACE
-from bot.workspaces import shown_fingerprint
+from bot.workspaces import CONSOLE_WORKSPACE, shown_fingerprint
 from venice_simulator.accounts import EXAMPLE_KEYS
 from venice_simulator.server import start_in_thread
 

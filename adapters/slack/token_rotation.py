@@ -17,8 +17,7 @@ from time import time
 from typing import Protocol
 from weakref import WeakKeyDictionary
 
-from redis.asyncio import Redis
-from redis.exceptions import LockError
+from pydantic import SecretStr
 from slack_sdk.oauth.installation_store.models.bot import Bot
 from slack_sdk.oauth.installation_store.models.installation import Installation
 from slack_sdk.oauth.token_rotation.async_rotator import AsyncTokenRotator
@@ -26,6 +25,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.installation_store import EncryptedInstallationStore
 from adapters.slack.sealed_tokens import slack_owner
+from bot.cache.backends import LeaseLock, RedisBackend
 from bot.errors import BotError
 from bot.settings import Settings
 
@@ -35,6 +35,10 @@ logger = logging.getLogger(__name__)
 ROTATION_MINUTES = 120
 # How long a refresh may hold a team's lock (an oauth.v2.access call, then two row writes).
 LOCK_LEASE = 60.0
+LOCK_POLL = 0.05  # how often a process waiting for a team's lock tries it again
+# Each Redis call of the lock: generous, as refreshes are rare and must not fail on a slow
+# Redis; a dead one still fails the refresh within seconds.
+REDIS_TIMEOUT = 5.0
 LOCK_PREFIX = "venice-bot:slack-token-rotation:"
 
 
@@ -76,19 +80,22 @@ PROCESS_LOCKS = LocalTeamLocks()
 
 
 class RedisTeamLocks:
-    """Redis locks with a lease, shared by every process on the same Redis."""
+    """Redis locks with a lease, shared by every process on the same Redis: the bot's one lock
+    across processes (bot.cache.LeaseLock), as the cache's fetch turns take it."""
 
     def __init__(
         self,
-        url: str,
+        url: str | SecretStr,
         *,
         prefix: str = LOCK_PREFIX,
         lease: float = LOCK_LEASE,
+        timeout: float = REDIS_TIMEOUT,
         local: LocalTeamLocks = PROCESS_LOCKS,
     ) -> None:
-        self._url = url
+        self._url = url if isinstance(url, SecretStr) else SecretStr(url)
         self._prefix = prefix
         self._lease = lease
+        self._timeout = timeout
         self._local = local  # this process's callers queue here, not on Redis
 
     @asynccontextmanager
@@ -96,29 +103,27 @@ class RedisTeamLocks:
         """Hold OWNER's lock across processes (TokenRotationBusy when it stays taken)."""
         # A connection per refresh: refreshes are rare (hours apart per team), and nothing
         # then has to be closed at shutdown.
-        async with self._local.hold(owner), Redis.from_url(self._url) as client:
-            lock = client.lock(
-                self._prefix + owner,
-                timeout=self._lease,
-                sleep=0.05,
-                blocking_timeout=self._lease,
-                thread_local=False,
-            )
-            if not await lock.acquire():
-                raise TokenRotationBusy(owner)
+        async with self._local.hold(owner):
+            redis = RedisBackend.from_url(self._url, timeout=self._timeout)
             try:
-                yield
-            finally:
+                lock = LeaseLock(redis, self._prefix + owner, lease=self._lease)
+                if not await lock.take_within(self._lease, pause=LOCK_POLL):
+                    raise TokenRotationBusy(owner)
                 try:
-                    await lock.release()
-                except LockError:
-                    logger.warning("the Slack token rotation lock of %s outlived its lease", owner)
+                    yield
+                finally:
+                    if not await lock.release():
+                        logger.warning(
+                            "the Slack token rotation lock of %s outlived its lease", owner
+                        )
+            finally:
+                await redis.aclose()
 
 
 def team_locks(settings: Settings) -> TeamLocks:
     """Redis locks when REDIS_URL is set (several processes), else in-process ones."""
     if settings.redis_url is not None:
-        return RedisTeamLocks(settings.redis_url.get_secret_value())
+        return RedisTeamLocks(settings.redis_url)
     return PROCESS_LOCKS
 
 

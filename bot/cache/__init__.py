@@ -3,6 +3,13 @@
 Build one BillingCache per process (`BillingCache.from_settings`) and wrap each tenant's Venice
 source with `cache.source(tenant, key, upstream)`. With REDIS_URL the entries, locks and failure
 notes live in Redis and every process shares them; without it they live in this process.
+
+    __init__.py      BillingCache and the CachedBillingSource it hands out
+    read_through.py  the read path: near copy, one flight per key, turns across processes,
+                     freshness, stale if error, the guard of a failing Redis, the counters
+    entries.py       what is written: answers and failure notes as JSON (never pickle)
+    keys.py          what it is written under: tenant, key fingerprint, endpoint, query
+    backends.py      where: the backend contract, in-process and Redis, and LeaseLock
 """
 
 from __future__ import annotations
@@ -12,17 +19,21 @@ from datetime import datetime
 
 from pydantic import SecretStr
 
-from bot.cache.backend import CacheBackend, CacheBackendError
-from bot.cache.counters import CacheCounters
-from bot.cache.freshness import FreshnessPolicy, utc_now
-from bot.cache.guard import GuardedBackend
+from bot.cache.backends import CacheBackend, CacheBackendError, LeaseLock, MemoryBackend
+from bot.cache.entries import BALANCE_CODEC, USAGE_CODEC
 from bot.cache.keys import DEFAULT_NAMESPACE, TenantKeys
-from bot.cache.memory import MemoryBackend
-from bot.cache.near import NearCache
-from bot.cache.read_through import ReadThrough
-from bot.cache.source import CachedBillingSource
+from bot.cache.read_through import (
+    CacheCounters,
+    FreshnessPolicy,
+    GuardedBackend,
+    NearCache,
+    ReadThrough,
+    utc_now,
+)
+from bot.deadline import Deadline
 from bot.settings import Settings
-from bot.venice.source import BillingSource
+from bot.venice.models import Balance, UsageAnalytics
+from bot.venice.source import BillingSource, Fetched, UsageQuery
 
 __all__ = [
     "BillingCache",
@@ -32,6 +43,7 @@ __all__ = [
     "CachedBillingSource",
     "FreshnessPolicy",
     "GuardedBackend",
+    "LeaseLock",
     "MemoryBackend",
 ]
 
@@ -77,8 +89,7 @@ class BillingCache:
         if settings.redis_url is None:
             backend = MemoryBackend()
         else:
-            # Imported only when used: redis-py costs a CLI run without Redis 50 ms.
-            from bot.cache.redis_backend import RedisBackend
+            from bot.cache.backends import RedisBackend  # redis-py is imported only now
 
             redis = RedisBackend.from_url(settings.redis_url, timeout=settings.redis_timeout)
             backend = GuardedBackend(redis, counters)
@@ -126,3 +137,43 @@ class BillingCache:
         """Stop flights still running and close the backend's connections."""
         await self._read_through.aclose()
         await self._backend.aclose()
+
+
+class CachedBillingSource:
+    """One tenant's key, through the process's cache. Holds the key's fingerprint, never the key
+    (the upstream source holds that)."""
+
+    def __init__(
+        self,
+        read_through: ReadThrough,
+        keys: TenantKeys,
+        upstream: BillingSource,
+        policy: FreshnessPolicy,
+    ) -> None:
+        self._read_through = read_through
+        self._keys = keys
+        self._upstream = upstream
+        self._policy = policy
+
+    def __repr__(self) -> str:
+        return f"CachedBillingSource({self._keys.prefix!r}, upstream={self._upstream!r})"
+
+    async def balance(self, deadline: Deadline) -> Fetched[Balance]:
+        """The balance: cached for VENICE_BOT_BALANCE_TTL seconds."""
+        return await self._read_through.get(
+            self._keys.balance(),
+            BALANCE_CODEC,
+            self._policy.balance,
+            self._upstream.balance,
+            deadline,
+        )
+
+    async def usage(self, query: UsageQuery, deadline: Deadline) -> Fetched[UsageAnalytics]:
+        """Usage analytics over QUERY's period: cached for VENICE_BOT_USAGE_TTL seconds."""
+
+        async def fetch(budget: Deadline) -> Fetched[UsageAnalytics]:
+            return await self._upstream.usage(query, budget)
+
+        return await self._read_through.get(
+            self._keys.usage(query), USAGE_CODEC, self._policy.usage, fetch, deadline
+        )

@@ -14,14 +14,13 @@ from bot.commands.base import Caller
 from bot.deadline import Deadline
 from bot.delivery import DeliveryPath, post_unrecorded
 from bot.digest.content import Digest, build_digest
-from bot.errors import KeyUnreadable, NoVeniceKey
-from bot.logs import register_secret
+from bot.errors import NoVeniceKey
 from bot.ports import Post, Poster, PostFailed, PostReport
 from bot.schedule import DigestTime
 from bot.store.deliveries import DeliveryStore
 from bot.store.digests import DigestSchedule, DigestStore
 from bot.store.workspaces import WorkspaceStore
-from bot.workspace_context import SourceFor
+from bot.workspaces import SourceFor, workspace_source
 
 # The time one digest may take to fetch; well inside the runner's LEASE, so the lease outlives
 # the work.
@@ -52,12 +51,7 @@ class DigestController:
     async def _build(self, workspace_id: str, now: datetime, note: str | None) -> Digest:
         """The digest of WORKSPACE_ID with its stored key (NoVeniceKey without one)."""
         state = await self._stored(self.workspaces.command_state(workspace_id))
-        if state.unreadable is not None:
-            raise KeyUnreadable("This workspace's Venice key can no longer be read.")
-        source = None
-        if state.key is not None:
-            register_secret(state.key)
-            source = self.source_for(state.key, workspace_id)
+        source = workspace_source(state, workspace_id, self.source_for)
         if source is None:
             raise NoVeniceKey("No Venice key is configured.")
         deadline = Deadline.after(BUILD_SECONDS)

@@ -1,4 +1,5 @@
-"""The workspace store: workspaces, their sealed Venice keys and the audit log, in SQL."""
+"""The store, in SQL: workspaces, their sealed Venice keys and the audit log (WorkspaceStore);
+digest schedules (digests.py) and the deliveries of scheduled posts (deliveries.py)."""
 
 from bot.store.database import Database, DatabaseNotMigrated, DatabaseUnavailable
 from bot.store.records import (

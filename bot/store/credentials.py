@@ -18,7 +18,7 @@ from bot.store.rows import (
     write_audit,
 )
 from bot.store.tables import venice_credentials
-from bot.workspace_id import parse_workspace_id
+from bot.workspaces import parse_workspace_id
 
 VENICE_KEY = "venice_key"
 FINGERPRINT_LENGTH = 4

@@ -30,9 +30,9 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.store.database import Database
-from bot.store.digest_statements import Insert, PerDialect, at, fixed, of_dialect
+from bot.store.rows import Insert, PerDialect, at, fixed, of_dialect
 from bot.store.tables import deliveries
-from bot.workspace_id import parse_workspace_id
+from bot.workspaces import parse_workspace_id
 
 DeliveryState = Literal["claimed", "sending", "sent", "failed", "skipped"]
 ChartState = Literal["pending", "sending", "sent", "refused", "failed"]

@@ -1,18 +1,34 @@
-"""Statements the store's modules share: upsert a workspace, write audit rows, read rows."""
+"""Statements the store's modules share: upsert a workspace, write audit rows, read rows, and
+the way the hot statements are built once (`fixed`).
+
+A hot statement runs several times per digest: built per call it costs a Python-side build and
+cache-key walk each time, and the INSERT ... ON CONFLICT of either dialect has no cache key at
+all (compiled again on every call). `fixed` makes it a `lambda_stmt` with tracking off, so its
+cache key is the lambda's own code: every statement needs a lambda of its own (never a shared
+helper lambda), and its values come only from named bind parameters, given at execution.
+
+Parameter names are never column names: a column-named execution parameter would be added to
+an INSERT's VALUES or an UPDATE's SET (bot/store/digests.py and deliveries.py name theirs).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Row, Table, select, update
+from sqlalchemy import Row, Table, bindparam, lambda_stmt, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.lambdas import StatementLambdaElement
 
 from bot.store.records import AuditAction, CredentialInfo, Workspace
-from bot.store.tables import audit_log, venice_credentials, workspaces
-from bot.workspace_id import split_workspace_id
+from bot.store.tables import UTCDateTime, audit_log, venice_credentials, workspaces
+from bot.workspaces import split_workspace_id
+
+Insert = Callable[[Any], Any]  # sqlite_insert or postgresql_insert: the same ON CONFLICT API
+PerDialect = dict[str, StatementLambdaElement]
 
 CREDENTIAL_INFO = (
     venice_credentials.c.workspace_id,
@@ -29,6 +45,21 @@ CREDENTIAL_INFO = (
 def utc_now() -> datetime:
     """The current instant, timezone-aware UTC."""
     return datetime.now(UTC)
+
+
+def fixed(build: Callable[[], Any]) -> StatementLambdaElement:
+    """BUILD's statement, cached under BUILD's code (a lambda of its own per statement)."""
+    return lambda_stmt(build, enable_tracking=False)
+
+
+def of_dialect(connection: AsyncConnection, statements: PerDialect) -> StatementLambdaElement:
+    """The statement of CONNECTION's dialect (`sqlite` or `postgresql`)."""
+    return statements[connection.dialect.name]
+
+
+def at(name: str = "at") -> Any:
+    """An instant parameter (timezone-aware UTC)."""
+    return bindparam(name, type_=UTCDateTime())
 
 
 async def insert_ignoring_duplicates(

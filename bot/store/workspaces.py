@@ -41,7 +41,7 @@ from bot.store.rows import (
 )
 from bot.store.tables import audit_log, venice_credentials, workspaces
 from bot.throttled_log import ThrottledWarnings
-from bot.workspace_id import parse_workspace_id
+from bot.workspaces import parse_workspace_id
 
 log = logging.getLogger(__name__)
 

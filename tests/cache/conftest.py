@@ -10,7 +10,7 @@ import pytest
 from pydantic import SecretStr
 
 from bot.cache import BillingCache, CacheBackend, CacheCounters, FreshnessPolicy, MemoryBackend
-from bot.cache.redis_backend import RedisBackend
+from bot.cache.backends import RedisBackend
 from bot.venice.client import VeniceClient, make_http_client
 from tests.cache.support import SECRET, Clock, delete_namespace
 from venice_simulator import Simulator

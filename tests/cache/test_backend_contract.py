@@ -1,12 +1,16 @@
-"""The one contract both cache backends keep: the in-process one and Redis on a real server."""
+"""The one contract both cache backends keep, and the LeaseLock over them: the in-process one
+and Redis on a real server."""
 
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
+import time
 
 import pytest
 
-from bot.cache import CacheBackend
+from bot.cache import CacheBackend, LeaseLock
 
 
 async def test_a_missing_key_is_none(backend: CacheBackend, namespace: str):
@@ -86,3 +90,66 @@ async def test_hundreds_of_concurrent_calls_all_answer(backend: CacheBackend, na
     await backend.set(f"{namespace}:busy", b"v", ttl=30)
     answers = await asyncio.gather(*(backend.get(f"{namespace}:busy") for _ in range(300)))
     assert answers == [b"v"] * 300
+
+
+async def test_a_lease_lock_has_one_holder_until_it_is_released(
+    backend: CacheBackend, namespace: str
+):
+    first = LeaseLock(backend, f"{namespace}:lease", lease=30)
+    second = LeaseLock(backend, f"{namespace}:lease", lease=30)
+    assert first.token != second.token
+    assert await first.take()
+    assert not await second.take()
+    assert await backend.get(first.key) == first.token  # waiters see who holds it
+    assert await first.release()
+    assert await second.take()
+
+
+async def test_a_lease_lock_waits_for_its_holder_to_release_it(
+    backend: CacheBackend, namespace: str
+):
+    holder = LeaseLock(backend, f"{namespace}:lease", lease=30)
+    waiter = LeaseLock(backend, f"{namespace}:lease", lease=30)
+    assert await holder.take()
+
+    async def release_soon() -> None:
+        await asyncio.sleep(0.1)
+        await holder.release()
+
+    releasing = asyncio.create_task(release_soon())
+    assert await waiter.take_within(5, pause=0.02)
+    await releasing
+    assert await backend.get(waiter.key) == waiter.token
+
+
+async def test_a_lease_lock_gives_up_when_it_stays_taken(backend: CacheBackend, namespace: str):
+    assert await LeaseLock(backend, f"{namespace}:lease", lease=30).take()
+    waiter = LeaseLock(backend, f"{namespace}:lease", lease=30)
+    started = time.monotonic()
+    assert not await waiter.take_within(0.2, pause=0.05)
+    assert 0.15 <= time.monotonic() - started < 2
+
+
+async def test_a_holder_whose_lease_ran_out_cannot_free_the_next_holders_lock(
+    backend: CacheBackend, namespace: str
+):
+    late = LeaseLock(backend, f"{namespace}:lease", lease=0.1)
+    assert await late.take()
+    await asyncio.sleep(0.2)  # the holder died, or took too long: its lease frees the lock
+    nxt = LeaseLock(backend, f"{namespace}:lease", lease=30)
+    assert await nxt.take()
+    assert not await late.release()
+    assert await backend.get(nxt.key) == nxt.token
+
+
+def test_redis_py_is_imported_only_when_a_redis_backend_is_made():
+    # A CLI run without REDIS_URL must not pay for importing redis-py (about 50 ms).
+    probe = (
+        "import sys, bot.cache, bot.cache.backends\n"
+        "from bot.cache import BillingCache\n"
+        "assert 'redis' not in sys.modules, 'imported early'\n"
+        "from pydantic import SecretStr\n"
+        "bot.cache.backends.RedisBackend.from_url(SecretStr('redis://127.0.0.1:1/0'), timeout=1)\n"
+        "assert 'redis' in sys.modules\n"
+    )
+    subprocess.run([sys.executable, "-c", probe], check=True, timeout=60)

@@ -9,8 +9,7 @@ from decimal import Decimal
 import httpx
 import pytest
 
-from bot.cache.entries import BALANCE_CODEC, USAGE_CODEC, UnreadableEntry, json_text
-from bot.cache.failure_note import FailureNote
+from bot.cache.entries import BALANCE_CODEC, USAGE_CODEC, FailureNote, UnreadableEntry, json_text
 from bot.errors import BadKey, InvalidPeriod, RateLimited, VeniceError, VeniceFailing
 from bot.venice.models import Balance, UsageAnalytics
 from bot.venice.responses import read_json

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from pydantic import SecretStr
 
-from bot.cache.freshness import Freshness
 from bot.cache.keys import TenantKeys, key_fingerprint
+from bot.cache.read_through import Freshness
 from bot.venice.source import UsageQuery
 
 SECRET = b"deployment secret"

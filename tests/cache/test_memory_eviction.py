@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 
-from bot.cache.memory import MemoryBackend
+from bot.cache.backends import MemoryBackend
 
 
 class Clock:

@@ -14,8 +14,8 @@ from pydantic import SecretStr
 from redis.asyncio import Redis
 
 from bot.cache import CacheBackendError, CacheCounters, GuardedBackend
-from bot.cache.guard import CacheSkipped
-from bot.cache.redis_backend import RedisBackend
+from bot.cache.backends import RedisBackend
+from bot.cache.read_through import CacheSkipped
 from bot.deadline import Deadline
 from bot.venice.client import VeniceClient
 from bot.venice.source import UsageQuery

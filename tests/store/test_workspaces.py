@@ -9,7 +9,7 @@ from pydantic import SecretStr
 from sqlalchemy import text
 
 from bot.store import Database, WorkspaceStore
-from bot.workspace_id import InvalidWorkspaceId
+from bot.workspaces import InvalidWorkspaceId
 
 KEY = "VENICE_ADMIN_KEY_" + "listing0123456789"
 
