@@ -7,15 +7,15 @@ import re
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
-from adapters.console.sparkline import render_trend
-from adapters.console.terminal_text import (
+from bot.cards import Card, Field, Footer, Meter, Stale, Table, Tone
+from bot.layout.sparkline import render_trend
+from bot.layout.text import (
     clip,
     display_width,
     pad,
     sanitise_line,
     wrap,
 )
-from bot.cards import Card, Field, Footer, Meter, Stale, Table, Tone
 from bot.money import format_fraction
 
 MIN_WIDTH = 30

@@ -6,10 +6,10 @@ import math
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
-from adapters.console.sparkline import bucket, sparkline
 from adapters.discord.escape import card_markdown, plain_text
 from adapters.discord.render_limits import FIELD_VALUE, fit
 from bot.cards import Footer, Meter, Trend
+from bot.layout.sparkline import bucket, sparkline
 from bot.money import format_fraction
 
 METER_CELLS = 10

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from adapters.bidi import isolate
-from adapters.console.terminal_text import clip, display_width, pad
 from adapters.discord.escape import card_markdown, code_text
 from adapters.discord.render_limits import fit, size
 from bot.cards import Table
+from bot.layout.bidi import isolate
+from bot.layout.text import clip, display_width, pad
 
 # About the width of a code block in an embed on a desktop client; wider lines wrap.
 WIDTH = 60
@@ -161,5 +161,5 @@ def _line(cells: list[str], widths: list[int], aligns: list[str], gap: str) -> s
 
 def _shown(cell: str, align: str) -> str:
     # Names (the text columns) isolated, so right-to-left ones keep the figures in place; between
-    # left-to-right marks, in case Discord drops the isolates (adapters/bidi.py).
+    # left-to-right marks, in case Discord drops the isolates (bot/layout/bidi.py).
     return isolate(cell, marks=True) if align == "left" else cell

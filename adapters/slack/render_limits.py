@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from adapters.bidi import FSI, PDI
-from adapters.console.terminal_text import clip, clusters, sanitise_line
+from bot.layout.bidi import FSI, PDI
+from bot.layout.text import clip, clusters, sanitise_line
 
 MESSAGE_BLOCKS = 50  # 100 in modals and App Home: callers pass max_blocks
 HEADER_CHARS = 150

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from adapters.bidi import isolate
-from adapters.console.sparkline import render_trend
-from adapters.console.terminal_text import display_width, pad
 from adapters.slack.escape import escape_code, escape_prose
 from adapters.slack.render_limits import clip_line, fit, one_line
 from adapters.slack.render_sections import Packed, Tail
 from bot.cards import Table, Trend
+from bot.layout.bidi import isolate
+from bot.layout.sparkline import render_trend
+from bot.layout.text import display_width, pad
 
 GAP = "  "
 # Column widths in cells: names give way first, numbers are short anyway. Mobile clients wrap
