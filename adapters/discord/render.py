@@ -50,39 +50,6 @@ TOTAL = 6000
 ELLIPSIS = "…"
 
 
-def size(text: str) -> int:
-    """Characters as Discord counts them, taken at the stricter reading: UTF-16 code units
-    (a character outside the BMP counts twice), never fewer than Python's `len`."""
-    if text.isascii():
-        return len(text)
-    return len(text.encode("utf-16-le")) // 2
-
-
-def fit(raw: str, limit: int, render: Callable[[str], str]) -> str:
-    """RENDER(RAW), or RENDER of the longest prefix of RAW plus `…` that is at most LIMIT long.
-
-    Cutting the raw text, not the rendered one, never leaves half an escape or half a code
-    span: the renderer sees a shorter text and escapes it whole.
-    """
-    rendered = render(raw)
-    if size(rendered) <= limit:
-        return rendered
-    if limit < size(ELLIPSIS):
-        return ""
-    # Escaping only adds characters, so a prefix much longer than LIMIT cannot fit unless most
-    # of it is control characters the renderer drops; such text is cut a little early.
-    low, high = 0, min(len(raw) - 1, 2 * limit + 16)
-    best = ELLIPSIS
-    while low <= high:
-        middle = (low + high) // 2
-        candidate = render(raw[:middle].rstrip() + ELLIPSIS)
-        if size(candidate) <= limit:
-            best, low = candidate, middle + 1
-        else:
-            high = middle - 1
-    return best
-
-
 # The whole embed.
 
 ALLOWED_MENTIONS = discord.AllowedMentions.none()
@@ -295,7 +262,7 @@ def _plain_line(text: str) -> str:
 # About the width of a code block in an embed on a desktop client; wider lines wrap.
 WIDTH = 60
 NARROW_GAP = " "  # when the table is too wide: numbers are right-aligned, one space will do
-# Text columns keep two words' worth of cells before numbers give way.
+# Names are not narrowed below eight cells before the numbers give way.
 TEXT_FLOOR = 2 * MIN_COLUMN
 FENCE = "```"
 
@@ -409,3 +376,39 @@ def _isolated(name: str) -> str:
     # Names (the text columns) isolated, so right-to-left ones keep the figures in place; between
     # left-to-right marks, in case Discord drops the isolates (bot/layout/bidi.py).
     return isolate(name, marks=True)
+
+
+# Text measured and cut to fit, without breaking markdown.
+
+
+def size(text: str) -> int:
+    """Characters as Discord counts them, taken at the stricter reading: UTF-16 code units
+    (a character outside the BMP counts twice), never fewer than Python's `len`."""
+    if text.isascii():
+        return len(text)
+    return len(text.encode("utf-16-le")) // 2
+
+
+def fit(raw: str, limit: int, render: Callable[[str], str]) -> str:
+    """RENDER(RAW), or RENDER of the longest prefix of RAW plus `…` that is at most LIMIT long.
+
+    Cutting the raw text, not the rendered one, never leaves half an escape or half a code
+    span: the renderer sees a shorter text and escapes it whole.
+    """
+    rendered = render(raw)
+    if size(rendered) <= limit:
+        return rendered
+    if limit < size(ELLIPSIS):
+        return ""
+    # Escaping only adds characters, so a prefix much longer than LIMIT cannot fit unless most
+    # of it is control characters the renderer drops; such text is cut a little early.
+    low, high = 0, min(len(raw) - 1, 2 * limit + 16)
+    best = ELLIPSIS
+    while low <= high:
+        middle = (low + high) // 2
+        candidate = render(raw[:middle].rstrip() + ELLIPSIS)
+        if size(candidate) <= limit:
+            best, low = candidate, middle + 1
+        else:
+            high = middle - 1
+    return best
