@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import TextIO
 
 from adapters.console.render import render_text
-from adapters.console.terminal_text import sanitise_line
+from bot.layout.text import sanitise_line
 from bot.ports import Found, Post, Posted
 
 

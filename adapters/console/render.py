@@ -4,24 +4,26 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import UTC, datetime
-from decimal import ROUND_HALF_UP, Decimal
 
-from adapters.console.sparkline import render_trend
-from adapters.console.terminal_text import (
-    clip,
-    display_width,
-    pad,
-    sanitise_line,
-    wrap,
+from bot.cards import Card, Field, Footer, Meter, Table, Tone
+from bot.layout.sparkline import render_trend
+from bot.layout.table import (
+    GAP,
+    NOTHING_TO_SHOW,
+    fit_widths,
+    indent_detail,
+    name_column,
+    natural_widths,
+    row_cells,
+    rule,
+    table_line,
 )
-from bot.cards import Card, Field, Footer, Meter, Stale, Table, Tone
+from bot.layout.text import display_width, pad, sanitise_line, wrap
+from bot.layout.wording import and_more, filled_cells, footer_line, stale_line
 from bot.money import format_fraction
 
 MIN_WIDTH = 30
 METER_CELLS = 20
-GAP = "  "
-MIN_COLUMN = 4
 TONE_MARKS = {Tone.INFO: "", Tone.GOOD: "✔ ", Tone.WARNING: "! ", Tone.DANGER: "✖ "}
 
 
@@ -30,7 +32,7 @@ def render_text(card: Card, *, width: int = 80) -> str:
     width = max(MIN_WIDTH, width)
     blocks: list[list[str]] = [_title(card, width)]
     if card.footer.stale is not None:
-        blocks.append(_stale(card.footer, card.footer.stale, width))
+        blocks.append(_stale(card.footer, width))
     if card.summary:
         blocks.append(wrap(card.summary, width))
     if card.fields:
@@ -65,12 +67,13 @@ def _title(card: Card, width: int) -> list[str]:
     return wrap(title, width, first=TONE_MARKS.get(card.tone, ""), rest="  ")
 
 
-def _stale(footer: Footer, stale: Stale, width: int) -> list[str]:
-    reference = footer.as_of or stale.since
-    when = _time(stale.since, with_date=_utc(stale.since).date() != _utc(reference).date())
-    reason = sanitise_line(stale.reason).strip()
-    text = f"Stale: data from {when}" + (f" — {reason}" if reason else "")
+def _stale(footer: Footer, width: int) -> list[str]:
+    text = stale_line(footer, _clean) or ""
     return wrap(text, width, first="! ", rest="  ")
+
+
+def _clean(text: str) -> str:
+    return sanitise_line(text).strip()
 
 
 def _fields(fields: tuple[Field, ...], width: int) -> list[str]:
@@ -91,11 +94,8 @@ def _fields(fields: tuple[Field, ...], width: int) -> list[str]:
 
 
 def _meter(meter: Meter, width: int) -> list[str]:
-    fraction = max(Decimal(0), min(Decimal(1), meter.fraction))
     cells = min(METER_CELLS, width - 20)
-    filled = int((fraction * cells).quantize(Decimal(1), rounding=ROUND_HALF_UP))
-    if fraction > 0 and filled == 0:
-        filled = 1  # any use at all shows on the bar
+    filled = filled_cells(meter.fraction, cells)
     bar = f"[{'█' * filled}{'░' * (cells - filled)}] {format_fraction(meter.fraction)} used"
     lines = wrap(meter.label, width) if meter.label.strip() else []
     lines.append(bar)
@@ -106,73 +106,26 @@ def _meter(meter: Meter, width: int) -> list[str]:
 
 def _table(table: Table, width: int) -> list[str]:
     columns = len(table.columns)
-    titles = [sanitise_line(column.title).strip() for column in table.columns]
+    titles = [_clean(column.title) for column in table.columns]
+    aligns: list[str] = [column.align for column in table.columns]
+    name = name_column(aligns)
     rows = [
-        [sanitise_line(cell).strip() for cell in (*row.cells, *[""] * columns)[:columns]]
+        indent_detail([_clean(cell) for cell in row_cells(row, columns)], row.level, name)
         for row in table.rows
     ]
-    aligns: list[str] = [column.align for column in table.columns]
-    # A detail row sits under its parent: indent its first text column (the name, not the rank).
-    name_column = aligns.index("left") if "left" in aligns else 0
-    for cells, row in zip(rows, table.rows, strict=True):
-        if row.level > 0 and cells:
-            cells[name_column] = "  " * row.level + cells[name_column]
-    natural = [
-        max([display_width(titles[i])] + [display_width(cells[i]) for cells in rows])
-        for i in range(columns)
-    ]
-    widths = _fit(natural, aligns, width)
+    widths = fit_widths(natural_widths(titles, rows), aligns, width)
     lines = wrap(table.title, width) if table.title.strip() else []
     if columns:
-        lines.append(_line(titles, widths, aligns))
-        lines.append(GAP.join("─" * w for w in widths))
-        lines.extend(_line(cells, widths, aligns) for cells in rows)
+        lines.append(table_line(titles, widths, aligns))
+        lines.append(rule(widths))
+        lines.extend(table_line(cells, widths, aligns) for cells in rows)
     if not rows:
-        lines.append("(nothing to show)")
+        lines.append(NOTHING_TO_SHOW)
     if table.omitted > 0:
-        note = sanitise_line(table.omitted_note or "").strip()
-        more = f"… and {table.omitted} more" + (f" ({note})" if note else "")
-        lines.extend(wrap(more, width))
+        lines.extend(wrap(and_more(table.omitted, _clean(table.omitted_note or "")), width))
     return lines
 
 
-def _fit(widths: list[int], aligns: list[str], width: int) -> list[int]:
-    """Shrink the widest text columns until the table fits; numbers shrink only as a last resort."""
-    widths = list(widths)
-    overflow = sum(widths) + len(GAP) * (len(widths) - 1) - width
-    while overflow > 0:
-        text = [i for i, w in enumerate(widths) if aligns[i] == "left" and w > MIN_COLUMN]
-        candidates = text or [i for i, w in enumerate(widths) if w > MIN_COLUMN]
-        if not candidates:
-            break
-        widest = max(candidates, key=lambda i: widths[i])
-        others = max((widths[i] for i in candidates if i != widest), default=MIN_COLUMN)
-        step = max(1, min(overflow, widths[widest] - max(others, MIN_COLUMN)))
-        widths[widest] -= step
-        overflow -= step
-    return widths
-
-
-def _line(cells: list[str], widths: list[int], aligns: list[str]) -> str:
-    return GAP.join(
-        pad(clip(cell, w), w, align) for cell, w, align in zip(cells, widths, aligns, strict=True)
-    )
-
-
 def _footer(footer: Footer, width: int) -> list[str]:
-    parts = []
-    if footer.as_of is not None:
-        parts.append(f"As of {_time(footer.as_of, with_date=True)}")
-    if footer.note and footer.note.strip():
-        parts.append(sanitise_line(footer.note).strip())
-    return wrap(" · ".join(parts), width) if parts else []
-
-
-def _utc(moment: datetime) -> datetime:
-    # Naive datetimes in cards are UTC by convention.
-    return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def _time(moment: datetime, *, with_date: bool) -> str:
-    utc = _utc(moment)
-    return utc.strftime("%Y-%m-%d %H:%M UTC" if with_date else "%H:%M UTC")
+    line = footer_line(footer, _clean)
+    return wrap(line, width) if line else []

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import re
 
-from adapters.console.terminal_text import sanitise_line
 from adapters.discord.slash_text import slash_form
+from bot.layout.text import sanitise_line
 
 # What Discord's markdown gives a meaning to anywhere in a line: emphasis, code, spoilers,
 # quotes, headings, masked links (`[` and `]` suffice) and angle-bracket mentions.

@@ -12,19 +12,18 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
-from slack_sdk.models.blocks import (
-    ActionsBlock,
-    ButtonElement,
-    ConfirmObject,
-    DividerBlock,
-    HeaderBlock,
-    MarkdownTextObject,
-    PlainTextObject,
-    SectionBlock,
-)
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import connect_modal
+from adapters.slack.block_json import (
+    Block,
+    actions,
+    button,
+    confirm_dialog,
+    divider,
+    header,
+    section,
+)
 from adapters.slack.deps import SlackDeps, team_of, workspace_id
 from adapters.slack.home_digests import digest_blocks
 from adapters.slack.render import render_card
@@ -107,16 +106,14 @@ async def refresh(client: AsyncWebClient, deps: SlackDeps, team_id: str, user_id
 
 async def home_blocks(
     deps: SlackDeps, team_id: str, caller: Caller, *, notice: Answer | None = None
-) -> list[dict[str, Any]]:
+) -> list[Block]:
     """The Home view's blocks, at most MAX_BLOCKS."""
-    head: list[dict[str, Any]] = [
-        HeaderBlock(text=PlainTextObject(text="Venice billing")).to_dict(),
-    ]
+    head: list[Block] = [header("Venice billing", emoji=None)]
     if notice is not None:
         head += _card_blocks(notice, 6)
     opened = await deps.opened()
     connected = await opened.store.credential_info(workspace_id(team_id)) is not None
-    tail = [DividerBlock().to_dict(), *await digest_blocks(opened, workspace_id(team_id))]
+    tail = [divider(), *await digest_blocks(opened, workspace_id(team_id))]
     if caller.is_admin:
         tail.append(_admin_actions(connected))
     if not connected:
@@ -126,22 +123,22 @@ async def home_blocks(
         answers = answers[:1]  # "admins only" once, not four times
     dividers = len(answers) - 1
     per_card = (MAX_BLOCKS - len(head) - len(tail) - dividers) // len(answers)
-    body: list[dict[str, Any]] = []
+    body: list[Block] = []
     for index, answer in enumerate(answers):
         if index:
-            body.append(DividerBlock().to_dict())
+            body.append(divider())
         body += _card_blocks(answer, per_card)
     return [*head, *body, *tail]
 
 
-def _card_blocks(answer: Answer, max_blocks: int) -> list[dict[str, Any]]:
-    blocks: list[dict[str, Any]] = message_args(
-        render_card(answer.card, max_blocks=max_blocks)
-    ).get("blocks", [])
+def _card_blocks(answer: Answer, max_blocks: int) -> list[Block]:
+    blocks: list[Block] = message_args(render_card(answer.card, max_blocks=max_blocks)).get(
+        "blocks", []
+    )
     return blocks[:max_blocks]
 
 
-def _not_connected(caller: Caller) -> dict[str, Any]:
+def _not_connected(caller: Caller) -> Block:
     who = (
         "Press *Connect a Venice key* below and paste an ADMIN key; it is checked with Venice, "
         "stored encrypted, and never shown to anyone."
@@ -149,31 +146,20 @@ def _not_connected(caller: Caller) -> dict[str, Any]:
         else "A workspace admin or owner can connect one with `/venice connect`."
     )
     text = f"No Venice key is connected to this workspace yet. {who}"
-    return SectionBlock(text=MarkdownTextObject(text=text)).to_dict()
+    return section(text)
 
 
-def _admin_actions(connected: bool) -> dict[str, Any]:
-    elements = [
-        ButtonElement(
-            text=PlainTextObject(text="Replace the key" if connected else "Connect a Venice key"),
-            action_id=CONNECT,
-            style=None if connected else "primary",
-        )
-    ]
+def _admin_actions(connected: bool) -> Block:
+    label = "Replace the key" if connected else "Connect a Venice key"
+    elements = [button(label, CONNECT, style=None if connected else "primary")]
     if connected:
-        elements.append(
-            ButtonElement(
-                text=PlainTextObject(text="Disconnect"),
-                action_id=DISCONNECT,
-                style="danger",
-                confirm=ConfirmObject(
-                    title="Disconnect Venice?",
-                    text="The key is deleted at once; billing commands stop working here until "
-                    "an admin connects a key again.",
-                    confirm="Disconnect",
-                    deny="Cancel",
-                    style="danger",
-                ),
-            )
+        confirm = confirm_dialog(
+            "Disconnect Venice?",
+            "The key is deleted at once; billing commands stop working here until "
+            "an admin connects a key again.",
+            confirm="Disconnect",
+            deny="Cancel",
+            style="danger",
         )
-    return ActionsBlock(block_id="venice_home_admin", elements=elements).to_dict()
+        elements.append(button("Disconnect", DISCONNECT, style="danger", confirm=confirm))
+    return actions(elements, block_id="venice_home_admin")

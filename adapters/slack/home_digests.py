@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Any
 
-from slack_sdk.models.blocks import ContextBlock, MarkdownTextObject, SectionBlock
-
+from adapters.slack.block_json import Block, context, section
 from adapters.slack.escape import escape_mrkdwn
 from bot.commands.digest_words import at_phrase, days_phrase, local_and_utc
 from bot.startup import OpenedStore
@@ -24,7 +22,7 @@ UNREADABLE = "*Daily digest:* the schedules could not be read just now."
 _CHANNEL_ID = re.compile(r"^[A-Z0-9]{2,20}$")
 
 
-async def digest_blocks(opened: OpenedStore, workspace_id: str) -> list[dict[str, Any]]:
+async def digest_blocks(opened: OpenedStore, workspace_id: str) -> list[Block]:
     """One block listing WORKSPACE_ID's digest schedules (or saying there are none)."""
     try:
         schedules = await DigestStore(opened.database).list_schedules(workspace_id)
@@ -37,7 +35,7 @@ async def digest_blocks(opened: OpenedStore, workspace_id: str) -> list[dict[str
     if len(schedules) > MAX_LINES:
         lines.append(f"… and {len(schedules) - MAX_LINES} more (`venice-bot digest list`).")
     text = "*Daily digests*\n" + "\n".join(lines)
-    return [SectionBlock(text=MarkdownTextObject(text=text)).to_dict()]
+    return [section(text)]
 
 
 def schedule_line(schedule: DigestSchedule) -> str:
@@ -59,5 +57,5 @@ def _channel(channel_id: str) -> str:
     return f"#{escape_mrkdwn(channel_id)}"
 
 
-def _context(text: str) -> dict[str, Any]:
-    return ContextBlock(elements=[MarkdownTextObject(text=text)]).to_dict()
+def _context(text: str) -> Block:
+    return context([text])

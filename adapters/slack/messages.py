@@ -14,8 +14,7 @@ from slack_sdk.models.blocks import (
 )
 
 from adapters.slack.escape import escape_mrkdwn
-from adapters.slack.render import render_card
-from adapters.slack.render_limits import MESSAGE_BLOCKS
+from adapters.slack.render import MESSAGE_BLOCKS, render_card
 from bot import followups
 from bot.commands.parser import parse_command
 from bot.commands.registry import COMMANDS

@@ -15,11 +15,11 @@ from collections.abc import Callable
 
 import pytest
 
-from adapters.bidi import FSI, LRM, PDI, isolate
-from adapters.console.terminal_text import clip, display_width, sanitise_line
 from adapters.discord.render import card_embed
 from adapters.slack.render import render_card
 from bot.core import answer
+from bot.layout.bidi import FSI, LRM, PDI, isolate
+from bot.layout.text import clip, display_width, sanitise_line
 from tests.adapters.discord.test_render_limits import embed_texts, live_markup
 from tests.commands.builders import context, key, source, usage, week
 from tests.venice.ledger_bodies import RTL_KEY, ZWJ_KEY

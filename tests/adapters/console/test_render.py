@@ -10,8 +10,8 @@ from decimal import Decimal
 import pytest
 
 from adapters.console.render import render_json, render_text
-from adapters.console.terminal_text import display_width
 from bot.cards import Card, Column, Field, Footer, Meter, Row, Series, Stale, Table, Tone, Trend
+from bot.layout.text import display_width
 
 D = Decimal
 AS_OF = datetime(2026, 11, 22, 14, 3, tzinfo=UTC)

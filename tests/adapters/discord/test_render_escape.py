@@ -9,10 +9,10 @@ import discord
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from adapters.console.terminal_text import sanitise_line
 from adapters.discord.escape import card_markdown, code_text, escape_markdown
 from adapters.discord.render import card_embed
 from bot.cards import Card, Column, Field, Footer, Meter, Row, Series, Table, Trend
+from bot.layout.text import sanitise_line
 from tests.adapters.discord.test_render_limits import HOSTILE, embed_texts, live_markup
 
 HOSTILE_NAME = "@everyone <@123> **bold** [x](https://evil)"

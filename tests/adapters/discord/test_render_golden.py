@@ -135,7 +135,7 @@ async def test_the_stale_footer_says_since_when_and_why():
     embed = card_embed((await answer("usage 30d", context(stale()))).card)
     assert embed.footer.text is not None
     assert embed.footer.text.startswith("⚠ Stale: data from 13:40 UTC — Venice is failing")
-    assert "As of 13:40 UTC" in embed.footer.text
+    assert "As of 2026-11-22 13:40 UTC" in embed.footer.text  # with its date, as everywhere
     assert embed.timestamp == datetime(2026, 11, 22, 13, 40, tzinfo=UTC)
 
 

@@ -11,8 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from slack_sdk.models.blocks import Block
 
-from adapters.slack.render import render_card
-from adapters.slack.render_limits import slack_len
+from adapters.slack.render import render_card, slack_len
 from bot.cards import (
     Card,
     Column,

@@ -5,8 +5,8 @@ from __future__ import annotations
 import math
 from decimal import Decimal
 
-from adapters.console.terminal_text import clip, display_width, pad, sanitise_line, wrap
 from bot.cards import Trend
+from bot.layout.text import clip, display_width, pad, sanitise_line, wrap
 
 # A zero day is the lowest bar; any spend at all starts one step higher, so the two never look
 # alike. A day with no figure at all is a dot.

@@ -1,7 +1,9 @@
-"""Text made safe and measured for a terminal: no escape sequences, widths in terminal cells.
+"""Text made printable and measured in display cells, for every renderer.
 
-Venice-supplied names (models, key descriptions) reach the screen through here, so a key named
-`\\x1b[2J` is printed as text, never obeyed as a command to the terminal.
+Venice-supplied names (models, key descriptions) reach a terminal, Slack or Discord through
+here, so a key named `\\x1b[2J` is printed as text, never obeyed as a command to the terminal.
+Widths are wcwidth's, counted per grapheme cluster (UAX #29): the cells a monospace font gives
+a name in a terminal and in Slack's and Discord's code blocks alike.
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ import functools
 import re
 import textwrap
 import unicodedata
+
+from wcwidth import iter_graphemes, wcswidth
 
 # CSI (ESC [ or the one-byte C1 CSI), OSC (ESC ] ... BEL or ST), and two-byte ESC sequences.
 _ESCAPE = re.compile(
@@ -24,10 +28,7 @@ ZWJ = "\u200d"  # ZERO WIDTH JOINER: 👩 ZWJ 💻 is one emoji, 👩‍💻
 ZWNJ = "\u200c"  # ZERO WIDTH NON-JOINER: part of how Persian words are spelt
 BLACK_FLAG = "\U0001f3f4"  # 🏴 and tag characters spell subdivision flags
 _TAGS = range(0xE0020, 0xE0080)
-_VARIATION_SELECTORS = frozenset(chr(code) for code in range(0xFE00, 0xFE10))
-EMOJI_PRESENTATION = "\ufe0f"  # VS16: the character before it is drawn as a (wide) emoji
-_SKIN_TONES = range(0x1F3FB, 0x1F400)
-# Isolates a renderer may put around a name (adapters/bidi.py), and the one that closes them.
+# Isolates a renderer may put around a name (bot/layout/bidi.py), and the one that closes them.
 _ISOLATE_OPENERS = "\u2066\u2067\u2068"
 PDI = "\u2069"
 
@@ -70,52 +71,24 @@ def sanitise_block(text: str) -> list[str]:
     return [sanitise_line(line) for line in text.replace("\r\n", "\n").split("\n")]
 
 
-@functools.lru_cache(maxsize=4096)
-def char_width(ch: str) -> int:
-    """Terminal cells one character takes alone: 2 for wide East Asian forms and emoji, 0 for
-    combining marks and invisible format characters."""
-    if unicodedata.combining(ch) or unicodedata.category(ch) in ("Mn", "Me", "Cf"):
-        return 0
-    return 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
-
-
-def _extends(previous: str, ch: str) -> bool:
-    """Whether CH is drawn as part of the glyph before it."""
-    if previous == ZWJ:
-        return True  # the emoji after a joiner joins the one before it
-    return (
-        ch in _VARIATION_SELECTORS
-        or ch == ZWJ
-        or ord(ch) in _TAGS
-        or ord(ch) in _SKIN_TONES
-        or unicodedata.category(ch) in ("Mn", "Me")
-    )
-
-
 def clusters(text: str) -> list[str]:
-    """TEXT in the pieces a cut may not break: an emoji sequence (👩‍💻, 👍🏽, ❤️, a flag) or a
-    letter with its combining marks is one piece."""
-    found: list[str] = []
-    for ch in text:
-        if found and char_width(found[-1][0]) != 0 and _extends(found[-1][-1], ch):
-            found[-1] += ch
-        else:
-            found.append(ch)
-    return found
+    """TEXT in the pieces a cut may not break, its extended grapheme clusters (UAX #29): an
+    emoji sequence (👩‍💻, 👍🏽, ❤️, a flag) or a letter with its combining marks is one piece."""
+    return list(iter_graphemes(text))
 
 
-def _cluster_width(cluster: str) -> int:
-    width = char_width(cluster[0])
-    if width == 1 and EMOJI_PRESENTATION in cluster:
-        return 2  # ❤ alone is one cell; ❤️ is drawn as an emoji, two cells wide
-    return width
+@functools.lru_cache(maxsize=4096)
+def cluster_width(cluster: str) -> int:
+    """Terminal cells one grapheme cluster takes, as wcwidth measures it: 2 for wide East Asian
+    forms and emoji (❤ alone is one cell, ❤️ two), 0 for invisible format characters."""
+    return max(0, wcswidth(cluster))
 
 
 def display_width(text: str) -> int:
     """Terminal cells a sanitised string takes."""
     if text.isascii():  # the common case, and tables measure every cell several times
         return len(text)
-    return sum(_cluster_width(cluster) for cluster in clusters(text))
+    return sum(cluster_width(cluster) for cluster in clusters(text))
 
 
 def clip(text: str, width: int) -> str:
@@ -128,7 +101,7 @@ def clip(text: str, width: int) -> str:
     kept: list[str] = []
     used = 0
     for cluster in clusters(text):
-        cells = _cluster_width(cluster)
+        cells = cluster_width(cluster)
         if used + cells > width - 1:
             break
         kept.append(cluster)

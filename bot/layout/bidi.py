@@ -4,7 +4,7 @@ A key named `🚀 מפתח ראשי — مفتاح الإنتاج` in a table ro
 the figures after it (`$32.50  1.63 DIEM`) as part of its right-to-left run: they move into the
 name. Each such name is wrapped in FIRST STRONG ISOLATE ... POP DIRECTIONAL ISOLATE (UAX #9): it
 keeps its own direction inside, and the row around it stays left to right. Sanitising
-(adapters/console/terminal_text.py) has already removed every bidi control the name brought
+(bot/layout/text.py) has already removed every bidi control the name brought
 with it, so the only isolates are these, and they are balanced (clipping closes them too).
 
 What the platforms do with them, as far as their public record goes:
