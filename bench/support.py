@@ -8,7 +8,7 @@ import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
-from bot.commands.base import CommandContext
+from bot.command_spec import CommandContext
 from bot.core import Answer, answer
 from bot.deadline import Deadline
 from bot.venice.static_source import StaticBillingSource

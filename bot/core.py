@@ -7,17 +7,15 @@ from dataclasses import dataclass
 from typing import Literal
 
 from bot.cards import Card
-from bot.commands.access import forbidden_card, may_run
-from bot.commands.base import CommandContext, Invocation
-from bot.commands.failures import (
+from bot.command_spec import CommandContext, Invocation
+from bot.command_text import parse_command
+from bot.error_cards import (
     failure_card,
     invalid_card,
     no_key_card,
     store_unavailable_card,
     unreadable_key_card,
 )
-from bot.commands.parser import parse_command
-from bot.commands.registry import COMMANDS
 from bot.errors import (
     CommandTextError,
     KeyUnreadable,
@@ -25,6 +23,8 @@ from bot.errors import (
     StoreUnavailable,
     VeniceError,
 )
+from bot.permissions import forbidden_card, may_run
+from bot.registry import COMMANDS
 
 log = logging.getLogger(__name__)
 

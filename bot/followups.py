@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.commands.base import Invocation
-from bot.commands.registry import COMMANDS
+from bot.command_spec import Invocation
 from bot.core import Answer
+from bot.registry import COMMANDS
 
 PERIOD_SHORTCUTS = ("7d", "30d", "90d")
 

@@ -16,8 +16,7 @@ import httpx
 from pydantic import SecretStr
 
 from bot.cache import BillingCache
-from bot.commands.base import Caller, CommandContext
-from bot.commands.registry import COMMANDS
+from bot.command_spec import Caller, CommandContext
 from bot.core import Answer, answer, answer_store_unavailable
 from bot.deadline import Deadline
 from bot.errors import StoreUnavailable
@@ -25,6 +24,7 @@ from bot.log_context import log_fields, new_request_id
 from bot.logs import register_secret
 from bot.metrics import Metrics
 from bot.ports import Poster
+from bot.registry import COMMANDS
 from bot.settings import Settings
 from bot.venice.client import VeniceAccount, VeniceClient, make_http_client
 from bot.venice.source import BillingSource

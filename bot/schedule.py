@@ -17,8 +17,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from bot.commands.period import clip_echo
 from bot.errors import BotError
+from bot.period import clip_echo
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # index = date.weekday()
 EVERY_DAY: frozenset[int] = frozenset(range(7))

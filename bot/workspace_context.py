@@ -9,7 +9,7 @@ from datetime import datetime
 
 from pydantic import SecretStr
 
-from bot.commands.base import Caller, CommandContext, DigestControl
+from bot.command_spec import Caller, CommandContext, DigestControl
 from bot.core import Answer
 from bot.deadline import Deadline
 from bot.errors import KeyUnreadable

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from bot.commands.base import Caller
+from bot.command_spec import Caller
 from bot.runtime import Runtime
 from tests.test_runtime_workspaces import ADMIN, runtime, simulator, store_key
 

@@ -11,7 +11,7 @@ import pytest
 from pydantic import SecretStr
 from sqlalchemy import select, update
 
-from bot.commands.base import Caller
+from bot.command_spec import Caller
 from bot.runtime import Runtime
 from bot.secrets import generate_master_key
 from bot.settings import Settings

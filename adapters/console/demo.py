@@ -17,9 +17,9 @@ from pathlib import Path
 from pydantic import SecretStr
 
 from adapters.console.render import render_text
-from bot.commands.base import Caller
-from bot.connect import ConnectResult, connect_key
+from bot.command_spec import Caller
 from bot.deadline import Deadline
+from bot.key_connection import ConnectResult, connect_key
 from bot.runtime import Runtime
 from bot.settings import Settings
 from bot.venice.simulator.accounts import EXAMPLE_KEYS

@@ -19,11 +19,11 @@ from adapters.discord.checks import manage_server
 from adapters.discord.connect_modal import ConnectModal
 from adapters.discord.interactions import Interaction, ask_and_reply, workspace_of
 from adapters.discord.slash_text import TOPIC
-from bot.commands.base import DEFAULT_LIMIT, MAX_LIMIT, CommandSpec
+from bot.command_spec import DEFAULT_LIMIT, MAX_LIMIT, CommandSpec
+from bot.commands.access import DESCRIBED
 from bot.commands.help import PERIOD_TOPICS
-from bot.commands.period import DEFAULT_PERIOD, MAX_DAYS
-from bot.commands.read_access import DESCRIBED
-from bot.commands.registry import COMMANDS
+from bot.period import DEFAULT_PERIOD, MAX_DAYS
+from bot.registry import COMMANDS
 from bot.runtime import Runtime
 
 GROUP_NAME = "venice"

@@ -14,9 +14,9 @@ from pydantic import SecretStr
 
 from adapters.discord.interactions import Interaction, caller_of, send_private, workspace_of
 from bot.cards import Card, Tone
-from bot.connect import connect_key
 from bot.core import Answer
 from bot.deadline import Deadline
+from bot.key_connection import connect_key
 from bot.logs import register_secret
 from bot.runtime import Runtime
 

@@ -8,7 +8,7 @@ import discord
 from discord import app_commands
 
 from adapters.discord.messages import reply_kwargs
-from bot.commands.base import Caller
+from bot.command_spec import Caller
 from bot.core import Answer
 from bot.runtime import Runtime
 

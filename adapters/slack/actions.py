@@ -27,7 +27,7 @@ from adapters.slack.messages import (
 from adapters.slack.post_errors import BOT_NAME, error_code
 from adapters.slack.replies import message_args, notice
 from bot.charts import render_chart_async
-from bot.commands.base import Caller
+from bot.command_spec import Caller
 from bot.core import Answer
 from bot.followups import chartable, shareable
 

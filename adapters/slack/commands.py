@@ -27,9 +27,9 @@ from adapters.slack.replies import (
     store_down,
     store_unavailable_message,
 )
-from bot.commands.parser import parse_command
-from bot.commands.registry import COMMANDS
+from bot.command_text import parse_command
 from bot.errors import CommandTextError
+from bot.registry import COMMANDS
 
 log = logging.getLogger(__name__)
 

@@ -32,9 +32,9 @@ from adapters.slack.render import render_card
 from adapters.slack.replies import message_args, notice
 from bot.cards import Card
 from bot.commands.connect import ADMIN_KEY_HOWTO
-from bot.connect import connect_key
 from bot.core import Answer
 from bot.deadline import Deadline
+from bot.key_connection import connect_key
 from bot.logs import register_secret
 
 log = logging.getLogger(__name__)

@@ -14,7 +14,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.callers import CallerDirectory
 from adapters.slack.replies import store_down
-from bot.commands.base import Caller
+from bot.command_spec import Caller
 from bot.core import Answer
 from bot.runtime import Runtime
 from bot.startup import OpenedStore

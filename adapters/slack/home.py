@@ -29,7 +29,7 @@ from adapters.slack.deps import SlackDeps, team_of, workspace_id
 from adapters.slack.home_digests import digest_blocks
 from adapters.slack.render import render_card
 from adapters.slack.replies import message_args
-from bot.commands.base import Caller
+from bot.command_spec import Caller
 from bot.core import Answer
 
 log = logging.getLogger(__name__)

@@ -9,7 +9,7 @@ from typing import Any
 from slack_sdk.models.blocks import ContextBlock, MarkdownTextObject, SectionBlock
 
 from adapters.slack.escape import escape_mrkdwn
-from bot.commands.digest_words import at_phrase, days_phrase, local_and_utc
+from bot.digest.words import at_phrase, days_phrase, local_and_utc
 from bot.startup import OpenedStore
 from bot.store.digests import DigestSchedule, DigestStore
 

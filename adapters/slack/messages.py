@@ -17,10 +17,10 @@ from adapters.slack.escape import escape_mrkdwn
 from adapters.slack.render import render_card
 from adapters.slack.render_limits import MESSAGE_BLOCKS
 from bot import followups
-from bot.commands.parser import parse_command
-from bot.commands.registry import COMMANDS
+from bot.command_text import parse_command
 from bot.core import Answer
 from bot.errors import CommandTextError
+from bot.registry import COMMANDS
 
 ACTION_SHARE = "venice_share"
 ACTION_CHART = "venice_chart"

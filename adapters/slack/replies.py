@@ -9,7 +9,7 @@ import aiohttp
 from slack_sdk.errors import SlackClientError
 from slack_sdk.models.blocks import ContextBlock, MarkdownTextObject, SectionBlock
 
-from bot.commands.failures import STORE_UNAVAILABLE_READING
+from bot.error_cards import STORE_UNAVAILABLE_READING
 from bot.errors import StoreUnavailable
 
 PROBLEM_TEXT = (

@@ -6,10 +6,12 @@ from decimal import Decimal
 from typing import Any
 
 from bot.cards import Card, Field, Meter, Tone
-from bot.commands.base import CommandContext, CommandSpec, Invocation
-from bot.commands.fetching import fetch_alongside
-from bot.commands.footer import report_footer, short_reason
-from bot.commands.runway import (
+from bot.command_spec import CommandContext, CommandSpec, Invocation
+from bot.errors import VeniceError
+from bot.money import ZERO, format_amount, format_diem, format_fraction, format_usd
+from bot.reports.fetching import fetch_alongside
+from bot.reports.footer import report_footer, short_reason
+from bot.reports.runway import (
     BURN_DAYS,
     Burn,
     BurnWindow,
@@ -21,8 +23,6 @@ from bot.commands.runway import (
     next_reset,
     usd_runway,
 )
-from bot.errors import VeniceError
-from bot.money import ZERO, format_amount, format_diem, format_fraction, format_usd
 from bot.venice.models import Balance, UsageAnalytics
 from bot.venice.source import Fetched
 

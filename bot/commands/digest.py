@@ -11,9 +11,9 @@ import dataclasses
 from typing import Any
 
 from bot.cards import Card, Column, Field, Row, Table, Tone
-from bot.commands.access import forbidden_card
-from bot.commands.base import CommandContext, CommandSpec, DigestControl, Invocation
-from bot.commands.digest_words import (
+from bot.command_spec import CommandContext, CommandSpec, DigestControl, Invocation
+from bot.commands.status import utc_minute
+from bot.digest.words import (
     DEFAULT_AT,
     EXAMPLE,
     at_phrase,
@@ -23,9 +23,9 @@ from bot.commands.digest_words import (
     parse_on_words,
     schedule_text_error,
 )
-from bot.commands.failures import no_workspace_card
-from bot.commands.status import utc_minute
+from bot.error_cards import no_workspace_card
 from bot.errors import CommandTextError
+from bot.permissions import forbidden_card
 from bot.ports import PostFailed
 from bot.schedule import EVERY_DAY, DigestTime, ScheduleError, format_days, parse_zone
 from bot.store.digests import DigestSchedule

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from bot.cards import Card, Tone
-from bot.commands.base import CommandContext, CommandSpec, Invocation
-from bot.commands.failures import no_workspace_card
+from bot.command_spec import CommandContext, CommandSpec, Invocation
+from bot.error_cards import no_workspace_card
 
 
 async def handle(invocation: Invocation, ctx: CommandContext) -> Card:

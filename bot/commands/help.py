@@ -6,9 +6,9 @@ import difflib
 from collections.abc import Mapping
 
 from bot.cards import Card, Field
-from bot.commands.base import DEFAULT_LIMIT, MAX_LIMIT, CommandContext, CommandSpec, Invocation
-from bot.commands.period import DEFAULT_PERIOD, MAX_DAYS, PERIOD_FORMS, clip_echo
+from bot.command_spec import DEFAULT_LIMIT, MAX_LIMIT, CommandContext, CommandSpec, Invocation
 from bot.errors import CommandTextError
+from bot.period import DEFAULT_PERIOD, MAX_DAYS, PERIOD_FORMS, clip_echo
 
 PERIOD_TOPICS = ("period", "periods")
 PERIOD_NOTE = f"PERIOD is one of {PERIOD_FORMS}; the default is `{DEFAULT_PERIOD}`."
@@ -17,7 +17,7 @@ PERIOD_NOTE = f"PERIOD is one of {PERIOD_FORMS}; the default is `{DEFAULT_PERIOD
 async def handle(invocation: Invocation, ctx: CommandContext) -> Card:
     """List every command, or explain the one named by the topic."""
     # Imported here: the registry imports this module to build itself.
-    from bot.commands.registry import COMMANDS
+    from bot.registry import COMMANDS
 
     topic = invocation.topic
     if topic is None:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from bot.cards import Card, Column, Row, Table
-from bot.commands.base import CommandContext, CommandSpec, Invocation
-from bot.commands.footer import period_heading
-from bot.commands.ranked_report import fetch_ranked_usage, rank_rows, ranked_card
-from bot.commands.ranking import Ranking
+from bot.command_spec import CommandContext, CommandSpec, Invocation
 from bot.money import format_amount, format_quantity
+from bot.reports.footer import period_heading
+from bot.reports.ranked_report import fetch_ranked_usage, rank_rows, ranked_card
+from bot.reports.ranking import Ranking
 from bot.venice.models import KeyUsage
 
 WEB_APP_LABEL = "Web App (browser, no API key)"

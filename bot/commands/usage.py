@@ -7,20 +7,20 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 from bot.cards import Card, Column, Field, Row, Series, Table, Tone, Trend
-from bot.commands.base import CommandContext, CommandSpec, Invocation
-from bot.commands.fetching import fetch_alongside
-from bot.commands.footer import (
+from bot.command_spec import CommandContext, CommandSpec, Invocation
+from bot.errors import VeniceError
+from bot.money import ZERO, format_amount, format_change, format_diem, format_spend, format_usd
+from bot.period import DEFAULT_PERIOD, MAX_DAYS, Period, parse_period
+from bot.reports.fetching import fetch_alongside
+from bot.reports.footer import (
     between,
     period_data,
     period_heading,
     report_footer,
     short_reason,
 )
-from bot.commands.period import DEFAULT_PERIOD, MAX_DAYS, Period, parse_period
-from bot.commands.ranking import CURRENCIES, Ranking, rank_by_spend
-from bot.commands.spend_chart import spend_chart
-from bot.errors import VeniceError
-from bot.money import ZERO, format_amount, format_change, format_diem, format_spend, format_usd
+from bot.reports.ranking import CURRENCIES, Ranking, rank_by_spend
+from bot.reports.spend_chart import spend_chart
 from bot.venice.models import DayUsage, UsageAnalytics
 from bot.venice.source import Fetched, UsageQuery
 

@@ -24,11 +24,11 @@ from adapters.discord.slash_text import (
 )
 from adapters.slack.render import render_card
 from bot.cards import Card
-from bot.commands.base import Invocation
-from bot.commands.failures import failure_card, invalid_card, no_key_card
-from bot.commands.registry import COMMANDS
+from bot.command_spec import Invocation
 from bot.core import answer
+from bot.error_cards import failure_card, invalid_card, no_key_card
 from bot.errors import AdminKeyRequired, BadKey, CommandTextError, PaymentRequired
+from bot.registry import COMMANDS
 from tests.adapters.discord.test_render_limits import embed_texts
 from tests.commands.builders import context, source, usage
 

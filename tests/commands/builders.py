@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from bot.cards import Card
-from bot.commands.base import CommandContext
+from bot.command_spec import CommandContext
 from bot.deadline import Deadline
 from bot.venice.models import Balance, UsageAnalytics
 from bot.venice.static_source import StaticBillingSource

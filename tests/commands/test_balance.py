@@ -10,11 +10,11 @@ from decimal import Decimal
 import pytest
 
 from bot.cards import Tone
+from bot.command_spec import Invocation
 from bot.commands import balance as balance_command
-from bot.commands.base import Invocation
-from bot.commands.runway import Burn, BurnWindow, average_burn, countdown, diem_runway, usd_runway
 from bot.core import answer
 from bot.errors import BadKey, QueryTimedOut, VeniceFailing
+from bot.reports.runway import Burn, BurnWindow, average_burn, countdown, diem_runway, usd_runway
 from bot.venice.models import Balance
 from bot.venice.source import Fetched, UsageQuery
 from tests.commands.builders import (

@@ -10,10 +10,8 @@ from hypothesis import strategies as st
 
 from adapters.console.render import render_json, render_text
 from bot.cards import Card
-from bot.commands.base import MAX_LIMIT, Invocation
-from bot.commands.parser import parse_command
-from bot.commands.period import MAX_DAYS
-from bot.commands.registry import COMMANDS
+from bot.command_spec import MAX_LIMIT, Invocation
+from bot.command_text import parse_command
 from bot.core import answer
 from bot.errors import (
     AdminKeyRequired,
@@ -22,6 +20,8 @@ from bot.errors import (
     RateLimited,
     VeniceFailing,
 )
+from bot.period import MAX_DAYS
+from bot.registry import COMMANDS
 from bot.venice.static_source import StaticBillingSource
 from tests.commands import builders
 from tests.commands.builders import FETCHED_AT, TODAY, context, day, key, model, part

@@ -14,10 +14,10 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from bot.commands.base import Caller, CommandContext
-from bot.connect import ConnectResult, connect_key
+from bot.command_spec import Caller, CommandContext
 from bot.core import answer
 from bot.deadline import Deadline
+from bot.key_connection import ConnectResult, connect_key
 from bot.store import WorkspaceStore
 from bot.venice.client import VeniceClient, make_http_client
 from bot.venice.simulator.server import RunningSimulator

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 from pydantic import SecretStr
 
-from bot.commands.base import Caller
+from bot.command_spec import Caller
 from bot.core import Answer, answer
 from bot.deadline import Deadline
 from bot.digest.runner import DigestRunner

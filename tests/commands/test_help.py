@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from bot.command_text import parse_command
 from bot.commands.help import SPEC as HELP
-from bot.commands.parser import parse_command
-from bot.commands.registry import COMMANDS
 from bot.core import answer
 from bot.errors import CommandTextError
+from bot.registry import COMMANDS
 from tests.commands.builders import NOW, TODAY, card_strings, context
 
 

@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 import pytest
 from pydantic import SecretStr
 
-from bot.commands.base import Caller, CommandContext
-from bot.commands.registry import COMMANDS
+from bot.command_spec import Caller, CommandContext
 from bot.core import answer
 from bot.deadline import Deadline
+from bot.registry import COMMANDS
 from bot.store import WorkspaceStore
 from tests.commands import builders
 from tests.commands.builders import NOW

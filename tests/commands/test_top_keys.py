@@ -7,11 +7,11 @@ from decimal import Decimal
 
 import pytest
 
+from bot.command_spec import Invocation
 from bot.commands import top_keys
-from bot.commands.base import Invocation
-from bot.commands.period import parse_period
 from bot.core import answer
 from bot.errors import VeniceFailing
+from bot.period import parse_period
 from bot.venice.source import UsageQuery
 from tests.commands.builders import (
     DOLLAR_DIEM,

@@ -7,10 +7,10 @@ from decimal import Decimal
 
 import pytest
 
+from bot.command_spec import Invocation
 from bot.commands import top_models
-from bot.commands.base import Invocation
-from bot.commands.period import parse_period
 from bot.core import answer
+from bot.period import parse_period
 from bot.venice.source import UsageQuery
 from tests.commands.builders import (
     DOLLAR_DIEM,

@@ -9,11 +9,11 @@ from decimal import Decimal
 
 import pytest
 
+from bot.command_spec import Invocation
 from bot.commands import usage as usage_command
-from bot.commands.base import Invocation
-from bot.commands.period import parse_period
 from bot.core import answer
 from bot.errors import BadKey, QueryTimedOut
+from bot.period import parse_period
 from bot.venice.source import Fetched, UsageQuery
 from tests.commands.builders import (
     DOLLAR_DIEM,

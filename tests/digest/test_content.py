@@ -26,7 +26,7 @@ from pydantic import SecretStr
 from adapters.discord.render import card_embed
 from adapters.slack.render import render_card
 from bot.charts import render_chart
-from bot.commands.base import CommandContext
+from bot.command_spec import CommandContext
 from bot.core import answer
 from bot.deadline import Deadline
 from bot.digest.content import Digest, build_digest

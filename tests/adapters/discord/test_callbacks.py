@@ -10,8 +10,8 @@ from discord import app_commands
 
 from adapters.discord.messages import CHART_PREFIX, SHARE_PREFIX
 from adapters.discord.render import card_embed
-from bot.commands.base import Caller
-from bot.commands.registry import COMMANDS
+from bot.command_spec import Caller
+from bot.registry import COMMANDS
 from bot.runtime import Runtime
 from tests.adapters.discord.conftest import connect_directly, subcommand
 from tests.adapters.discord.standin import Sent, StandInInteraction, manager, member

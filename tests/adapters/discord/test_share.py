@@ -11,7 +11,7 @@ from adapters.discord.bot import create_bot
 from adapters.discord.messages import SHARE_PREFIX
 from adapters.discord.render import card_embed
 from adapters.discord.share import handle_share
-from bot.commands.base import Caller
+from bot.command_spec import Caller
 from bot.runtime import Runtime
 from tests.adapters.discord.conftest import connect_directly, subcommand
 from tests.adapters.discord.standin import manager, member

@@ -16,7 +16,7 @@ from adapters.slack.messages import (
     reply_message,
 )
 from bot.cards import Card, Field
-from bot.commands.base import Caller, CommandContext
+from bot.command_spec import Caller, CommandContext
 from bot.core import Answer, answer
 from bot.deadline import Deadline
 from tests.adapters.slack.test_render_cases import ask, nothing

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import get_args
 
-from bot.commands.base import Caller, CommandContext
-from bot.commands.read_access import POLICY_WORDS
+from bot.command_spec import Caller, CommandContext
+from bot.commands.access import POLICY_WORDS
 from bot.core import answer
 from bot.deadline import Deadline
 from bot.store import WorkspaceStore

@@ -7,11 +7,11 @@ from decimal import Decimal
 from typing import Any, Protocol, TypeVar
 
 from bot.cards import Card, Table, Tone
-from bot.commands.base import DEFAULT_LIMIT, CommandContext, Invocation
-from bot.commands.footer import between, date_span, period_data, report_footer
-from bot.commands.period import DEFAULT_PERIOD, Period, parse_period
-from bot.commands.ranking import Ranking, rank_by_spend
+from bot.command_spec import DEFAULT_LIMIT, CommandContext, Invocation
 from bot.money import format_spend
+from bot.period import DEFAULT_PERIOD, Period, parse_period
+from bot.reports.footer import between, date_span, period_data, report_footer
+from bot.reports.ranking import Ranking, rank_by_spend
 from bot.venice.models import UsageAnalytics
 from bot.venice.source import Fetched, UsageQuery
 

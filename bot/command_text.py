@@ -6,10 +6,10 @@ import difflib
 from collections.abc import Mapping
 from datetime import date
 
-from bot.commands.base import DEFAULT_LIMIT, MAX_LIMIT, CommandSpec, Invocation
-from bot.commands.period import DEFAULT_PERIOD, clip_echo, parse_period
+from bot.command_spec import DEFAULT_LIMIT, MAX_LIMIT, CommandSpec, Invocation
 from bot.errors import CommandTextError, PastedSecret
 from bot.logs import redact
+from bot.period import DEFAULT_PERIOD, clip_echo, parse_period
 
 MAX_TEXT = 500
 

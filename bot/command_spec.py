@@ -8,9 +8,9 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Literal, Protocol
 
 from bot.cards import Card
-from bot.commands.period import Period
 from bot.deadline import Deadline
 from bot.errors import NoVeniceKey
+from bot.period import Period
 from bot.venice.source import BillingSource
 from bot.workspaces import ReadPolicy, WorkspaceKeys
 

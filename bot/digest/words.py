@@ -10,9 +10,9 @@ from functools import partial
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
-from bot.commands.period import clip_echo
 from bot.errors import CommandTextError
 from bot.logs import redact
+from bot.period import clip_echo
 from bot.schedule import (
     EVERY_DAY,
     ScheduleError,
