@@ -7,7 +7,6 @@ import re
 from typing import Any
 
 from bot.cards import Card, Tone
-from bot.command_spec import Invocation
 from bot.errors import (
     AdminKeyRequired,
     BadKey,
@@ -25,6 +24,7 @@ from bot.errors import (
     VeniceTimeout,
     VeniceUnavailable,
 )
+from bot.invocation import Invocation
 from bot.period import MAX_DAYS
 
 KEY_SETTINGS_URL = "https://venice.ai/settings/api"

@@ -17,10 +17,12 @@ def may_run(spec: CommandSpec, caller: Caller | None, read_policy: ReadPolicy) -
     return read_policy == "everyone" or is_admin
 
 
-def forbidden_card(spec: CommandSpec) -> Card:
-    """A private refusal that says who can do it, so the caller knows whom to ask."""
-    if spec.access == "admin":
-        action = spec.admin_action or f"run `{spec.name}`"
+def forbidden_card(spec: CommandSpec, *, action: str | None = None) -> Card:
+    """A private refusal that says who can do it, so the caller knows whom to ask. ACTION: what
+    SPEC itself keeps to admins (bot.errors.Forbidden), when the command refused one of its own."""
+    access = "admin" if action is not None else spec.access
+    if access == "admin":
+        action = action or spec.admin_action or f"run `{spec.name}`"
         summary = f"Only workspace admins can {action}; ask one of them."
     else:
         summary = (
@@ -36,6 +38,6 @@ def forbidden_card(spec: CommandSpec) -> Card:
             "status": None,
             "retry_after": None,
             "command": spec.name,
-            "access": spec.access,
+            "access": access,
         },
     )

@@ -7,7 +7,6 @@ from datetime import date
 import pytest
 
 from bot.cards import Tone
-from bot.command_spec import Invocation
 from bot.error_cards import failure_card, invalid_card, no_key_card
 from bot.errors import (
     AdminKeyRequired,
@@ -25,6 +24,7 @@ from bot.errors import (
     VeniceTimeout,
     VeniceUnavailable,
 )
+from bot.invocation import Invocation
 from bot.period import parse_period
 
 TODAY = date(2026, 11, 22)

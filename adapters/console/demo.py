@@ -12,12 +12,14 @@ import contextlib
 import getpass
 import os
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 from pydantic import SecretStr
 
 from adapters.console.render import render_text
 from bot.command_spec import Caller
+from bot.command_text import parse_request
 from bot.deadline import Deadline
 from bot.key_connection import ConnectResult, connect_key
 from bot.runtime import Runtime
@@ -62,8 +64,9 @@ def run_demo(settings: Settings) -> int:
                     if text.startswith(":"):
                         _meta(text, runner, runtime)
                         continue
+                    request = parse_request(text, datetime.now(UTC).date())
                     reply = runner.run(
-                        runtime.ask(text, workspace_id=CONSOLE_WORKSPACE, caller=_caller())
+                        runtime.ask(request, workspace_id=CONSOLE_WORKSPACE, caller=_caller())
                     )
                     print(render_text(reply.card), end="\n\n", flush=True)
             finally:

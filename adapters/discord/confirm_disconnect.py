@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import discord
 
 from adapters.discord.interactions import (
@@ -13,6 +15,7 @@ from adapters.discord.interactions import (
 from adapters.discord.messages import reply_kwargs
 from adapters.discord.render import ALLOWED_MENTIONS, card_embed
 from bot.cards import Card, Tone
+from bot.command_text import parse_request
 from bot.runtime import Runtime
 
 CONFIRM_TIMEOUT = 5 * 60.0
@@ -55,7 +58,9 @@ class ConfirmDisconnect(discord.ui.View):
         workspace = workspace_of(interaction)
         await interaction.response.defer()  # an update of this message, within Discord's 3 s
         answer = await self.runtime.ask(
-            COMMAND_TEXT, workspace_id=workspace, caller=caller_of(interaction)
+            parse_request(COMMAND_TEXT, datetime.now(UTC).date()),
+            workspace_id=workspace,
+            caller=caller_of(interaction),
         )
         reply = editable(reply_kwargs(answer, COMMAND_TEXT, private=True))
         await interaction.edit_original_response(**reply, view=None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import discord
@@ -9,6 +10,7 @@ from discord import app_commands
 
 from adapters.discord.messages import reply_kwargs
 from bot.command_spec import Caller
+from bot.command_text import parse_request
 from bot.core import Answer
 from bot.runtime import Runtime
 
@@ -60,7 +62,7 @@ async def ask_and_reply(interaction: Interaction, runtime: Runtime, command_text
     # Within Discord's 3 s: the answer may need Venice, which can take longer.
     await interaction.response.defer(ephemeral=True, thinking=True)
     answer = await runtime.ask(
-        command_text,
+        parse_request(command_text, datetime.now(UTC).date()),
         workspace_id=workspace,
         caller=caller_of(interaction),
         channel_id=channel_of(interaction),

@@ -9,6 +9,7 @@ import logging
 import re
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
@@ -28,6 +29,7 @@ from adapters.slack.post_errors import BOT_NAME, error_code
 from adapters.slack.replies import message_args, notice
 from bot.charts import render_chart_async
 from bot.command_spec import Caller
+from bot.command_text import parse_request
 from bot.core import Answer
 from bot.followups import chartable, shareable
 
@@ -70,7 +72,8 @@ class Click:
         user = self.body.get("user") or {}
         name = str(user.get("name") or user.get("username") or "")
         caller = await deps.caller(self.client, team, str(user.get("id")), name)
-        return await deps.ask(text, team, caller), caller
+        request = parse_request(text, datetime.now(UTC).date())
+        return await deps.ask(request, team, caller), caller
 
     async def answer_privately(self, answer: Answer, text: str, *, replace: bool) -> None:
         """Show ANSWER to the clicker only: in place of the clicked message, or as a new one."""

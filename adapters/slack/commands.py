@@ -27,9 +27,9 @@ from adapters.slack.replies import (
     store_down,
     store_unavailable_message,
 )
-from bot.command_text import parse_command
+from bot.command_text import parse_request
 from bot.errors import CommandTextError
-from bot.registry import COMMANDS
+from bot.invocation import Invocation
 
 log = logging.getLogger(__name__)
 
@@ -57,12 +57,13 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
         context: dict[str, Any],
     ) -> None:
         text = str(command.get("text") or "").strip()
-        task = asyncio.create_task(_reply(deps, client, text, command, context))
+        request = parse_request(text, datetime.now(UTC).date())  # once: nothing re-reads the text
+        task = asyncio.create_task(_reply(deps, client, request, text, command, context))
         done, _ = await asyncio.wait({task}, timeout=ACK_WINDOW)
         if task in done:
             await ack(response_type="ephemeral", **message_args(_result(task)))
             return
-        await ack(response_type="ephemeral", **message_args(fetching_message(text)))
+        await ack(response_type="ephemeral", **message_args(fetching_message(request)))
         deps.spawn(_deliver(task, respond), "/venice reply")
 
     app.command(COMMAND)(on_command)
@@ -102,27 +103,21 @@ def _result(task: asyncio.Task[Message]) -> Message:
 async def _reply(
     deps: SlackDeps,
     client: AsyncWebClient,
+    request: Invocation | CommandTextError,
     text: str,
     command: dict[str, Any],
     context: dict[str, Any],
 ) -> Message:
-    """The private reply to TEXT: the answer, a connect modal opened, or a confirmation to ask."""
+    """The private reply to REQUEST (TEXT as typed, for the Share button): the answer, a connect
+    modal opened, or a confirmation to ask."""
     team = team_of(context, command)
     caller = await deps.caller(client, team, str(command["user_id"]), command.get("user_name", ""))
-    if caller.is_admin and _command_name(text) == disconnect.COMMAND:
+    if caller.is_admin and isinstance(request, Invocation) and request.command == "disconnect":
         return await disconnect.confirmation(deps, team)
     channel = command.get("channel_id")
-    answer = await deps.ask(text, team, caller, channel_id=str(channel) if channel else None)
+    answer = await deps.ask(request, team, caller, channel_id=str(channel) if channel else None)
     if answer.card.kind == "connect":
         return await connect_modal.open_for_command(
             client, answer, text, command.get("trigger_id"), command.get("channel_id")
         )
     return reply_message(answer, text, private=True)
-
-
-def _command_name(text: str) -> str | None:
-    """The command TEXT would run, without running it; None when it does not parse."""
-    try:
-        return parse_command(text, COMMANDS, datetime.now(UTC).date()).command
-    except CommandTextError:
-        return None

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
@@ -30,6 +31,7 @@ from adapters.slack.home_digests import digest_blocks
 from adapters.slack.render import render_card
 from adapters.slack.replies import message_args
 from bot.command_spec import Caller
+from bot.command_text import parse_request
 from bot.core import Answer
 
 log = logging.getLogger(__name__)
@@ -79,7 +81,7 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
 async def _disconnect(deps: SlackDeps, client: AsyncWebClient, team: str, user_id: str) -> None:
     caller = await deps.caller(client, team, user_id)
     # Slack already asked "are you sure" (the button's confirm dialog); the core checks admin.
-    answer = await deps.ask("disconnect", team, caller)
+    answer = await deps.ask(parse_request("disconnect", datetime.now(UTC).date()), team, caller)
     await publish(deps, client, team, user_id, notice=answer)
 
 
@@ -121,7 +123,9 @@ async def home_blocks(
         tail.append(_admin_actions(connected))
     if not connected:
         return [*head, _not_connected(caller), *tail]
-    answers = await asyncio.gather(*(deps.ask(text, team_id, caller) for text in DASHBOARD))
+    today = datetime.now(UTC).date()
+    asked = (deps.ask(parse_request(text, today), team_id, caller) for text in DASHBOARD)
+    answers = await asyncio.gather(*asked)
     if answers[0].outcome == "forbidden":
         answers = answers[:1]  # "admins only" once, not four times
     dividers = len(answers) - 1

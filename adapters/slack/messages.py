@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from slack_sdk.models.blocks import (
@@ -17,10 +16,9 @@ from adapters.slack.escape import escape_mrkdwn
 from adapters.slack.render import render_card
 from adapters.slack.render_limits import MESSAGE_BLOCKS
 from bot import followups
-from bot.command_text import parse_command
 from bot.core import Answer
 from bot.errors import CommandTextError
-from bot.registry import COMMANDS
+from bot.invocation import Invocation
 
 ACTION_SHARE = "venice_share"
 ACTION_CHART = "venice_chart"
@@ -70,22 +68,21 @@ def controls_block(answer: Answer, command_text: str) -> ActionsBlock | None:
     return ActionsBlock(block_id=CONTROLS_BLOCK_ID, elements=buttons)
 
 
-def fetching_message(command_text: str) -> dict[str, Any]:
+def fetching_message(request: Invocation | CommandTextError) -> dict[str, Any]:
     """The acknowledgement while Venice is slow: `Fetching usage for the last 30 days…`.
 
     Built from the parsed command, never from the raw text, which could hold a pasted key.
     """
-    text = fetching_text(command_text)
+    text = fetching_text(request)
     block = ContextBlock(elements=[MarkdownTextObject(text=f":hourglass_flowing_sand: {text}")])
     return {"text": text, "blocks": [block.to_dict()]}
 
 
-def fetching_text(command_text: str) -> str:
+def fetching_text(request: Invocation | CommandTextError) -> str:
     """`Fetching top-keys for the last 7 days from Venice…`, or a general line if unparsable."""
-    try:
-        invocation = parse_command(command_text, COMMANDS, datetime.now(UTC).date())
-    except CommandTextError:
+    if not isinstance(request, Invocation):
         return "Asking Venice…"
+    invocation = request
     period = invocation.period
     if period is None:
         return escape_mrkdwn(f"Fetching {invocation.command} from Venice…")

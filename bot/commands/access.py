@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from bot.cards import Card, Field, Tone
-from bot.command_spec import CommandContext, CommandSpec, Invocation
+from bot.command_spec import CommandContext, CommandSpec
 from bot.error_cards import no_workspace_card
 from bot.errors import CommandTextError
+from bot.invocation import Invocation
 from bot.workspaces import ReadPolicy
 
 POLICY_WORDS: dict[str, ReadPolicy] = {

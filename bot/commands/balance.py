@@ -6,8 +6,9 @@ from decimal import Decimal
 from typing import Any
 
 from bot.cards import Card, Field, Meter, Tone
-from bot.command_spec import CommandContext, CommandSpec, Invocation
+from bot.command_spec import CommandContext, CommandSpec
 from bot.errors import VeniceError
+from bot.invocation import Invocation
 from bot.money import ZERO, format_amount, format_diem, format_fraction, format_usd
 from bot.reports.fetching import fetch_alongside
 from bot.reports.footer import report_footer, short_reason

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from bot.cards import Card, Tone
-from bot.command_spec import CommandContext, CommandSpec, Invocation
+from bot.command_spec import CommandContext, CommandSpec
+from bot.invocation import Invocation
 
 ADMIN_KEY_HOWTO = (
     "Billing needs a Venice ADMIN key: in Venice open Settings > API keys "

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from bot.cards import Card, Tone
-from bot.command_spec import CommandContext, CommandSpec, Invocation
+from bot.command_spec import CommandContext, CommandSpec
 from bot.error_cards import no_workspace_card
+from bot.invocation import Invocation
 
 
 async def handle(invocation: Invocation, ctx: CommandContext) -> Card:

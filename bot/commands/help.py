@@ -6,8 +6,9 @@ import difflib
 from collections.abc import Mapping
 
 from bot.cards import Card, Field
-from bot.command_spec import DEFAULT_LIMIT, MAX_LIMIT, CommandContext, CommandSpec, Invocation
+from bot.command_spec import DEFAULT_LIMIT, MAX_LIMIT, CommandContext, CommandSpec
 from bot.errors import CommandTextError
+from bot.invocation import Invocation
 from bot.period import DEFAULT_PERIOD, MAX_DAYS, PERIOD_FORMS, clip_echo
 
 PERIOD_TOPICS = ("period", "periods")
@@ -16,17 +17,15 @@ PERIOD_NOTE = f"PERIOD is one of {PERIOD_FORMS}; the default is `{DEFAULT_PERIOD
 
 async def handle(invocation: Invocation, ctx: CommandContext) -> Card:
     """List every command, or explain the one named by the topic."""
-    # Imported here: the registry imports this module to build itself.
-    from bot.registry import COMMANDS
-
+    commands = ctx.commands
     topic = invocation.topic
     if topic is None:
-        return overview_card(COMMANDS)
+        return overview_card(commands)
     if topic in PERIOD_TOPICS:
         return period_card()
-    spec = COMMANDS.get(topic)
+    spec = commands.get(topic)
     if spec is None:
-        raise _unknown_topic(topic, COMMANDS)
+        raise _unknown_topic(topic, commands)
     return command_card(spec)
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 from bot.cards import Card, Column, Row, Table
-from bot.command_spec import CommandContext, CommandSpec, Invocation
+from bot.command_spec import CommandContext, CommandSpec
+from bot.invocation import Invocation
 from bot.money import apportion, format_amount, format_units
 from bot.reports.footer import period_heading
 from bot.reports.ranked_report import fetch_ranked_usage, rank_rows, ranked_card

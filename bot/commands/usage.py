@@ -7,8 +7,9 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 from bot.cards import Card, Column, Field, Row, Series, Table, Tone, Trend
-from bot.command_spec import CommandContext, CommandSpec, Invocation
+from bot.command_spec import CommandContext, CommandSpec
 from bot.errors import VeniceError
+from bot.invocation import Invocation
 from bot.money import ZERO, format_amount, format_change, format_diem, format_spend, format_usd
 from bot.period import DEFAULT_PERIOD, MAX_DAYS, Period, parse_period
 from bot.reports.fetching import fetch_alongside

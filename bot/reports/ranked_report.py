@@ -7,7 +7,8 @@ from decimal import Decimal
 from typing import Any, Protocol, TypeVar
 
 from bot.cards import Card, Table, Tone
-from bot.command_spec import DEFAULT_LIMIT, CommandContext, Invocation
+from bot.command_spec import DEFAULT_LIMIT, CommandContext
+from bot.invocation import Invocation
 from bot.money import format_spend
 from bot.period import DEFAULT_PERIOD, Period, parse_period
 from bot.reports.footer import between, date_span, period_data, report_footer
