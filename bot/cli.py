@@ -246,7 +246,8 @@ async def _ask(text: str, fmt: str, workspace: str | None, settings: Settings) -
     runtime = Runtime.build(settings)
     try:
         key = settings.venice_api_key if workspace_id is None else None
-        request = parse_request(text, datetime.now(UTC).date())
+        # A typed terminal command is its own confirmation (`disconnect` deletes at once).
+        request = parse_request(text, datetime.now(UTC).date(), confirmed=True)
         reply = await runtime.ask(request, key, workspace_id=workspace_id, caller=cli_caller())
     finally:
         await runtime.aclose()

@@ -6,6 +6,7 @@ and hands the Invocation on; nothing after it reads or splits the command text a
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 from collections.abc import Mapping
 from datetime import date
@@ -25,13 +26,33 @@ def parse(text: str, today: date) -> Invocation:
     return parse_command(text, COMMANDS, today)
 
 
-def parse_request(text: str, today: date) -> Invocation | CommandTextError:
+def parse_request(
+    text: str, today: date, *, confirmed: bool = False
+) -> Invocation | CommandTextError:
     """TEXT parsed, or why it does not parse, as a value: what an adapter hands Runtime.ask
-    (which answers a refusal as "invalid", counted and logged like any other command)."""
+    (which answers a refusal as "invalid", counted and logged like any other command).
+    CONFIRMED: the person already said yes (a terminal, where the typed command is its own
+    confirmation; a button Slack asked about first), so the command does not ask again."""
     try:
-        return parse(text, today)
+        invocation = parse(text, today)
     except CommandTextError as error:
         return error
+    return dataclasses.replace(invocation, confirmed=True) if confirmed else invocation
+
+
+def text_of(invocation: Invocation) -> str:
+    """Command text that parses back to INVOCATION (all but `confirmed`, which no text carries):
+    what a button stores to run it again, `top-keys 2026-10-01..2026-10-31 5`."""
+    words = [invocation.command]
+    period = invocation.period
+    if period is not None:
+        words.append(period.lookback or f"{period.start.isoformat()}..{period.end.isoformat()}")
+    if invocation.limit is not None:
+        words.append(str(invocation.limit))
+    if invocation.topic is not None:
+        words.append(invocation.topic)
+    words.extend(invocation.words)
+    return " ".join(words)
 
 
 def parse_command(text: str, commands: Mapping[str, CommandSpec], today: date) -> Invocation:

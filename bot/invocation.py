@@ -19,3 +19,6 @@ class Invocation:
     limit: int | None = None
     topic: str | None = None
     words: tuple[str, ...] = ()
+    # True once the person answered the command's own question (a Confirm card's button, or a
+    # terminal, where the typed command is its own confirmation); never read from the text.
+    confirmed: bool = False

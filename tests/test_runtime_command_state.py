@@ -14,17 +14,17 @@ MEMBER = Caller("console:bob", "bob", is_admin=False)
 
 async def test_access_disconnect_and_connect_apply_to_the_next_command(runtime: Runtime):
     await store_key(runtime, "slack:TKEEP", "sim-admin-team-keep")
-    assert (
-        await runtime.ask(parsed("balance"), workspace_id="slack:TKEEP", caller=MEMBER)
-    ).outcome == ("answered")
+    reply = await runtime.ask(parsed("balance"), workspace_id="slack:TKEEP", caller=MEMBER)
+    assert reply.outcome == "answered"
     await runtime.ask(parsed("access admins"), workspace_id="slack:TKEEP", caller=ADMIN)
     refused = await runtime.ask(parsed("balance"), workspace_id="slack:TKEEP", caller=MEMBER)
     assert refused.outcome == "forbidden"
     await runtime.ask(parsed("access everyone"), workspace_id="slack:TKEEP", caller=ADMIN)
-    assert (
-        await runtime.ask(parsed("balance"), workspace_id="slack:TKEEP", caller=MEMBER)
-    ).outcome == ("answered")
-    await runtime.ask(parsed("disconnect"), workspace_id="slack:TKEEP", caller=ADMIN)
+    reply = await runtime.ask(parsed("balance"), workspace_id="slack:TKEEP", caller=MEMBER)
+    assert reply.outcome == "answered"
+    await runtime.ask(
+        parsed("disconnect", confirmed=True), workspace_id="slack:TKEEP", caller=ADMIN
+    )
     gone = await runtime.ask(parsed("status"), workspace_id="slack:TKEEP", caller=ADMIN)
     assert gone.card.data["connected"] is False
     before = await runtime.ask(parsed("balance"), workspace_id="slack:TKEEP", caller=ADMIN)

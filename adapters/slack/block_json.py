@@ -10,7 +10,7 @@ drop an empty `text` key, and Slack refuses empty texts anyway.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 Block = dict[str, Any]
 
@@ -38,3 +38,20 @@ def field_section(texts: list[str]) -> Block:
 def context(texts: list[str]) -> Block:
     """A context block of mrkdwn elements, in small grey type."""
     return {"elements": [mrkdwn(text) for text in texts], "type": "context"}
+
+
+def button(
+    text: str, action_id: str, value: str, *, style: Literal["primary", "danger"] | None = None
+) -> Block:
+    """A button element: plain-text label (emoji shown), the action it sends and its value."""
+    element: Block = {"action_id": action_id}
+    if style is not None:
+        element["style"] = style
+    element["text"] = {"emoji": True, "text": text, "type": "plain_text"}
+    element.update({"type": "button", "value": value})
+    return element
+
+
+def actions(block_id: str, elements: list[Block]) -> Block:
+    """An actions block: a row of buttons."""
+    return {"block_id": block_id, "elements": elements, "type": "actions"}

@@ -17,7 +17,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack import connect_modal, disconnect
+from adapters.slack import connect_modal
 from adapters.slack.deps import SlackDeps, team_of
 from adapters.slack.messages import fetching_message, reply_message
 from adapters.slack.replies import (
@@ -27,6 +27,7 @@ from adapters.slack.replies import (
     store_down,
     store_unavailable_message,
 )
+from bot.cards import SecretPrompt
 from bot.command_text import parse_request
 from bot.errors import CommandTextError
 from bot.invocation import Invocation
@@ -93,7 +94,7 @@ def _result(task: asyncio.Task[Message]) -> Message:
     if error is None:
         return task.result()
     if store_down(error):
-        # disconnect's confirmation reads the database itself: one line, no traceback.
+        # The database failed outside the core's own answer: one line, no traceback.
         log.warning("/venice: the database is unavailable (%s)", type(error).__name__)
         return store_unavailable_message()
     log.error("/venice failed: %s", type(error).__name__, exc_info=error)
@@ -108,16 +109,14 @@ async def _reply(
     command: dict[str, Any],
     context: dict[str, Any],
 ) -> Message:
-    """The private reply to REQUEST (TEXT as typed, for the Share button): the answer, a connect
-    modal opened, or a confirmation to ask."""
+    """The private reply to REQUEST (TEXT as typed, for the Share button): the answer (a
+    question with its buttons, when the card asks one), or the modal the card asks for."""
     team = team_of(context, command)
     caller = await deps.caller(client, team, str(command["user_id"]), command.get("user_name", ""))
-    if caller.is_admin and isinstance(request, Invocation) and request.command == "disconnect":
-        return await disconnect.confirmation(deps, team)
     channel = command.get("channel_id")
     answer = await deps.ask(request, team, caller, channel_id=str(channel) if channel else None)
-    if answer.card.kind == "connect":
-        return await connect_modal.open_for_command(
-            client, answer, text, command.get("trigger_id"), command.get("channel_id")
+    if isinstance(answer.card.ask, SecretPrompt):
+        return await connect_modal.open_for_prompt(
+            client, answer, answer.card.ask, text, command.get("trigger_id"), channel
         )
     return reply_message(answer, text, private=True)

@@ -81,7 +81,8 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
 async def _disconnect(deps: SlackDeps, client: AsyncWebClient, team: str, user_id: str) -> None:
     caller = await deps.caller(client, team, user_id)
     # Slack already asked "are you sure" (the button's confirm dialog); the core checks admin.
-    answer = await deps.ask(parse_request("disconnect", datetime.now(UTC).date()), team, caller)
+    request = parse_request("disconnect", datetime.now(UTC).date(), confirmed=True)
+    answer = await deps.ask(request, team, caller)
     await publish(deps, client, team, user_id, notice=answer)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.cards import Card, Tone
+from bot.cards import Card, SecretPrompt, Tone
 from bot.command_spec import CommandContext, CommandSpec
 from bot.invocation import Invocation
 
@@ -13,7 +13,7 @@ ADMIN_KEY_HOWTO = (
 
 
 async def handle(invocation: Invocation, ctx: CommandContext) -> Card:
-    """A card that tells the adapter to collect the key privately (a modal in chat)."""
+    """A card that asks the adapter to collect the key privately (a modal in chat)."""
     workspace = ctx.workspace_id
     if workspace is None:
         summary = (
@@ -33,6 +33,19 @@ async def handle(invocation: Invocation, ctx: CommandContext) -> Card:
         summary=summary,
         notes=(ADMIN_KEY_HOWTO,),
         data={"workspace_id": workspace, "secret": "venice_key"},
+        ask=key_prompt(workspace),
+    )
+
+
+def key_prompt(workspace_id: str | None) -> SecretPrompt:
+    """What the connect modal asks for, in the words every platform shows (App Home's Connect
+    button opens the same modal)."""
+    return SecretPrompt(
+        asks_for="venice_key",
+        workspace_id=workspace_id,
+        title="Connect a Venice key",
+        label="Venice ADMIN key",
+        hint=ADMIN_KEY_HOWTO,
     )
 
 

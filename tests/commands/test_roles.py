@@ -82,7 +82,8 @@ async def test_access_follows_role_and_read_policy(
         read_policy=policy,  # type: ignore[arg-type]
         keys=workspace_store,
     )
-    reply = await answer_text(command, ctx)
+    # Confirmed, as a terminal runs it: `disconnect` asks first otherwise (test_disconnect.py).
+    reply = await answer_text(command, ctx, confirmed=True)
     if expected:
         assert reply.outcome == "answered", reply.card
     else:
