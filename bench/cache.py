@@ -6,7 +6,8 @@ Prints, in one run:
 (b) warm-hit latency through the cache versus a bare Redis GET round trip of the same entry,
     p50 and p99: the cache layer alone (`CachedBillingSource.usage`), a hit on the shared
     entry by a process that has not decoded it yet (Redis GET + JSON + validation), and the
-    whole command (`Runtime.ask("usage 30d")`, i.e. cache + command core, no text rendering)
+    whole command (`Runtime.ask` of `usage 30d`, parsed as an adapter does: cache + command core,
+    no text rendering)
     (goal: under 3x the GET);
 (c) Redis stopped, then started again, while commands run in a loop: failed commands (goal 0).
 Run with `make bench-cache`. Needs the `redis-server` binary.
@@ -22,6 +23,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Awaitable, Callable
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +35,7 @@ from redis.asyncio import Redis
 from bot.cache import BillingCache, FreshnessPolicy
 from bot.cache.backends import RedisBackend
 from bot.cache.read_through import NearCache
+from bot.command_text import parse_request
 from bot.deadline import Deadline
 from bot.runtime import CACHE_FINGERPRINT_SECRET, Runtime
 from bot.settings import Settings
@@ -50,6 +53,11 @@ WARMUP = 200
 KEY = SecretStr("sim-admin")
 QUERY = UsageQuery("30d")
 OUTAGE_STOP, OUTAGE_RESTART, OUTAGE_RUN = 1.0, 2.5, 8.0  # Redis is retried 5 s after a failure
+
+
+def _today() -> date:
+    """Today in UTC, as an adapter passes it to the parser."""
+    return datetime.now(UTC).date()
 
 
 def settings(redis_url: str, base_url: str, **values: Any) -> Settings:
@@ -136,7 +144,8 @@ async def warm_hits(redis: PrivateRedis, sim: RunningSimulator) -> None:
     try:
         source = runtime.source_for(KEY)
         assert source is not None
-        await runtime.ask("usage 30d", KEY)  # fills the entries of both periods
+        # fills the entries of both periods
+        await runtime.ask(parse_request("usage 30d", _today()), KEY)
         entry = next(k for k in await raw.keys("*lookback=30d") if not k.endswith(b":lock"))
         size = len(await raw.get(entry) or b"")
         shared = shared_only.source("env", KEY, VeniceAccount(runtime.venice, KEY))
@@ -148,7 +157,7 @@ async def warm_hits(redis: PrivateRedis, sim: RunningSimulator) -> None:
             ("shared entry: GET + decode (no near copy)",
              await timed(lambda: shared.usage(QUERY, Deadline.after(15)))),
             ("command: Runtime.ask('usage 30d')",
-             await timed(lambda: runtime.ask("usage 30d", KEY))),
+             await timed(lambda: runtime.ask(parse_request("usage 30d", _today()), KEY))),
         ]  # fmt: skip
         assert len(sim.simulator.calls) == calls_before, "a warm hit called Venice"
     finally:
@@ -201,7 +210,8 @@ async def redis_outage(redis: PrivateRedis, sim: RunningSimulator) -> None:
                 redis.start()  # same port, empty: the cache must find it again by itself
                 restarted = True
             t0 = time.monotonic()
-            answer = await runtime.ask(texts[commands % len(texts)], KEY)
+            text = texts[commands % len(texts)]
+            answer = await runtime.ask(parse_request(text, _today()), KEY)
             slowest = max(slowest, time.monotonic() - t0)
             failed += answer.outcome != "answered"
             stale += answer.card.footer.stale is not None

@@ -8,9 +8,11 @@ import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
-from bot.commands.base import CommandContext
+from bot.command_spec import CommandContext
+from bot.command_text import parse
 from bot.core import Answer, answer
 from bot.deadline import Deadline
+from bot.registry import COMMANDS
 from bot.venice.static_source import StaticBillingSource
 
 ITERATIONS = 2000
@@ -19,8 +21,8 @@ WARMUP = 100
 
 async def answered(text: str, source: StaticBillingSource, now: datetime) -> Answer:
     """The answer to TEXT from SOURCE at NOW; stops the benchmark if it was not answered."""
-    ctx = CommandContext(now=now, deadline=Deadline.after(10), source=source)
-    result = await answer(text, ctx)
+    ctx = CommandContext(now=now, deadline=Deadline.after(10), source=source, commands=COMMANDS)
+    result = await answer(parse(text, now.date()), ctx)  # parsed at the door, as adapters do
     source.requests.clear()
     if result.outcome != "answered":
         raise SystemExit(f"{text!r} was not answered: {result.card.summary}")

@@ -13,6 +13,8 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any, Literal
 
+from bot.invocation import Invocation
+
 
 class Tone(StrEnum):
     """How the reply should feel: renderers map it to a colour or an icon."""
@@ -131,9 +133,35 @@ class Footer:
 
 
 @dataclass(frozen=True, slots=True)
+class Confirm:
+    """The card is a question: nothing happens until the person confirms. Confirming runs `run`
+    as whoever clicks (the core checks them again); cancelling turns the question into
+    `cancelled`. Adapters draw the two buttons with these labels, whatever the command."""
+
+    run: Invocation
+    confirm_label: str
+    cancelled: Card
+    cancel_label: str = "Cancel"
+
+
+@dataclass(frozen=True, slots=True)
+class SecretPrompt:
+    """The card asks for a secret, to be collected privately (a modal): which one (`asks_for`:
+    `venice_key`, stored by bot.key_connection.connect_key), for which workspace, and the modal's
+    words. Where no modal can open, the card's own text says the other way in."""
+
+    asks_for: Literal["venice_key"]
+    workspace_id: str | None
+    title: str
+    label: str
+    hint: str
+
+
+@dataclass(frozen=True, slots=True)
 class Card:
-    """A reply. `kind` lets adapters keep errors and help private; `connect` asks the adapter to
-    collect a secret privately (a modal), with the card's text as the fallback."""
+    """A reply. `kind` lets adapters keep errors and help private. `ask` is what the reply asks
+    of the person (a Confirm, a SecretPrompt): each adapter renders it the same way whatever the
+    command; it is a request to the adapter, not a figure, so `to_dict` leaves it out."""
 
     title: str
     kind: Literal["report", "help", "error", "connect"] = "report"
@@ -147,10 +175,12 @@ class Card:
     notes: tuple[str, ...] = ()
     footer: Footer = field(default_factory=Footer)
     data: dict[str, Any] = field(default_factory=dict)
+    ask: Confirm | SecretPrompt | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON reply document (`venice-bot ask --format json`)."""
         converted: dict[str, Any] = _jsonable(self)
+        converted.pop("ask", None)
         return converted
 
 

@@ -1,4 +1,8 @@
-"""The one entry point every adapter calls: command text in, a Card and an outcome out."""
+"""The one entry point every adapter reaches: an Invocation in, a Card and an outcome out.
+
+The command text was parsed at the door (bot.command_text.parse); a text that did not parse is
+answered by `refused`, without running anything.
+"""
 
 from __future__ import annotations
 
@@ -7,24 +11,24 @@ from dataclasses import dataclass
 from typing import Literal
 
 from bot.cards import Card
-from bot.commands.access import forbidden_card, may_run
-from bot.commands.base import CommandContext, Invocation
-from bot.commands.failures import (
+from bot.command_spec import CommandContext
+from bot.error_cards import (
     failure_card,
     invalid_card,
     no_key_card,
     store_unavailable_card,
     unreadable_key_card,
 )
-from bot.commands.parser import parse_command
-from bot.commands.registry import COMMANDS
 from bot.errors import (
     CommandTextError,
+    Forbidden,
     KeyUnreadable,
     NoVeniceKey,
     StoreUnavailable,
     VeniceError,
 )
+from bot.invocation import Invocation
+from bot.permissions import forbidden_card, may_run
 
 log = logging.getLogger(__name__)
 
@@ -41,15 +45,18 @@ class Answer:
     command: str | None = None
     # The parsed command, when the text parsed: adapters re-run it (period buttons, Share).
     invocation: Invocation | None = None
+    # A billing report others may want to see (the command's `shareable`): Share is offered.
+    shareable: bool = False
 
 
-async def answer(text: str, ctx: CommandContext) -> Answer:
-    """Parse and run one command. Never raises for anything a user or Venice can cause."""
-    try:
-        invocation = parse_command(text, COMMANDS, ctx.now.date())
-    except CommandTextError as error:
-        return Answer(invalid_card(error), "invalid")
-    spec = COMMANDS[invocation.command]
+def refused(error: CommandTextError) -> Answer:
+    """The answer to a command text that did not parse: what was wrong, and an example."""
+    return Answer(invalid_card(error), "invalid")
+
+
+async def answer(invocation: Invocation, ctx: CommandContext) -> Answer:
+    """Run one parsed command. Never raises for anything a user or Venice can cause."""
+    spec = ctx.commands[invocation.command]
     if not may_run(spec, ctx.caller, ctx.read_policy):
         return Answer(forbidden_card(spec), "forbidden", spec.name, invocation)
     try:
@@ -57,6 +64,10 @@ async def answer(text: str, ctx: CommandContext) -> Answer:
     except CommandTextError as error:
         # A handler may refuse its arguments too (`help nonsense`).
         return Answer(invalid_card(error), "invalid", spec.name)
+    except Forbidden as error:
+        # A command may refuse one of its own actions to non-admins (`digest on`).
+        card = forbidden_card(spec, action=error.action)
+        return Answer(card, "forbidden", spec.name, invocation)
     except KeyUnreadable:
         return Answer(unreadable_key_card(), "failed", spec.name, invocation)
     except NoVeniceKey:
@@ -76,9 +87,7 @@ async def answer(text: str, ctx: CommandContext) -> Answer:
         # A store without the translation (digests): a change it was about to make did not
         # happen either.
         return Answer(store_unavailable_card(writing=True), "failed", spec.name, invocation)
-    # A command may refuse one of its own actions to non-admins (`digest on`): still forbidden.
-    outcome: Outcome = "forbidden" if card.data.get("error") == "Forbidden" else "answered"
-    return Answer(card, outcome, spec.name, invocation)
+    return Answer(card, "answered", spec.name, invocation, shareable=spec.shareable)
 
 
 # Commands that need nothing the database holds: answered as usual while it is down.
@@ -87,15 +96,11 @@ WITHOUT_STORE = frozenset({"help"})
 CHANGING = frozenset({"connect", "disconnect", "access", "digest"})
 
 
-async def answer_store_unavailable(text: str, ctx: CommandContext) -> Answer:
-    """TEXT answered when the database does not answer and this process knows nothing of the
-    workspace: the command text is still checked, `help` still answered; anything else says the
-    database is unavailable (CTX: no workspace, no key)."""
-    try:
-        invocation = parse_command(text, COMMANDS, ctx.now.date())
-    except CommandTextError as error:
-        return Answer(invalid_card(error), "invalid")
+async def answer_store_unavailable(invocation: Invocation, ctx: CommandContext) -> Answer:
+    """INVOCATION answered when the database does not answer and this process knows nothing of
+    the workspace: `help` still answered; anything else says the database is unavailable (CTX:
+    no workspace, no key)."""
     if invocation.command in WITHOUT_STORE:
-        return await answer(text, ctx)
+        return await answer(invocation, ctx)
     card = store_unavailable_card(writing=invocation.command in CHANGING)
     return Answer(card, "failed", invocation.command, invocation)

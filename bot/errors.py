@@ -5,6 +5,7 @@
     │   └── PastedSecret             text after `connect`: taken for a key, refused, never quoted
     ├── NoVeniceKey              no key is configured for this workspace or the CLI
     │   └── KeyUnreadable            the workspace's stored key cannot be decrypted any more
+    ├── Forbidden                a command refuses one of its own actions to non-admins
     ├── StoreUnavailable         the bot's own database cannot be read or written right now
     └── VeniceError              Venice did not answer the request usefully (CLI exit 1)
         ├── VeniceRefused        4xx: never retried (Venice blocks keys after many 4xx in 30 s)
@@ -38,6 +39,8 @@ class CommandTextError(BotError):
         super().__init__(message)
         self.message = message
         self.example = example
+        # The registered command the text began with, if any (set by the parser, for logs).
+        self.command: str | None = None
 
 
 class PastedSecret(CommandTextError):
@@ -49,6 +52,15 @@ class PastedSecret(CommandTextError):
             "in Venice and run `connect` with nothing after it.",
             example="connect",
         )
+
+
+class Forbidden(BotError):
+    """Only admins may do this (`digest on`): raised by a command, answered privately by the core
+    with who can do it. ACTION completes "Only workspace admins can ...": "post the digest now"."""
+
+    def __init__(self, action: str) -> None:
+        super().__init__(f"Only workspace admins can {action}.")
+        self.action = action
 
 
 class NoVeniceKey(BotError):

@@ -6,9 +6,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.commands.base import Invocation
-from bot.commands.registry import COMMANDS
 from bot.core import Answer
+from bot.invocation import Invocation
 
 PERIOD_SHORTCUTS = ("7d", "30d", "90d")
 
@@ -24,10 +23,7 @@ class PeriodChoice:
 
 def shareable(answer: Answer) -> bool:
     """True for an answered billing report: help, status, errors and key management stay private."""
-    if answer.outcome != "answered" or answer.card.kind != "report" or answer.command is None:
-        return False
-    spec = COMMANDS.get(answer.command)
-    return spec is not None and spec.shareable
+    return answer.outcome == "answered" and answer.card.kind == "report" and answer.shareable
 
 
 def chartable(answer: Answer) -> bool:

@@ -16,14 +16,15 @@ import httpx
 from pydantic import SecretStr
 
 from bot.cache import BillingCache
-from bot.commands.base import Caller, CommandContext
-from bot.commands.registry import COMMANDS
-from bot.core import Answer, answer, answer_store_unavailable
+from bot.command_spec import Caller, CommandContext, DigestControl
+from bot.core import Answer, answer, answer_store_unavailable, refused
 from bot.deadline import Deadline
-from bot.errors import StoreUnavailable
+from bot.errors import CommandTextError, StoreUnavailable
+from bot.invocation import Invocation
 from bot.logs import log_fields, new_request_id, register_secret
 from bot.metrics import Metrics
 from bot.ports import Poster
+from bot.registry import COMMANDS
 from bot.settings import Settings
 from bot.venice.client import VeniceAccount, VeniceClient, make_http_client
 from bot.venice.source import BillingSource
@@ -33,6 +34,7 @@ log = logging.getLogger(__name__)
 if TYPE_CHECKING:
     from bot.digest.runner import DigestRunner
     from bot.startup import OpenedStore
+    from bot.store.workspaces import WorkspaceStore
 
 # The HMAC key of the cache's Venice-key fingerprints when no keyring is configured. Venice keys
 # are long random strings, so even then a fingerprint cannot be turned back into a key.
@@ -57,16 +59,6 @@ def cache_fingerprint_secret(settings: Settings) -> bytes:
 
     hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_FINGERPRINT_INFO)
     return hkdf.derive(keyring.newest.material)
-
-
-def command_named(text: str) -> str | None:
-    """The registered command TEXT names, for log lines (never the text itself: it may hold a
-    pasted key)."""
-    words = text.split()
-    if words and words[0].lower() in ("/venice", "venice"):
-        words = words[1:]
-    name = words[0].lower() if words else "help"
-    return name if name in COMMANDS else None
 
 
 @dataclass
@@ -137,31 +129,36 @@ class Runtime:
 
     async def ask(
         self,
-        text: str,
+        request: Invocation | CommandTextError,
         key: SecretStr | None = None,
         *,
         workspace_id: str | None = None,
         caller: Caller | None = None,
         channel_id: str | None = None,
     ) -> Answer:
-        """Answer one command text with KEY (tenant "env"), or with WORKSPACE_ID's stored key.
-        CHANNEL_ID: the chat channel it was typed in (where `digest on` schedules)."""
+        """Answer one parsed command with KEY (tenant "env"), or with WORKSPACE_ID's stored key.
+        REQUEST: what bot.command_text.parse_request made of the text (a refusal is answered as
+        "invalid", counted and logged like any command). CHANNEL_ID: the chat channel it was
+        typed in (where `digest on` schedules)."""
         started = time.monotonic()
         now = datetime.now(UTC)
         deadline = Deadline.after(self.settings.request_budget)
-        with log_fields(
-            request_id=new_request_id(), workspace=workspace_id, command=command_named(text)
-        ):
-            if workspace_id is not None:
+        named = request.command
+        with log_fields(request_id=new_request_id(), workspace=workspace_id, command=named):
+            if isinstance(request, CommandTextError):
+                reply = refused(request)
+            elif workspace_id is not None:
                 reply = await self._ask_workspace(
-                    text, workspace_id, caller, channel_id, now, deadline
+                    request, workspace_id, caller, channel_id, now, deadline
                 )
             else:
                 if key is not None:
                     register_secret(key)
                 source = self.source_for(key)
-                ctx = CommandContext(now=now, deadline=deadline, source=source, caller=caller)
-                reply = await answer(text, ctx)
+                ctx = CommandContext(
+                    now=now, deadline=deadline, source=source, caller=caller, commands=COMMANDS
+                )
+                reply = await answer(request, ctx)
             seconds = time.monotonic() - started
             platform = workspace_id.partition(":")[0] if workspace_id else "env"
             self.metrics.command(reply.command, platform, reply.outcome, seconds)
@@ -176,7 +173,7 @@ class Runtime:
 
     async def _ask_workspace(
         self,
-        text: str,
+        invocation: Invocation,
         workspace_id: str,
         caller: Caller | None,
         channel_id: str | None,
@@ -186,12 +183,7 @@ class Runtime:
         from bot.workspace_context import record_outcome, workspace_context
 
         store = (await self.open_store()).store
-        digest = names_digest(text)
-        zone = None
         try:
-            if digest:  # one more query, for the one command that defaults to the workspace's zone
-                workspace = await store.get_workspace(workspace_id)
-                zone = workspace.time_zone if workspace is not None else None
             ctx = await workspace_context(
                 store,
                 workspace_id,
@@ -200,15 +192,14 @@ class Runtime:
                 now=now,
                 deadline=deadline,
                 channel_id=channel_id,
-                digests=await self.digest_runner() if digest else None,
-                workspace_time_zone=zone,
+                services=WorkspaceServices(self, store, workspace_id),
             )
         except StoreUnavailable:
             # Nothing of this workspace is known to this process: say so, whatever the command
-            # (its text is checked first: a typo still gets its own answer).
-            bare = CommandContext(now=now, deadline=deadline, caller=caller)
-            return await answer_store_unavailable(text, bare)
-        reply = await answer(text, ctx)
+            # (a typo was answered at the door with its own reply).
+            bare = CommandContext(now=now, deadline=deadline, caller=caller, commands=COMMANDS)
+            return await answer_store_unavailable(invocation, bare)
+        reply = await answer(invocation, ctx)
         with contextlib.suppress(StoreUnavailable):  # the check is noted next time
             await record_outcome(store, workspace_id, reply, now=now)
         return reply
@@ -227,9 +218,18 @@ class Runtime:
         await self.http.aclose()
 
 
-def names_digest(text: str) -> bool:
-    """True when TEXT runs `digest` (only it needs the digest service and the workspace's zone)."""
-    words = text.split()
-    if words and words[0].lower() in ("/venice", "venice"):
-        words = words[1:]
-    return bool(words) and words[0].lower() == "digest"
+@dataclass
+class WorkspaceServices:
+    """What a command in one workspace may ask for, built or read only when it asks: the digest
+    service (over the workspace store) and the workspace's time zone (one query)."""
+
+    runtime: Runtime
+    store: WorkspaceStore
+    workspace_id: str
+
+    async def digest_control(self) -> DigestControl | None:
+        return await self.runtime.digest_runner()
+
+    async def workspace_time_zone(self) -> str | None:
+        workspace = await self.store.get_workspace(self.workspace_id)
+        return workspace.time_zone if workspace is not None else None

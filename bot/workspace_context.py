@@ -6,9 +6,10 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from bot.commands.base import Caller, CommandContext, DigestControl
+from bot.command_spec import NO_SERVICES, Caller, CommandContext, CommandServices
 from bot.core import Answer
 from bot.deadline import Deadline
+from bot.registry import COMMANDS
 from bot.store.workspaces import WorkspaceStore
 from bot.workspaces import SourceFor, workspace_source
 
@@ -31,11 +32,10 @@ async def workspace_context(
     now: datetime,
     deadline: Deadline,
     channel_id: str | None = None,
-    digests: DigestControl | None = None,
-    workspace_time_zone: str | None = None,
+    services: CommandServices = NO_SERVICES,
 ) -> CommandContext:
-    """The context of one command in WORKSPACE_ID, with its stored key and read policy (and,
-    for `digest`, the channel, the digest service and the workspace's time zone)."""
+    """The context of one command in WORKSPACE_ID, with its stored key and read policy, the
+    channel it was typed in, and SERVICES (the digest service, the workspace's time zone)."""
     # One query, or none within a few seconds of the last (see WorkspaceStore.command_state).
     state = await store.command_state(workspace_id)
     source = workspace_source(state, workspace_id, source_for)
@@ -48,8 +48,8 @@ async def workspace_context(
         read_policy=state.read_policy,
         keys=store,
         channel_id=channel_id,
-        digests=digests,
-        workspace_time_zone=workspace_time_zone,
+        services=services,
+        commands=COMMANDS,
     )
 
 

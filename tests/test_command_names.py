@@ -9,7 +9,7 @@ from typing import Any
 import yaml
 
 from adapters.discord.registration import commands_payload
-from bot.commands.registry import COMMANDS
+from bot.registry import COMMANDS
 
 ROOT = Path(__file__).resolve().parent.parent
 MANIFESTS = [ROOT / "manifest.yaml", ROOT / "manifest.multi-workspace.yaml"]

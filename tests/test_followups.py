@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.core import answer
 from bot.followups import command_text, period_choices, shareable
 from bot.venice.static_source import StaticBillingSource
+from tests.asking import answer_text
 from tests.commands.builders import balance, context, source, usage
 
 
@@ -29,18 +29,18 @@ def team() -> StaticBillingSource:
     ],
 )
 async def test_only_answered_billing_reports_are_shareable(text: str, expected: bool) -> None:
-    reply = await answer(text, context(team()))
+    reply = await answer_text(text, context(team()))
     assert shareable(reply) is expected
 
 
 async def test_a_failed_report_is_not_shareable() -> None:
-    reply = await answer("balance", context(None))  # no key configured
+    reply = await answer_text("balance", context(None))  # no key configured
     assert reply.outcome == "failed"
     assert not shareable(reply)
 
 
 async def test_period_choices_keep_n_and_mark_the_current_period() -> None:
-    reply = await answer("top-keys 30d 5", context(team()))
+    reply = await answer_text("top-keys 30d 5", context(team()))
     choices = period_choices(reply)
     assert [(c.label, c.text, c.current) for c in choices] == [
         ("7d", "top-keys 7d 5", False),
@@ -50,13 +50,13 @@ async def test_period_choices_keep_n_and_mark_the_current_period() -> None:
 
 
 async def test_balance_has_no_period_choices_and_named_periods_mark_none() -> None:
-    assert period_choices(await answer("balance", context(team()))) == ()
-    month = period_choices(await answer("usage this-month", context(team())))
+    assert period_choices(await answer_text("balance", context(team()))) == ()
+    month = period_choices(await answer_text("usage this-month", context(team())))
     assert [c.text for c in month] == ["usage 7d", "usage 30d", "usage 90d"]
     assert not any(c.current for c in month)
 
 
 async def test_command_text_without_a_limit() -> None:
-    reply = await answer("usage 30d", context(team()))
+    reply = await answer_text("usage 30d", context(team()))
     assert reply.invocation is not None
     assert command_text(reply.invocation, period="90d") == "usage 90d"

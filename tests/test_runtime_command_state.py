@@ -3,8 +3,9 @@
 
 from __future__ import annotations
 
-from bot.commands.base import Caller
+from bot.command_spec import Caller
 from bot.runtime import Runtime
+from tests.asking import parsed
 from tests.test_runtime_workspaces import ADMIN, runtime, simulator, store_key
 
 __all__ = ["runtime", "simulator"]  # the fixtures this module uses
@@ -13,21 +14,21 @@ MEMBER = Caller("console:bob", "bob", is_admin=False)
 
 async def test_access_disconnect_and_connect_apply_to_the_next_command(runtime: Runtime):
     await store_key(runtime, "slack:TKEEP", "sim-admin-team-keep")
-    assert (await runtime.ask("balance", workspace_id="slack:TKEEP", caller=MEMBER)).outcome == (
-        "answered"
-    )
-    await runtime.ask("access admins", workspace_id="slack:TKEEP", caller=ADMIN)
-    refused = await runtime.ask("balance", workspace_id="slack:TKEEP", caller=MEMBER)
+    reply = await runtime.ask(parsed("balance"), workspace_id="slack:TKEEP", caller=MEMBER)
+    assert reply.outcome == "answered"
+    await runtime.ask(parsed("access admins"), workspace_id="slack:TKEEP", caller=ADMIN)
+    refused = await runtime.ask(parsed("balance"), workspace_id="slack:TKEEP", caller=MEMBER)
     assert refused.outcome == "forbidden"
-    await runtime.ask("access everyone", workspace_id="slack:TKEEP", caller=ADMIN)
-    assert (await runtime.ask("balance", workspace_id="slack:TKEEP", caller=MEMBER)).outcome == (
-        "answered"
+    await runtime.ask(parsed("access everyone"), workspace_id="slack:TKEEP", caller=ADMIN)
+    reply = await runtime.ask(parsed("balance"), workspace_id="slack:TKEEP", caller=MEMBER)
+    assert reply.outcome == "answered"
+    await runtime.ask(
+        parsed("disconnect", confirmed=True), workspace_id="slack:TKEEP", caller=ADMIN
     )
-    await runtime.ask("disconnect", workspace_id="slack:TKEEP", caller=ADMIN)
-    gone = await runtime.ask("status", workspace_id="slack:TKEEP", caller=ADMIN)
+    gone = await runtime.ask(parsed("status"), workspace_id="slack:TKEEP", caller=ADMIN)
     assert gone.card.data["connected"] is False
-    before = await runtime.ask("balance", workspace_id="slack:TKEEP", caller=ADMIN)
+    before = await runtime.ask(parsed("balance"), workspace_id="slack:TKEEP", caller=ADMIN)
     assert before.outcome == "failed"
     await store_key(runtime, "slack:TKEEP", "sim-admin-usd-keep")
-    after = await runtime.ask("balance", workspace_id="slack:TKEEP", caller=ADMIN)
+    after = await runtime.ask(parsed("balance"), workspace_id="slack:TKEEP", caller=ADMIN)
     assert after.outcome == "answered"

@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from bot.commands.digest_words import at_phrase, days_phrase, local_and_utc
+from bot.digest.words import at_phrase, days_phrase, local_and_utc
 from bot.schedule import EVERY_DAY, DigestTime, ScheduleError, parse_days, parse_time, parse_zone
 from bot.settings import Settings
 

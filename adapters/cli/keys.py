@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import SecretStr
 
-from bot.commands.base import Caller
+from bot.command_spec import Caller
 from bot.commands.status import utc_minute
 from bot.deadline import Deadline
 from bot.logs import register_secret
@@ -51,7 +51,7 @@ def read_key(workspace_id: str) -> SecretStr:
 async def keys_set(workspace_id: str, settings: Settings) -> int:
     """Verify the key on standard input with Venice and store it for WORKSPACE_ID."""
     from adapters.console.render import render_text
-    from bot.connect import connect_key
+    from bot.key_connection import connect_key
     from bot.runtime import Runtime
 
     key = read_key(workspace_id)

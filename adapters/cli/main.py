@@ -10,6 +10,7 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
 from pydantic import ValidationError
 
@@ -234,6 +235,7 @@ def _dispatch_keys(args: argparse.Namespace, settings: Settings) -> int:
 async def _ask(text: str, fmt: str, workspace: str | None, settings: Settings) -> int:
     from adapters.cli.keys import cli_caller
     from adapters.console.render import render_json, render_text
+    from bot.command_text import parse_request
     from bot.runtime import Runtime
 
     workspace_id = None
@@ -244,7 +246,9 @@ async def _ask(text: str, fmt: str, workspace: str | None, settings: Settings) -
     runtime = Runtime.build(settings)
     try:
         key = settings.venice_api_key if workspace_id is None else None
-        reply = await runtime.ask(text, key, workspace_id=workspace_id, caller=cli_caller())
+        # A typed terminal command is its own confirmation (`disconnect` deletes at once).
+        request = parse_request(text, datetime.now(UTC).date(), confirmed=True)
+        reply = await runtime.ask(request, key, workspace_id=workspace_id, caller=cli_caller())
     finally:
         await runtime.aclose()
     if fmt == "json":

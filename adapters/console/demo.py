@@ -12,14 +12,17 @@ import contextlib
 import getpass
 import os
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 from pydantic import SecretStr
 
 from adapters.console.render import render_text
-from bot.commands.base import Caller
-from bot.connect import ConnectResult, connect_key
+from bot.command_spec import Caller
+from bot.command_text import parse_request
 from bot.deadline import Deadline
+from bot.errors import PastedSecret
+from bot.key_connection import ConnectResult, connect_key
 from bot.runtime import Runtime
 from bot.settings import Settings
 from bot.workspaces import CONSOLE_WORKSPACE, shown_fingerprint
@@ -54,6 +57,10 @@ def run_demo(settings: Settings) -> int:
                 print(_connected_line(result, "team"), end="\n\n", flush=True)
                 while (line := _read(PROMPT, interactive)) is not None:
                     text = line.strip()
+                    # Parsed once, first: a pasted key is neither echoed nor kept in history.
+                    # Typed at a prompt, a command is its own confirmation (as `venice-bot ask`).
+                    request = parse_request(text, datetime.now(UTC).date(), confirmed=True)
+                    _keep(line, isinstance(request, PastedSecret), interactive)
                     if not text:
                         continue
                     if text.lower() in ("quit", "exit", ":q"):
@@ -62,7 +69,7 @@ def run_demo(settings: Settings) -> int:
                         _meta(text, runner, runtime)
                         continue
                     reply = runner.run(
-                        runtime.ask(text, workspace_id=CONSOLE_WORKSPACE, caller=_caller())
+                        runtime.ask(request, workspace_id=CONSOLE_WORKSPACE, caller=_caller())
                     )
                     print(render_text(reply.card), end="\n\n", flush=True)
             finally:
@@ -137,25 +144,20 @@ def _read(prompt: str, interactive: bool) -> str | None:
     except KeyboardInterrupt:  # like a shell: Ctrl-C abandons the line, Ctrl-D leaves
         print()
         return ""
-    if interactive and _pastes_secret(line):
-        _forget_last_line()
-    if not interactive:
-        if line == "":
-            return None
-        print(f"{prompt}{_shown(line.rstrip())}", flush=True)
+    if not interactive and line == "":
+        return None
     return line
 
 
-def _shown(line: str) -> str:
-    """The typed line as echoed to the log: text after `connect` may be a key, so not shown."""
-    return "connect [not shown]" if _pastes_secret(line) else line
-
-
-def _pastes_secret(line: str) -> bool:
-    words = line.split()
-    if words and words[0].lower() in ("/venice", "venice"):
-        words = words[1:]
-    return len(words) > 1 and words[0].lower() == "connect"
+def _keep(line: str, pasted_secret: bool, interactive: bool) -> None:
+    """Piped input is echoed for a readable log; a line that pasted a secret (text after
+    `connect`) is not shown there, nor kept in the readline history."""
+    if interactive:
+        if pasted_secret:
+            _forget_last_line()
+        return
+    shown = "connect [not shown]" if pasted_secret else line.rstrip()
+    print(f"{PROMPT}{shown}", flush=True)
 
 
 def _forget_last_line() -> None:

@@ -7,6 +7,7 @@ working after a restart, and the clicker's own access applies.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import discord
@@ -15,6 +16,7 @@ from adapters.discord.interactions import Interaction, caller_of, sendable, work
 from adapters.discord.messages import CHART_PREFIX, chart_file, reply_kwargs, show_attached
 from adapters.discord.render import ALLOWED_MENTIONS
 from bot.charts import render_chart_async
+from bot.command_text import parse_request
 from bot.followups import chartable
 from bot.runtime import Runtime
 
@@ -38,7 +40,8 @@ async def handle_chart(interaction: Interaction, runtime: Runtime) -> bool:
     workspace = workspace_of(interaction)
     # Venice and the drawing may take longer than Discord's 3 s.
     await interaction.response.defer(ephemeral=True, thinking=True)
-    answer = await runtime.ask(text, workspace_id=workspace, caller=caller_of(interaction))
+    request = parse_request(text, datetime.now(UTC).date())
+    answer = await runtime.ask(request, workspace_id=workspace, caller=caller_of(interaction))
     chart = answer.card.chart
     if not chartable(answer) or chart is None:
         # No chart now (an error, access changed): the answer itself, privately, no buttons.

@@ -14,8 +14,8 @@ from discord import app_commands
 
 from adapters.discord.interactions import Interaction, send_private
 from bot.cards import Card, Tone
-from bot.commands.registry import COMMANDS
 from bot.core import Answer, Outcome
+from bot.registry import COMMANDS
 
 log = logging.getLogger(__name__)
 

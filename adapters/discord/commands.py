@@ -1,29 +1,42 @@
 """The `/venice` slash-command group: one subcommand per core command, built from the registry.
 
 Each subcommand turns its typed options back into the command text the core parses
-(`top-keys 30d 5`), so Discord, Slack and the CLI share one parser and one set of rules.
+(`top-keys 30d 5`), so Discord, Slack and the CLI share one parser and one set of rules. Every
+subcommand is answered the same way (`ask_and_reply`): the card may ask for a secret (the
+modal opens) or ask a question (its buttons go under it), whatever the command.
 """
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import zoneinfo
 from collections.abc import Callable, Coroutine
+from datetime import UTC, datetime
 from typing import Any
 
 from discord import app_commands
 from discord.app_commands import Choice, Range
 
-from adapters.discord import confirm_disconnect
 from adapters.discord.checks import manage_server
+from adapters.discord.confirm import ConfirmView
 from adapters.discord.connect_modal import ConnectModal
-from adapters.discord.interactions import Interaction, ask_and_reply, workspace_of
+from adapters.discord.interactions import (
+    Interaction,
+    caller_of,
+    channel_of,
+    sendable,
+    workspace_of,
+)
+from adapters.discord.messages import reply_kwargs
 from adapters.discord.slash_text import TOPIC
-from bot.commands.base import DEFAULT_LIMIT, MAX_LIMIT, CommandSpec
+from bot.cards import Confirm, SecretPrompt
+from bot.command_spec import DEFAULT_LIMIT, MAX_LIMIT, CommandSpec
+from bot.command_text import parse_request
+from bot.commands.access import DESCRIBED
 from bot.commands.help import PERIOD_TOPICS
-from bot.commands.period import DEFAULT_PERIOD, MAX_DAYS
-from bot.commands.read_access import DESCRIBED
-from bot.commands.registry import COMMANDS
+from bot.period import DEFAULT_PERIOD, MAX_DAYS
+from bot.registry import COMMANDS
 from bot.runtime import Runtime
 
 GROUP_NAME = "venice"
@@ -52,6 +65,11 @@ TOPIC_OPTIONS: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "help": (TOPIC["help"], "The command to explain", (*COMMANDS, PERIOD_TOPICS[0])),
     "access": (TOPIC["access"], "Who may read billing here (leave empty to see)", tuple(DESCRIBED)),
 }
+
+# How long the core may take before the interaction is deferred: a card that asks for a secret
+# must open its modal as the first response (nothing may be deferred before a modal), and the
+# core answers those at once. Well inside Discord's 3 s either way.
+FIRST_RESPONSE_WAIT = 0.5
 
 Callback = Callable[..., Coroutine[Any, Any, None]]
 RuntimeRef = Callable[[], Runtime]
@@ -119,11 +137,33 @@ def _runtime_ref(runtime: Runtime | None) -> RuntimeRef:
     return ref
 
 
+async def ask_and_reply(interaction: Interaction, runtime: Runtime, command_text: str) -> None:
+    """Run COMMAND_TEXT for this member and server; reply privately (Share makes it public),
+    or open the modal the card asks for, or put the question's buttons under it."""
+    workspace = workspace_of(interaction)  # before anything, so a DM gets a clear answer
+    request = parse_request(command_text, datetime.now(UTC).date())  # once: nothing re-reads it
+    asking = asyncio.ensure_future(
+        runtime.ask(
+            request,
+            workspace_id=workspace,
+            caller=caller_of(interaction),
+            channel_id=channel_of(interaction),
+        )
+    )
+    done, _ = await asyncio.wait({asking}, timeout=FIRST_RESPONSE_WAIT)
+    if done and isinstance(prompt := asking.result().card.ask, SecretPrompt):
+        await interaction.response.send_modal(ConnectModal(runtime, prompt))
+        return
+    # Within Discord's 3 s: the answer may need Venice, which can take longer.
+    await interaction.response.defer(ephemeral=True, thinking=True)
+    answer = await asking
+    kwargs = sendable(reply_kwargs(answer, command_text, private=True))
+    if isinstance(confirm := answer.card.ask, Confirm):
+        kwargs["view"] = ConfirmView(runtime, interaction.user.id, confirm)
+    await interaction.followup.send(**kwargs)
+
+
 def _callback(spec: CommandSpec, runtime: RuntimeRef) -> Callback:
-    if spec.secret_input:
-        return _connect(runtime)
-    if spec.name == confirm_disconnect.COMMAND_TEXT:
-        return _disconnect(runtime)
     if spec.arguments == ():
         return _plain(spec.name, runtime)
     if spec.arguments == ("period",):
@@ -225,19 +265,3 @@ def _zones() -> tuple[str, ...]:
     # Area/City names only (and UTC): the legacy aliases (`EST5EDT`, `US/Eastern`) are noise.
     names = {zone for zone in zoneinfo.available_timezones() if "/" in zone}
     return ("UTC", *sorted(names))
-
-
-def _connect(runtime: RuntimeRef) -> Callback:
-    async def run(interaction: Interaction) -> None:
-        workspace_of(interaction)  # a DM is refused before the modal opens
-        # The modal must be the first response: nothing may be deferred before it.
-        await interaction.response.send_modal(ConnectModal(runtime()))
-
-    return run
-
-
-def _disconnect(runtime: RuntimeRef) -> Callback:
-    async def run(interaction: Interaction) -> None:
-        await confirm_disconnect.ask_to_confirm(interaction, runtime())
-
-    return run

@@ -13,17 +13,15 @@ import discord
 from pydantic import SecretStr
 
 from adapters.discord.interactions import Interaction, caller_of, send_private, workspace_of
-from bot.cards import Card, Tone
-from bot.connect import connect_key
+from bot.cards import Card, SecretPrompt, Tone
 from bot.core import Answer
 from bot.deadline import Deadline
+from bot.key_connection import connect_key
 from bot.logs import register_secret
 from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
-MODAL_TITLE = "Connect a Venice key"
-KEY_LABEL = "Venice ADMIN key"
 # Discord allows 100 characters here; there is no masked input, so say it.
 KEY_DESCRIPTION = "Not masked: it shows while you type. Checked with Venice, then stored encrypted."
 KEY_PLACEHOLDER = "Paste the ADMIN key from venice.ai/settings/api"
@@ -32,10 +30,10 @@ MODAL_TIMEOUT = 15 * 60.0  # as long as Discord keeps the interaction token
 
 
 class ConnectModal(discord.ui.Modal):
-    """Collects one key privately; only the submitter sees the result."""
+    """Collects the secret a card asks for (PROMPT) privately; only the submitter sees it."""
 
-    def __init__(self, runtime: Runtime) -> None:
-        super().__init__(title=MODAL_TITLE, timeout=MODAL_TIMEOUT)
+    def __init__(self, runtime: Runtime, prompt: SecretPrompt) -> None:
+        super().__init__(title=prompt.title, timeout=MODAL_TIMEOUT)
         self.runtime = runtime
         self.key: discord.ui.TextInput[ConnectModal] = discord.ui.TextInput(
             placeholder=KEY_PLACEHOLDER,
@@ -45,7 +43,7 @@ class ConnectModal(discord.ui.Modal):
             required=True,
         )
         self.add_item(
-            discord.ui.Label(text=KEY_LABEL, description=KEY_DESCRIPTION, component=self.key)
+            discord.ui.Label(text=prompt.label, description=KEY_DESCRIPTION, component=self.key)
         )
 
     async def on_submit(self, interaction: Interaction) -> None:
@@ -63,8 +61,9 @@ class ConnectModal(discord.ui.Modal):
             caller_of(interaction),
             Deadline.after(self.runtime.settings.request_budget),
         )
-        answer = Answer(result.card, "answered" if result.ok else "failed", "connect")
-        await send_private(interaction, answer, "connect")
+        # Private, never shared: no command text for a Share button.
+        answer = Answer(result.card, "answered" if result.ok else "failed")
+        await send_private(interaction, answer, "")
 
     async def on_error(  # type: ignore[override]
         self, interaction: Interaction, error: Exception
@@ -79,4 +78,4 @@ class ConnectModal(discord.ui.Modal):
             "in a minute.",
             data={"error": type(error).__name__, "status": None, "retry_after": None},
         )
-        await send_private(interaction, Answer(card, "failed", "connect"), "connect")
+        await send_private(interaction, Answer(card, "failed"), "")

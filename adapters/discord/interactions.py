@@ -8,9 +8,8 @@ import discord
 from discord import app_commands
 
 from adapters.discord.messages import reply_kwargs
-from bot.commands.base import Caller
+from bot.command_spec import Caller
 from bot.core import Answer
-from bot.runtime import Runtime
 
 Interaction = discord.Interaction[discord.Client]
 # What `edit_original_response` takes of a reply (it has no `ephemeral`: the message keeps it).
@@ -52,17 +51,3 @@ async def send_private(interaction: Interaction, answer: Answer, command_text: s
         await interaction.followup.send(**kwargs)
     else:
         await interaction.response.send_message(**kwargs)
-
-
-async def ask_and_reply(interaction: Interaction, runtime: Runtime, command_text: str) -> None:
-    """Run COMMAND_TEXT for this member and server; reply privately (Share makes it public)."""
-    workspace = workspace_of(interaction)  # before deferring, so a DM gets a clear answer
-    # Within Discord's 3 s: the answer may need Venice, which can take longer.
-    await interaction.response.defer(ephemeral=True, thinking=True)
-    answer = await runtime.ask(
-        command_text,
-        workspace_id=workspace,
-        caller=caller_of(interaction),
-        channel_id=channel_of(interaction),
-    )
-    await interaction.followup.send(**sendable(reply_kwargs(answer, command_text, private=True)))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import discord
@@ -17,6 +18,7 @@ import discord
 from adapters.discord.chart import handle_chart
 from adapters.discord.interactions import Interaction, caller_of, sendable, workspace_of
 from adapters.discord.messages import SHARE_PREFIX, reply_kwargs
+from bot.command_text import parse_request
 from bot.core import Answer
 from bot.followups import shareable
 from bot.runtime import Runtime
@@ -46,7 +48,11 @@ async def handle_share(interaction: Interaction, runtime: Runtime) -> bool:
         return False
     workspace = workspace_of(interaction)
     ask = asyncio.ensure_future(
-        runtime.ask(text, workspace_id=workspace, caller=caller_of(interaction))
+        runtime.ask(
+            parse_request(text, datetime.now(UTC).date()),
+            workspace_id=workspace,
+            caller=caller_of(interaction),
+        )
     )
     send: Callable[..., Awaitable[object]]
     done, _ = await asyncio.wait({ask}, timeout=ANSWER_WITHIN)

@@ -1,4 +1,4 @@
-"""A command the bot's text names (`usage 30d`, bot/commands/hints.py) as it is typed on Discord:
+"""A command the bot's text names (`usage 30d`, bot/command_hints.py) as it is typed on Discord:
 `/venice usage period:30d`. Discord's slash commands take named options, not free words, so a
 hint written for Slack or the terminal would not work if typed here.
 
@@ -8,7 +8,7 @@ them against the registered payload.
 
 from __future__ import annotations
 
-from bot.commands.hints import CHAT_COMMAND, named_command
+from bot.command_hints import CHAT_COMMAND, named_command
 
 PERIOD = "period"
 LIMIT = "n"
@@ -49,7 +49,7 @@ def _period_or_limit(word: str, arguments: tuple[str, ...]) -> str:
 
 def _digest_options(words: tuple[str, ...]) -> list[str]:
     """`digest on 08:30 Europe/Madrid mon-fri skip-empty`: the action, then each word by its
-    shape, as the core reads them (bot/commands/digest_words.py)."""
+    shape, as the core reads them (bot/digest/words.py)."""
     if not words:
         return []
     options = [f"{DIGEST_ACTION}:{words[0]}"]

@@ -9,13 +9,14 @@ import logging
 import re
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
-from slack_sdk.models.blocks import ContextBlock, MarkdownTextObject
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.slack.block_json import context
 from adapters.slack.deps import SlackDeps, team_of
 from adapters.slack.escape import escape_mrkdwn
 from adapters.slack.messages import (
@@ -27,7 +28,8 @@ from adapters.slack.messages import (
 from adapters.slack.post_errors import BOT_NAME, error_code
 from adapters.slack.replies import message_args, notice
 from bot.charts import render_chart_async
-from bot.commands.base import Caller
+from bot.command_spec import Caller
+from bot.command_text import parse_request
 from bot.core import Answer
 from bot.followups import chartable, shareable
 
@@ -64,13 +66,17 @@ class Click:
         """The button's value (a period button's command text)."""
         return str(self.action.get("value") or "")
 
-    async def ask(self, deps: SlackDeps, text: str) -> tuple[Answer, Caller]:
-        """TEXT answered as the clicker, in their workspace, as of now; and the clicker."""
+    async def ask(
+        self, deps: SlackDeps, text: str, *, confirmed: bool = False
+    ) -> tuple[Answer, Caller]:
+        """TEXT (a button's value) answered as the clicker, in their workspace, as of now; and
+        the clicker. CONFIRMED: the button answered the command's own question."""
         team = team_of(self.context, self.body)
         user = self.body.get("user") or {}
         name = str(user.get("name") or user.get("username") or "")
         caller = await deps.caller(self.client, team, str(user.get("id")), name)
-        return await deps.ask(text, team, caller), caller
+        request = parse_request(text, datetime.now(UTC).date(), confirmed=confirmed)
+        return await deps.ask(request, team, caller), caller
 
     async def answer_privately(self, answer: Answer, text: str, *, replace: bool) -> None:
         """Show ANSWER to the clicker only: in place of the clicked message, or as a new one."""
@@ -181,5 +187,4 @@ def _with_sharer(blocks: list[dict[str, Any]], user_id: str) -> list[dict[str, A
     """BLOCKS with a last line naming who shared it, when Slack's 50 blocks allow."""
     if len(blocks) >= MAX_MESSAGE_BLOCKS:
         return blocks
-    line = ContextBlock(elements=[MarkdownTextObject(text=f"Shared by <@{user_id}>")])
-    return [*blocks, line.to_dict()]
+    return [*blocks, context([f"Shared by <@{user_id}>"])]

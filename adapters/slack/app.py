@@ -15,7 +15,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack import actions, commands, connect_modal, disconnect, home
+from adapters.slack import actions, commands, confirm, connect_modal, home
 from adapters.slack.bolt_errors import handle_bolt_errors
 from adapters.slack.client import make_client
 from adapters.slack.deps import SlackDeps
@@ -119,6 +119,6 @@ def add_listeners(app: AsyncApp, deps: SlackDeps) -> None:
 
     commands.register(app, deps)
     actions.register(app, deps)
-    disconnect.register(app, deps)
+    confirm.register(app, deps)
     connect_modal.register(app, deps, after_connect)
     home.register(app, deps)

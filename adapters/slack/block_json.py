@@ -78,14 +78,16 @@ def button(
     value: str | None = None,
     style: Style | None = None,
     confirm: dict[str, Any] | None = None,
+    emoji: bool | None = None,
 ) -> dict[str, Any]:
-    """A button element; VALUE comes back with the click, CONFIRM is a confirm_dialog."""
+    """A button element; VALUE comes back with the click, CONFIRM is a confirm_dialog, EMOJI as
+    in plain_text (slack_sdk's ButtonElement given a str label sets it)."""
     element: dict[str, Any] = {"action_id": action_id}
     if confirm is not None:
         element["confirm"] = confirm
     if style is not None:
         element["style"] = style
-    element |= {"text": plain_text(text), "type": "button"}
+    element |= {"text": plain_text(text, emoji=emoji), "type": "button"}
     if value is not None:
         element["value"] = value
     return element

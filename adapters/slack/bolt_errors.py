@@ -27,7 +27,7 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 
 from adapters.slack.replies import store_down
-from bot.commands.failures import STORE_UNAVAILABLE_READING
+from bot.error_cards import STORE_UNAVAILABLE_READING
 from bot.throttled_log import ThrottledWarnings
 
 log = logging.getLogger(__name__)

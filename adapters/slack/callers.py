@@ -11,7 +11,7 @@ from typing import Any
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.commands.base import Caller
+from bot.command_spec import Caller
 
 log = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack import connect_modal, disconnect
+from adapters.slack import connect_modal
 from adapters.slack.deps import SlackDeps, team_of
 from adapters.slack.messages import fetching_message, reply_message
 from adapters.slack.replies import (
@@ -27,9 +27,10 @@ from adapters.slack.replies import (
     store_down,
     store_unavailable_message,
 )
-from bot.commands.parser import parse_command
-from bot.commands.registry import COMMANDS
+from bot.cards import SecretPrompt
+from bot.command_text import parse_request
 from bot.errors import CommandTextError
+from bot.invocation import Invocation
 
 log = logging.getLogger(__name__)
 
@@ -57,12 +58,13 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
         context: dict[str, Any],
     ) -> None:
         text = str(command.get("text") or "").strip()
-        task = asyncio.create_task(_reply(deps, client, text, command, context))
+        request = parse_request(text, datetime.now(UTC).date())  # once: nothing re-reads the text
+        task = asyncio.create_task(_reply(deps, client, request, text, command, context))
         done, _ = await asyncio.wait({task}, timeout=ACK_WINDOW)
         if task in done:
             await ack(response_type="ephemeral", **message_args(_result(task)))
             return
-        await ack(response_type="ephemeral", **message_args(fetching_message(text)))
+        await ack(response_type="ephemeral", **message_args(fetching_message(request)))
         deps.spawn(_deliver(task, respond), "/venice reply")
 
     app.command(COMMAND)(on_command)
@@ -92,7 +94,7 @@ def _result(task: asyncio.Task[Message]) -> Message:
     if error is None:
         return task.result()
     if store_down(error):
-        # disconnect's confirmation reads the database itself: one line, no traceback.
+        # The database failed outside the core's own answer: one line, no traceback.
         log.warning("/venice: the database is unavailable (%s)", type(error).__name__)
         return store_unavailable_message()
     log.error("/venice failed: %s", type(error).__name__, exc_info=error)
@@ -102,27 +104,19 @@ def _result(task: asyncio.Task[Message]) -> Message:
 async def _reply(
     deps: SlackDeps,
     client: AsyncWebClient,
+    request: Invocation | CommandTextError,
     text: str,
     command: dict[str, Any],
     context: dict[str, Any],
 ) -> Message:
-    """The private reply to TEXT: the answer, a connect modal opened, or a confirmation to ask."""
+    """The private reply to REQUEST (TEXT as typed, for the Share button): the answer (a
+    question with its buttons, when the card asks one), or the modal the card asks for."""
     team = team_of(context, command)
     caller = await deps.caller(client, team, str(command["user_id"]), command.get("user_name", ""))
-    if caller.is_admin and _command_name(text) == disconnect.COMMAND:
-        return await disconnect.confirmation(deps, team)
     channel = command.get("channel_id")
-    answer = await deps.ask(text, team, caller, channel_id=str(channel) if channel else None)
-    if answer.card.kind == "connect":
-        return await connect_modal.open_for_command(
-            client, answer, text, command.get("trigger_id"), command.get("channel_id")
+    answer = await deps.ask(request, team, caller, channel_id=str(channel) if channel else None)
+    if isinstance(answer.card.ask, SecretPrompt):
+        return await connect_modal.open_for_prompt(
+            client, answer, answer.card.ask, text, command.get("trigger_id"), channel
         )
     return reply_message(answer, text, private=True)
-
-
-def _command_name(text: str) -> str | None:
-    """The command TEXT would run, without running it; None when it does not parse."""
-    try:
-        return parse_command(text, COMMANDS, datetime.now(UTC).date()).command
-    except CommandTextError:
-        return None

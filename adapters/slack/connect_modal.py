@@ -15,26 +15,18 @@ from typing import Any
 from pydantic import SecretStr
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError, SlackClientError
-from slack_sdk.models.blocks import (
-    ContextBlock,
-    InputBlock,
-    MarkdownTextObject,
-    PlainTextInputElement,
-    PlainTextObject,
-    SectionBlock,
-)
-from slack_sdk.models.views import View
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.slack.block_json import context, section
 from adapters.slack.deps import SlackDeps, team_of, workspace_id
 from adapters.slack.messages import reply_message
 from adapters.slack.render import render_card
 from adapters.slack.replies import message_args, notice
-from bot.cards import Card
-from bot.commands.connect import ADMIN_KEY_HOWTO
-from bot.connect import connect_key
+from bot.cards import Card, SecretPrompt
+from bot.commands.connect import key_prompt
 from bot.core import Answer
 from bot.deadline import Deadline
+from bot.key_connection import connect_key
 from bot.logs import register_secret
 
 log = logging.getLogger(__name__)
@@ -46,6 +38,7 @@ KEY_ACTION = "key"
 # first: past this budget the check gives up and the admin is told to try again.
 SUBMIT_BUDGET = 2.3
 MODAL_BLOCKS = 100
+MODAL_TITLE_CHARS = 24  # Slack's limit for a modal's title
 OPENED_TEXT = (
     "I opened a private window for the Venice key: paste it there. It is checked with Venice, "
     "stored encrypted, and never shown to anyone."
@@ -55,64 +48,71 @@ AfterConnect = Callable[[AsyncWebClient, str, str], Awaitable[None]]
 Ack = Callable[..., Awaitable[Any]]
 
 
-def connect_view(*, channel_id: str | None) -> dict[str, Any]:
-    """The modal: one input for the key. `private_metadata` names only where to confirm."""
-    metadata = json.dumps({"channel": channel_id})
-    view = View(
-        type="modal",
-        callback_id=CALLBACK_ID,
-        private_metadata=metadata,
-        title=PlainTextObject(text="Connect Venice"),
-        submit=PlainTextObject(text="Connect"),
-        close=PlainTextObject(text="Cancel"),
-        blocks=[
-            SectionBlock(
-                text=MarkdownTextObject(
-                    text="Billing commands in this workspace will use this key. It is checked "
-                    "with Venice, then stored encrypted."
-                )
+def _plain(text: str) -> dict[str, str]:
+    return {"text": text, "type": "plain_text"}
+
+
+def connect_view(prompt: SecretPrompt, *, channel_id: str | None) -> dict[str, Any]:
+    """The modal asking for PROMPT's secret: one input. `private_metadata` names only where to
+    confirm."""
+    key_input = {
+        "block_id": KEY_BLOCK,
+        "element": {
+            "action_id": KEY_ACTION,
+            "max_length": 500,
+            "placeholder": _plain("Paste the key"),
+            "type": "plain_text_input",
+        },
+        "hint": _plain(prompt.hint),
+        "label": _plain(f"{prompt.label} (not shown to anyone)"),
+        "type": "input",
+    }
+    return {
+        "blocks": [
+            section(
+                "Billing commands in this workspace will use this key. It is checked with "
+                "Venice, then stored encrypted."
             ),
-            InputBlock(
-                block_id=KEY_BLOCK,
-                label=PlainTextObject(text="Venice ADMIN key (not shown to anyone)"),
-                hint=PlainTextObject(text=ADMIN_KEY_HOWTO),
-                element=PlainTextInputElement(
-                    action_id=KEY_ACTION,
-                    placeholder=PlainTextObject(text="Paste the key"),
-                    max_length=500,
-                ),
-            ),
-            ContextBlock(
-                elements=[
-                    MarkdownTextObject(
-                        text="Never paste a key in a channel: a key seen there must be revoked."
-                    )
-                ]
-            ),
+            key_input,
+            context(["Never paste a key in a channel: a key seen there must be revoked."]),
         ],
-    )
-    return view.to_dict()
+        "callback_id": CALLBACK_ID,
+        "close": _plain("Cancel"),
+        "private_metadata": json.dumps({"channel": channel_id}),
+        "submit": _plain("Connect"),
+        "title": _plain(prompt.title[:MODAL_TITLE_CHARS]),
+        "type": "modal",
+    }
 
 
-async def open_modal(client: AsyncWebClient, trigger_id: str, *, channel_id: str | None) -> bool:
-    """Open the connect modal for TRIGGER_ID (valid 3 s after the click); False if Slack refused."""
+async def open_modal(
+    client: AsyncWebClient,
+    trigger_id: str,
+    *,
+    channel_id: str | None,
+    prompt: SecretPrompt | None = None,
+) -> bool:
+    """Open the connect modal for TRIGGER_ID (valid 3 s after the click); False if Slack refused.
+    PROMPT: what the card asked for (App Home's button: the connect command's own prompt)."""
+    view = connect_view(prompt or key_prompt(None), channel_id=channel_id)
     try:
-        await client.views_open(trigger_id=trigger_id, view=connect_view(channel_id=channel_id))
+        await client.views_open(trigger_id=trigger_id, view=view)
     except (SlackApiError, SlackClientError, OSError, TimeoutError) as error:
         log.warning("views.open for the connect modal failed: %s", _slack_error(error))
         return False
     return True
 
 
-async def open_for_command(
+async def open_for_prompt(
     client: AsyncWebClient,
     answer: Answer,
+    prompt: SecretPrompt,
     text: str,
     trigger_id: str | None,
     channel_id: str | None,
 ) -> dict[str, Any]:
-    """Open the modal for `/venice connect`; the private reply says so, or why not."""
-    if trigger_id and await open_modal(client, trigger_id, channel_id=channel_id):
+    """Open the modal a card asks for (PROMPT); the private reply says so, or why not."""
+    if trigger_id and await open_modal(client, trigger_id, channel_id=channel_id, prompt=prompt):
         return notice(OPENED_TEXT)
     # The card's own text explains the other way in (`venice-bot keys set`).
     return reply_message(answer, text, private=True)
@@ -175,14 +175,13 @@ def refusal_text(card: Card) -> str:
 def done_view(card: Card) -> dict[str, Any]:
     """The modal after success: the stored key's description (fingerprint only), no input."""
     message = render_card(card, max_blocks=MODAL_BLOCKS)
-    view = View(
-        type="modal",
-        callback_id=f"{CALLBACK_ID}_done",
-        title=PlainTextObject(text="Venice connected"),
-        close=PlainTextObject(text="Done"),
-        blocks=message_args(message).get("blocks", []),
-    )
-    return view.to_dict()
+    return {
+        "blocks": message_args(message).get("blocks", []),
+        "callback_id": f"{CALLBACK_ID}_done",
+        "close": _plain("Done"),
+        "title": _plain("Venice connected"),
+        "type": "modal",
+    }
 
 
 async def confirm(client: AsyncWebClient, card: Card, user_id: str, channel_id: str | None) -> None:

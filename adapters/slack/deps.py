@@ -14,8 +14,10 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.callers import CallerDirectory
 from adapters.slack.replies import store_down
-from bot.commands.base import Caller
+from bot.command_spec import Caller
 from bot.core import Answer
+from bot.errors import CommandTextError
+from bot.invocation import Invocation
 from bot.runtime import Runtime
 from bot.startup import OpenedStore
 
@@ -100,11 +102,17 @@ class SlackDeps:
         return await self.callers.caller(client, team_id, user_id, name)
 
     async def ask(
-        self, text: str, team_id: str, caller: Caller, *, channel_id: str | None = None
+        self,
+        request: Invocation | CommandTextError,
+        team_id: str,
+        caller: Caller,
+        *,
+        channel_id: str | None = None,
     ) -> Answer:
-        """Run one command text in TEAM_ID's workspace as CALLER (typed in CHANNEL_ID)."""
+        """Run one parsed command (bot.command_text.parse_request) in TEAM_ID's workspace as
+        CALLER (typed in CHANNEL_ID)."""
         return await self.runtime.ask(
-            text, workspace_id=workspace_id(team_id), caller=caller, channel_id=channel_id
+            request, workspace_id=workspace_id(team_id), caller=caller, channel_id=channel_id
         )
 
     async def opened(self) -> OpenedStore:

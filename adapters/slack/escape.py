@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 
-from bot.commands.hints import CHAT_COMMAND, named_command
+from bot.command_hints import CHAT_COMMAND, named_command
 
 WORD_JOINER = "\u2060"
 FORMATTING = "*_~`"
@@ -48,7 +48,7 @@ def plain_prose(text: str) -> str:
 
 
 def slack_form(text: str) -> str:
-    """A command the card names (bot/commands/hints.py) as typed in Slack: `/venice usage 30d`;
+    """A command the card names (bot/command_hints.py) as typed in Slack: `/venice usage 30d`;
     any other text as it is."""
     named = named_command(text)
     if named is None or named.chat_form:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
@@ -28,7 +29,8 @@ from adapters.slack.deps import SlackDeps, team_of, workspace_id
 from adapters.slack.home_digests import digest_blocks
 from adapters.slack.render import render_card
 from adapters.slack.replies import message_args
-from bot.commands.base import Caller
+from bot.command_spec import Caller
+from bot.command_text import parse_request
 from bot.core import Answer
 
 log = logging.getLogger(__name__)
@@ -78,7 +80,8 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
 async def _disconnect(deps: SlackDeps, client: AsyncWebClient, team: str, user_id: str) -> None:
     caller = await deps.caller(client, team, user_id)
     # Slack already asked "are you sure" (the button's confirm dialog); the core checks admin.
-    answer = await deps.ask("disconnect", team, caller)
+    request = parse_request("disconnect", datetime.now(UTC).date(), confirmed=True)
+    answer = await deps.ask(request, team, caller)
     await publish(deps, client, team, user_id, notice=answer)
 
 
@@ -118,7 +121,9 @@ async def home_blocks(
         tail.append(_admin_actions(connected))
     if not connected:
         return [*head, _not_connected(caller), *tail]
-    answers = await asyncio.gather(*(deps.ask(text, team_id, caller) for text in DASHBOARD))
+    today = datetime.now(UTC).date()
+    asked = (deps.ask(parse_request(text, today), team_id, caller) for text in DASHBOARD)
+    answers = await asyncio.gather(*asked)
     if answers[0].outcome == "forbidden":
         answers = answers[:1]  # "admins only" once, not four times
     dividers = len(answers) - 1

@@ -7,7 +7,7 @@ import re
 
 from adapters.slack.block_json import Block, context, section
 from adapters.slack.escape import escape_mrkdwn
-from bot.commands.digest_words import at_phrase, days_phrase, local_and_utc
+from bot.digest.words import at_phrase, days_phrase, local_and_utc
 from bot.startup import OpenedStore
 from bot.store.digests import DigestSchedule, DigestStore
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.commands.registry import COMMANDS
+from bot.registry import COMMANDS
 
 HINT_SEPARATOR = " | "
 

@@ -1,25 +1,21 @@
 """The Slack messages of a reply: the card, its period, Share and Share chart buttons, the
-`fetching` notice."""
+buttons of a question (a Confirm card), the `fetching` notice. Block Kit as plain dicts
+(block_json)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import json
 from typing import Any
 
-from slack_sdk.models.blocks import (
-    ActionsBlock,
-    ButtonElement,
-    ContextBlock,
-    MarkdownTextObject,
-)
-
+from adapters.slack.block_json import Block, actions, button, context
 from adapters.slack.escape import escape_mrkdwn
 from adapters.slack.render import MESSAGE_BLOCKS, render_card
 from bot import followups
-from bot.commands.parser import parse_command
-from bot.commands.registry import COMMANDS
+from bot.cards import Card, Confirm
+from bot.command_text import text_of
 from bot.core import Answer
 from bot.errors import CommandTextError
+from bot.invocation import Invocation
 
 ACTION_SHARE = "venice_share"
 ACTION_CHART = "venice_chart"
@@ -30,6 +26,11 @@ SHARE_LABEL = "Share to channel"
 # the button says so before anyone clicks it (Share to channel's sibling, not a private view).
 CHART_LABEL = "Share chart"
 BUTTON_VALUE_CHARS = 2000
+# A question's two buttons (any command's Confirm card): confirm runs the command text in the
+# value, confirmed, as the clicker; cancel shows the card in its value instead of the question.
+ACTION_CONFIRM = "venice_confirm"
+ACTION_CANCEL = "venice_cancel"
+CONFIRM_BLOCK_ID = "venice_confirm"
 
 
 def reply_message(answer: Answer, command_text: str, *, private: bool) -> dict[str, Any]:
@@ -38,53 +39,91 @@ def reply_message(answer: Answer, command_text: str, *, private: bool) -> dict[s
     A private reply to a shareable report also carries the 7d / 30d / 90d buttons and Share,
     and Share chart when it has chart data (`usage`).
     """
-    controls = controls_block(answer, command_text) if private else None
+    ask = answer.card.ask
+    if isinstance(ask, Confirm):
+        controls: Block | None = confirm_block(ask)
+    else:
+        controls = controls_block(answer, command_text) if private else None
     room = MESSAGE_BLOCKS - (1 if controls is not None else 0)
     message = render_card(answer.card, max_blocks=room)
     if controls is not None:
-        message["blocks"].append(controls.to_dict())
+        message["blocks"].append(controls)
     return message
 
 
-def controls_block(answer: Answer, command_text: str) -> ActionsBlock | None:
+def confirm_block(confirm: Confirm) -> Block:
+    """The question's buttons: confirm (runs `confirm.run`), cancel (shows `confirm.cancelled`)."""
+    cancelled = json.dumps({"title": confirm.cancelled.title, "summary": confirm.cancelled.summary})
+    return actions(
+        [
+            button(
+                confirm.confirm_label,
+                ACTION_CONFIRM,
+                value=text_of(confirm.run),
+                style="danger",
+                emoji=True,
+            ),
+            button(
+                confirm.cancel_label,
+                ACTION_CANCEL,
+                value=cancelled[:BUTTON_VALUE_CHARS],
+                emoji=True,
+            ),
+        ],
+        block_id=CONFIRM_BLOCK_ID,
+    )
+
+
+def cancelled_card(value: str) -> Card:
+    """What a cancelled question becomes: the card its cancel button carries."""
+    try:
+        said = json.loads(value)
+    except ValueError:
+        said = None
+    if not isinstance(said, dict):
+        said = {}
+    title = str(said.get("title") or "Nothing was changed")
+    return Card(title=title, kind="help", summary=str(said.get("summary") or "") or None)
+
+
+def controls_block(answer: Answer, command_text: str) -> Block | None:
     """The period buttons, Share and Chart for a shareable answer, else None."""
     if not followups.shareable(answer):
         return None
     buttons = [
-        ButtonElement(
-            text=choice.label,
-            action_id=f"{ACTION_PERIOD_PREFIX}{choice.label}",
+        button(
+            choice.label,
+            f"{ACTION_PERIOD_PREFIX}{choice.label}",
             value=choice.text,
             style="primary" if choice.current else None,
+            emoji=True,
         )
         for choice in followups.period_choices(answer)
     ]
     shared = " ".join(command_text.split())
     if shared and len(shared) <= BUTTON_VALUE_CHARS:
-        buttons.append(ButtonElement(text=SHARE_LABEL, action_id=ACTION_SHARE, value=shared))
+        buttons.append(button(SHARE_LABEL, ACTION_SHARE, value=shared, emoji=True))
         if followups.chartable(answer):
-            buttons.append(ButtonElement(text=CHART_LABEL, action_id=ACTION_CHART, value=shared))
+            buttons.append(button(CHART_LABEL, ACTION_CHART, value=shared, emoji=True))
     if not buttons:
         return None
-    return ActionsBlock(block_id=CONTROLS_BLOCK_ID, elements=buttons)
+    return actions(buttons, block_id=CONTROLS_BLOCK_ID)
 
 
-def fetching_message(command_text: str) -> dict[str, Any]:
+def fetching_message(request: Invocation | CommandTextError) -> dict[str, Any]:
     """The acknowledgement while Venice is slow: `Fetching usage for the last 30 days…`.
 
     Built from the parsed command, never from the raw text, which could hold a pasted key.
     """
-    text = fetching_text(command_text)
-    block = ContextBlock(elements=[MarkdownTextObject(text=f":hourglass_flowing_sand: {text}")])
-    return {"text": text, "blocks": [block.to_dict()]}
+    text = fetching_text(request)
+    return {"text": text, "blocks": [context([f":hourglass_flowing_sand: {text}"])]}
 
 
-def fetching_text(command_text: str) -> str:
+def fetching_text(request: Invocation | CommandTextError) -> str:
     """`Fetching top-keys for the last 7 days from Venice…`, or a general line if unparsable."""
-    try:
-        invocation = parse_command(command_text, COMMANDS, datetime.now(UTC).date())
-    except CommandTextError:
+    if not isinstance(request, Invocation):
         return "Asking Venice…"
+    invocation = request
     period = invocation.period
     if period is None:
         return escape_mrkdwn(f"Fetching {invocation.command} from Venice…")

@@ -7,9 +7,9 @@ from typing import Any
 
 import aiohttp
 from slack_sdk.errors import SlackClientError
-from slack_sdk.models.blocks import ContextBlock, MarkdownTextObject, SectionBlock
 
-from bot.commands.failures import STORE_UNAVAILABLE_READING
+from adapters.slack.block_json import context, section
+from bot.error_cards import STORE_UNAVAILABLE_READING
 from bot.errors import StoreUnavailable
 
 PROBLEM_TEXT = (
@@ -29,9 +29,9 @@ def message_args(message: Mapping[str, Any]) -> dict[str, Any]:
 
 def notice(text: str, *, note: str | None = None) -> dict[str, Any]:
     """A one-paragraph private message (TEXT is the bot's own mrkdwn, never Venice's)."""
-    blocks: list[dict[str, Any]] = [SectionBlock(text=MarkdownTextObject(text=text)).to_dict()]
+    blocks: list[dict[str, Any]] = [section(text)]
     if note:
-        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=note)]).to_dict())
+        blocks.append(context([note]))
     return {"text": text, "blocks": blocks}
 
 

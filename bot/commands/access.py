@@ -1,41 +1,75 @@
-"""Who may run a command: its declared access, the caller's role and the workspace's policy."""
+"""`access [everyone|admins]`: who in this workspace may read billing (admins decide)."""
 
 from __future__ import annotations
 
-from bot.cards import Card, Tone
-from bot.commands.base import Caller, CommandSpec
+from bot.cards import Card, Field, Tone
+from bot.command_spec import CommandContext, CommandSpec
+from bot.error_cards import no_workspace_card
+from bot.errors import CommandTextError
+from bot.invocation import Invocation
 from bot.workspaces import ReadPolicy
 
+POLICY_WORDS: dict[str, ReadPolicy] = {
+    "everyone": "everyone",
+    "all": "everyone",
+    "admins": "admins",
+    "admin": "admins",
+}
+DESCRIBED = {
+    "everyone": "everyone in this workspace",
+    "admins": "workspace admins only",
+}
 
-def may_run(spec: CommandSpec, caller: Caller | None, read_policy: ReadPolicy) -> bool:
-    """True when CALLER may run SPEC; nobody vouched for (None) counts as no admin."""
-    is_admin = caller is not None and caller.is_admin
-    if spec.access == "anyone":
-        return True
-    if spec.access == "admin":
-        return is_admin
-    return read_policy == "everyone" or is_admin
 
-
-def forbidden_card(spec: CommandSpec) -> Card:
-    """A private refusal that says who can do it, so the caller knows whom to ask."""
-    if spec.access == "admin":
-        action = spec.admin_action or f"run `{spec.name}`"
-        summary = f"Only workspace admins can {action}; ask one of them."
-    else:
-        summary = (
-            "In this workspace only admins can read billing (an admin chose that); ask one of them."
+async def handle(invocation: Invocation, ctx: CommandContext) -> Card:
+    """Show the read policy, or change it when a policy word is given."""
+    scope = ctx.workspace_scope()
+    if scope is None:
+        return no_workspace_card(
+            "`access` sets who may read billing in a chat workspace; "
+            "a terminal with VENICE_API_KEY has no workspace."
         )
+    workspace, keys = scope
+    if invocation.topic is None:
+        return _policy_card(workspace, ctx.read_policy, changed=False)
+    policy = POLICY_WORDS.get(invocation.topic)
+    if policy is None:
+        raise CommandTextError(
+            "Who may read billing is `everyone` or `admins`.", example="access admins"
+        )
+    by = ctx.caller.display if ctx.caller is not None else "unknown"
+    await keys.set_read_policy(workspace, policy, by=by)
+    return _policy_card(workspace, policy, changed=policy != ctx.read_policy)
+
+
+WHO_CAN = {"everyone": "Everyone in this workspace", "admins": "Only workspace admins"}
+
+
+def _policy_card(workspace: str, policy: ReadPolicy, *, changed: bool) -> Card:
+    verb = "can now read" if changed else "can read"
     return Card(
-        title="Admins only",
-        kind="error",
-        tone=Tone.WARNING,
-        summary=summary,
-        data={
-            "error": "Forbidden",
-            "status": None,
-            "retry_after": None,
-            "command": spec.name,
-            "access": spec.access,
-        },
+        title="Billing access",
+        tone=Tone.GOOD if changed else Tone.INFO,
+        kind="help",
+        summary=f"{WHO_CAN[policy]} {verb} billing here.",
+        fields=(Field("Readable by", DESCRIBED[policy]),),
+        notes=("Change it with `access everyone` or `access admins` (admins only).",),
+        data={"workspace_id": workspace, "read_policy": policy, "changed": changed},
     )
+
+
+SPEC = CommandSpec(
+    name="access",
+    summary="Who may read billing here: everyone (the default) or admins only (admins)",
+    usage="access [everyone|admins]",
+    examples=("access", "access admins"),
+    arguments=("topic",),
+    handler=handle,
+    details=(
+        "With no word, says who may read billing in this workspace. `access admins` limits "
+        "balance, usage and the top lists to workspace admins; `access everyone` opens them "
+        "again. Help, status and errors stay available to everyone."
+    ),
+    access="admin",
+    admin_action="change who may read billing",
+)

@@ -6,37 +6,35 @@ from decimal import Decimal
 from typing import Any
 
 from bot.cards import Card, Field, Meter, Tone
-from bot.commands.base import CommandContext, CommandSpec, Invocation
-from bot.commands.fetching import fetch_alongside
-from bot.commands.footer import report_footer, short_reason
-from bot.commands.runway import (
+from bot.command_spec import CommandContext, CommandSpec
+from bot.errors import VeniceError
+from bot.invocation import Invocation
+from bot.money import format_amount, format_diem, format_fraction, format_usd
+from bot.reports.fetching import fetch_alongside
+from bot.reports.footer import report_footer, short_reason
+from bot.reports.runway import (
     BURN_DAYS,
+    CANNOT_CONSUME,
     Burn,
     BurnWindow,
     DiemRunway,
     UsdRunway,
+    allocation_meter,
     average_burn,
     countdown,
     diem_runway,
     next_reset,
     usd_runway,
 )
-from bot.errors import VeniceError
-from bot.money import ZERO, format_amount, format_diem, format_fraction, format_usd
 from bot.venice.models import Balance, UsageAnalytics
 from bot.venice.source import Fetched
 
-CANNOT_CONSUME = (
-    "Venice will refuse API requests until the account is topped up: "
-    "canConsume is false (needs at least $0.10)."
-)
 CHARGED_NEXT = {
     "DIEM": "DIEM",
     "EARNED_CREDITS": "earned credits",
     "BUNDLED_CREDITS": "bundled credits",
     "USD": "USD",
 }
-FRACTION_PLACES = Decimal("0.0001")
 
 
 def burn_note(burn: Burn) -> str:
@@ -137,34 +135,6 @@ def balance_card(
             "runway_error": short_reason(recent) if isinstance(recent, VeniceError) else None,
         },
     )
-
-
-def allocation_meter(diem: Decimal | None, allocation: Decimal) -> Meter | None:
-    """The share of today's DIEM allocation used; None when not staking or DIEM is unknown."""
-    # No percentage of nothing: not staking, or Venice did not say what is left.
-    if diem is None or allocation <= 0:
-        return None
-    used = _used(diem, allocation)
-    return Meter(
-        label="Today's DIEM allocation used",
-        fraction=_meter_fraction(used / allocation),
-        # Renderers draw the percentage from `fraction`; the caption gives the amounts.
-        caption=f"{format_diem(diem)} of {format_diem(allocation)} left",
-    )
-
-
-def _meter_fraction(exact: Decimal) -> Decimal:
-    """EXACT to FRACTION_PLACES, never rounded onto an end it is not at: some use never reads
-    as none, and some DIEM left never as all used."""
-    fraction = exact.quantize(FRACTION_PLACES)
-    if 0 < exact < 1:
-        return min(max(fraction, FRACTION_PLACES), 1 - FRACTION_PLACES)
-    return fraction
-
-
-def _used(diem: Decimal, allocation: Decimal) -> Decimal:
-    # Clamped: a balance above the allocation (or below zero) must not draw past the bar's ends.
-    return min(max(allocation - diem, ZERO), allocation)
 
 
 def _summary(diem: Decimal | None, meter: Meter | None, usd: Decimal | None) -> str:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from bot.cards import Card, Tone
-from bot.commands.base import CommandContext, CommandSpec, Invocation
+from bot.cards import Card, SecretPrompt, Tone
+from bot.command_spec import CommandContext, CommandSpec
+from bot.invocation import Invocation
 
 ADMIN_KEY_HOWTO = (
     "Billing needs a Venice ADMIN key: in Venice open Settings > API keys "
@@ -12,7 +13,7 @@ ADMIN_KEY_HOWTO = (
 
 
 async def handle(invocation: Invocation, ctx: CommandContext) -> Card:
-    """A card that tells the adapter to collect the key privately (a modal in chat)."""
+    """A card that asks the adapter to collect the key privately (a modal in chat)."""
     workspace = ctx.workspace_id
     if workspace is None:
         summary = (
@@ -32,6 +33,19 @@ async def handle(invocation: Invocation, ctx: CommandContext) -> Card:
         summary=summary,
         notes=(ADMIN_KEY_HOWTO,),
         data={"workspace_id": workspace, "secret": "venice_key"},
+        ask=key_prompt(workspace),
+    )
+
+
+def key_prompt(workspace_id: str | None) -> SecretPrompt:
+    """What the connect modal asks for, in the words every platform shows (App Home's Connect
+    button opens the same modal)."""
+    return SecretPrompt(
+        asks_for="venice_key",
+        workspace_id=workspace_id,
+        title="Connect a Venice key",
+        label="Venice ADMIN key",
+        hint=ADMIN_KEY_HOWTO,
     )
 
 

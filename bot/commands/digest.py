@@ -2,18 +2,17 @@
 
 Anyone who may read billing sees the status and a private preview; turning it on or off and
 posting it now are for admins. The schedule itself lives in bot/store/digests.py and is run by
-bot/digest/runner.py, which this command reaches through `ctx.digests` (DigestControl).
+bot/digest/runner.py, which this command reaches through `ctx.digest_control()` (DigestControl).
 """
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
 from bot.cards import Card, Column, Field, Row, Table, Tone
-from bot.commands.access import forbidden_card
-from bot.commands.base import CommandContext, CommandSpec, DigestControl, Invocation
-from bot.commands.digest_words import (
+from bot.command_spec import CommandContext, CommandSpec, DigestControl
+from bot.commands.status import utc_minute
+from bot.digest.words import (
     DEFAULT_AT,
     EXAMPLE,
     at_phrase,
@@ -23,9 +22,9 @@ from bot.commands.digest_words import (
     parse_on_words,
     schedule_text_error,
 )
-from bot.commands.failures import no_workspace_card
-from bot.commands.status import utc_minute
-from bot.errors import CommandTextError
+from bot.error_cards import no_workspace_card
+from bot.errors import CommandTextError, Forbidden
+from bot.invocation import Invocation
 from bot.ports import PostFailed
 from bot.schedule import EVERY_DAY, DigestTime, ScheduleError, format_days, parse_zone
 from bot.store.digests import DigestSchedule
@@ -55,12 +54,11 @@ async def handle(invocation: Invocation, ctx: CommandContext) -> Card:
     is_admin = ctx.caller is not None and ctx.caller.is_admin
     if action in ADMIN_ACTIONS and not is_admin:
         what = "post the digest now" if action == "now" else "turn the daily digest on or off"
-        admin_only = dataclasses.replace(SPEC, access="admin", admin_action=what)
-        return forbidden_card(admin_only)
+        raise Forbidden(what)
     workspace = ctx.workspace_id
     if workspace is None:
         return no_workspace_card(NO_CHANNEL)
-    digests = ctx.digests
+    digests = await ctx.digest_control()
     if digests is None:
         return no_workspace_card(NO_SERVICE, workspace_id=workspace)
     if action == "preview":
@@ -98,9 +96,10 @@ async def _on(
     words: tuple[str, ...],
 ) -> Card:
     given = parse_on_words(words)
+    workspace_zone = await ctx.workspace_time_zone()
     zone, zone_note = given.time_zone, None
     if zone is None:
-        zone, zone_note = _default_zone(ctx)
+        zone, zone_note = _default_zone(ctx, workspace_zone)
     when = DigestTime(given.at or DEFAULT_AT, zone, given.weekdays or EVERY_DAY)
     try:
         schedule = await digests.schedule(
@@ -115,7 +114,7 @@ async def _on(
     )
     notes = [zone_note] if zone_note else []
     # The first zone an admin names becomes the workspace's: Discord tells nobody's zone.
-    first_zone = given.time_zone is not None and ctx.workspace_time_zone is None
+    first_zone = given.time_zone is not None and workspace_zone is None
     if first_zone and isinstance(ctx.keys, WorkspaceZones):
         await ctx.keys.set_time_zone(workspace, zone)
         notes.append(f"{zone} is now this workspace's time zone for digests set without one.")
@@ -129,13 +128,13 @@ async def _on(
     )
 
 
-def _default_zone(ctx: CommandContext) -> tuple[str, str]:
+def _default_zone(ctx: CommandContext, workspace_zone: str | None) -> tuple[str, str]:
     """The caller's zone, else the workspace's, else UTC, and a note saying which and how to
     change it."""
     change = "To use another, name it: `digest on 09:00 America/New_York`."
     candidates = (
         (ctx.caller.time_zone if ctx.caller else None, "your own time zone"),
-        (ctx.workspace_time_zone, "this workspace's time zone"),
+        (workspace_zone, "this workspace's time zone"),
     )
     for zone, whose in candidates:
         if zone:

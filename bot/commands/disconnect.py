@@ -1,14 +1,17 @@
-"""`disconnect`: delete the workspace's stored Venice key (admins only)."""
+"""`disconnect`: delete the workspace's stored Venice key (admins only), once they confirm."""
 
 from __future__ import annotations
 
-from bot.cards import Card, Tone
-from bot.commands.base import CommandContext, CommandSpec, Invocation
-from bot.commands.failures import no_workspace_card
+import dataclasses
+
+from bot.cards import Card, Confirm, Tone
+from bot.command_spec import CommandContext, CommandSpec
+from bot.error_cards import no_workspace_card
+from bot.invocation import Invocation
 
 
 async def handle(invocation: Invocation, ctx: CommandContext) -> Card:
-    """Delete the key; billing commands then need a new `connect`."""
+    """Ask first; once confirmed, delete the key (billing commands then need a new `connect`)."""
     scope = ctx.workspace_scope()
     if scope is None:
         return no_workspace_card(
@@ -17,6 +20,8 @@ async def handle(invocation: Invocation, ctx: CommandContext) -> Card:
             removed=False,
         )
     workspace, keys = scope
+    if not invocation.confirmed and await keys.credential_info(workspace) is not None:
+        return _question(dataclasses.replace(invocation, confirmed=True))
     by = ctx.caller.display if ctx.caller is not None else "unknown"
     removed = await keys.remove_credential(workspace, by=by)
     if not removed:
@@ -34,6 +39,31 @@ async def handle(invocation: Invocation, ctx: CommandContext) -> Card:
             "an admin runs `connect` again."
         ),
         data={"workspace_id": workspace, "removed": True},
+    )
+
+
+# The question, written once for every platform (the Discord wording of before: it says what
+# to do if the key leaked, which deleting it here does not undo).
+QUESTION_TITLE = "Delete this workspace's Venice key?"
+QUESTION = (
+    "Billing commands stop working here until an admin runs `connect` again. The key itself "
+    "stays valid in Venice: revoke it there if it leaked."
+)
+CANCELLED = Card(
+    title="Nothing was deleted",
+    kind="help",
+    tone=Tone.INFO,
+    summary="The Venice key stays connected.",
+)
+
+
+def _question(run: Invocation) -> Card:
+    return Card(
+        title=QUESTION_TITLE,
+        kind="help",
+        tone=Tone.WARNING,
+        summary=QUESTION,
+        ask=Confirm(run=run, confirm_label="Delete the key", cancelled=CANCELLED),
     )
 
 

@@ -6,10 +6,11 @@ import difflib
 from collections.abc import Mapping
 
 from bot.cards import Card, Field
-from bot.commands.base import DEFAULT_LIMIT, MAX_LIMIT, CommandContext, CommandSpec, Invocation
-from bot.commands.period import DEFAULT_PERIOD, MAX_DAYS, PERIOD_FORMS
+from bot.command_spec import DEFAULT_LIMIT, MAX_LIMIT, CommandContext, CommandSpec
 from bot.echo import clip_echo
 from bot.errors import CommandTextError
+from bot.invocation import Invocation
+from bot.period import DEFAULT_PERIOD, MAX_DAYS, PERIOD_FORMS
 
 PERIOD_TOPICS = ("period", "periods")
 PERIOD_NOTE = f"PERIOD is one of {PERIOD_FORMS}; the default is `{DEFAULT_PERIOD}`."
@@ -17,17 +18,15 @@ PERIOD_NOTE = f"PERIOD is one of {PERIOD_FORMS}; the default is `{DEFAULT_PERIOD
 
 async def handle(invocation: Invocation, ctx: CommandContext) -> Card:
     """List every command, or explain the one named by the topic."""
-    # Imported here: the registry imports this module to build itself.
-    from bot.commands.registry import COMMANDS
-
+    commands = ctx.commands
     topic = invocation.topic
     if topic is None:
-        return overview_card(COMMANDS)
+        return overview_card(commands)
     if topic in PERIOD_TOPICS:
         return period_card()
-    spec = COMMANDS.get(topic)
+    spec = commands.get(topic)
     if spec is None:
-        raise _unknown_topic(topic, COMMANDS)
+        raise _unknown_topic(topic, commands)
     return command_card(spec)
 
 

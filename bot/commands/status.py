@@ -6,9 +6,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.cards import Card, Field, Tone
-from bot.commands.base import CommandContext, CommandSpec, Invocation
-from bot.commands.failures import no_workspace_card
-from bot.commands.read_access import DESCRIBED
+from bot.command_spec import CommandContext, CommandSpec
+from bot.commands.access import DESCRIBED
+from bot.error_cards import no_workspace_card
+from bot.invocation import Invocation
 from bot.workspaces import CredentialView, shown_fingerprint
 
 

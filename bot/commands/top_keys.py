@@ -3,24 +3,19 @@
 from __future__ import annotations
 
 from bot.cards import Card, Column, Row, Table
-from bot.commands.base import CommandContext, CommandSpec, Invocation
-from bot.commands.footer import period_heading
-from bot.commands.ranked_report import fetch_ranked_usage, rank_rows, ranked_card
-from bot.commands.ranking import Ranking
+from bot.command_spec import CommandContext, CommandSpec
+from bot.invocation import Invocation
 from bot.money import format_amount, format_quantity
+from bot.reports.footer import period_heading
+from bot.reports.ranked_report import fetch_ranked_usage, key_label, rank_rows, ranked_card
+from bot.reports.ranking import Ranking
 from bot.venice.models import KeyUsage
 
-WEB_APP_LABEL = "Web App (browser, no API key)"
 # Venice counts a key's units across every model it used: tokens, images, characters, seconds.
 UNITS_NOTE = (
     "Units: everything a key used, added up as Venice counts it (tokens, images, characters, "
     "seconds); `top-models` shows them by kind."
 )
-
-
-def key_label(key: KeyUsage) -> str:
-    """The key's description or Venice's name for it; usage from the web app says so."""
-    return WEB_APP_LABEL if key.is_web_app else key.name
 
 
 async def handle(invocation: Invocation, ctx: CommandContext) -> Card:

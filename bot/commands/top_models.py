@@ -5,11 +5,12 @@ from __future__ import annotations
 from decimal import Decimal
 
 from bot.cards import Card, Column, Row, Table
-from bot.commands.base import CommandContext, CommandSpec, Invocation
-from bot.commands.footer import period_heading
-from bot.commands.ranked_report import fetch_ranked_usage, rank_rows, ranked_card
-from bot.commands.ranking import Ranked, Ranking
+from bot.command_spec import CommandContext, CommandSpec
+from bot.invocation import Invocation
 from bot.money import apportion, format_amount, format_units
+from bot.reports.footer import period_heading
+from bot.reports.ranked_report import fetch_ranked_usage, rank_rows, ranked_card
+from bot.reports.ranking import Ranked, Ranking
 from bot.venice.models import ModelUsage
 
 TINY = Decimal("0.001")  # shown as `<$0.01` / `<0.01 DIEM`

@@ -2,26 +2,28 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from bot.cards import Card, Column, Field, Row, Series, Table, Tone, Trend
-from bot.commands.base import CommandContext, CommandSpec, Invocation
-from bot.commands.fetching import fetch_alongside
-from bot.commands.footer import (
+from bot.cards import Card, Field, Tone
+from bot.command_spec import CommandContext, CommandSpec
+from bot.errors import VeniceError
+from bot.invocation import Invocation
+from bot.money import ZERO, format_amount, format_change, format_spend
+from bot.period import DEFAULT_PERIOD, MAX_DAYS, Period, parse_period
+from bot.reports.fetching import fetch_alongside
+from bot.reports.footer import (
     between,
     period_data,
     period_heading,
     report_footer,
     short_reason,
 )
-from bot.commands.period import DEFAULT_PERIOD, MAX_DAYS, Period, parse_period
-from bot.commands.ranking import CURRENCIES, Ranking, rank_by_spend
-from bot.commands.spend_chart import spend_chart
-from bot.errors import VeniceError
-from bot.money import ZERO, format_amount, format_change, format_diem, format_spend, format_usd
-from bot.venice.models import DayUsage, UsageAnalytics
+from bot.reports.ranked_report import spend_table
+from bot.reports.ranking import CURRENCIES, rank_by_spend
+from bot.reports.spend_chart import daily_totals, spend_chart, spend_trend
+from bot.venice.models import UsageAnalytics
 from bot.venice.source import Fetched, UsageQuery
 
 TOP_MODELS = 5
@@ -66,19 +68,6 @@ def comparison_note(period: Period, previous: Period | None, now: datetime) -> s
     if period.end == today:
         return f"The change counts today (UTC) so far; the {previous.label} are whole days."
     return None
-
-
-def daily_totals(rows: list[DayUsage], period: Period) -> list[tuple[date, Decimal, Decimal]]:
-    """One (day, USD, DIEM) per day of PERIOD, zero-filled, plus any other day Venice returned."""
-    totals: dict[date, tuple[Decimal, Decimal]] = {}
-    day = period.start
-    while day <= period.end:
-        totals[day] = (ZERO, ZERO)
-        day += timedelta(days=1)
-    for row in rows:
-        usd, diem = totals.get(row.day, (ZERO, ZERO))
-        totals[row.day] = (usd + row.usd, diem + row.diem)
-    return [(day, usd, diem) for day, (usd, diem) in sorted(totals.items())]
 
 
 def usage_card(
@@ -177,44 +166,6 @@ def usage_card(
         notes=tuple(notes),
         footer=report_footer(fetched, *others, note=ranking.footer_note()),
         data=data,
-    )
-
-
-def spend_trend(days: list[tuple[date, Decimal, Decimal]], usd: Decimal, diem: Decimal) -> Trend:
-    """Per-day USD and DIEM series (only the currencies spent) for sparklines."""
-    series = []
-    if usd != 0:
-        series.append(Series("USD", tuple(row[1] for row in days), format_usd(usd)))
-    if diem != 0:
-        series.append(Series("DIEM", tuple(row[2] for row in days), format_diem(diem)))
-    return Trend("Spend per day (UTC)", tuple(row[0] for row in days), tuple(series))
-
-
-def spend_table(ranking: Ranking[T], title: str = "Top models", name: str = "Model") -> Table:
-    """The ranked rows as `# · NAME · USD · DIEM · Share` (only the currencies spent), with what
-    the cut rows add up to."""
-    currencies = ranking.currencies
-    return Table(
-        title=title,
-        columns=(
-            Column("#", "right"),
-            Column(name),
-            *(Column(currency, "right") for currency in currencies),
-            Column("Share", "right"),
-        ),
-        rows=tuple(
-            Row(
-                (
-                    str(row.rank),
-                    row.name,
-                    *(format_amount(row.amount(currency), currency) for currency in currencies),
-                    ranking.share(row),
-                )
-            )
-            for row in ranking.shown
-        ),
-        omitted=len(ranking.omitted),
-        omitted_note=ranking.omitted_note(),
     )
 
 

@@ -11,18 +11,22 @@ from decimal import Decimal
 from typing import Any
 
 from bot.cards import Card, Field, Table, Tone
-from bot.commands.balance import CANNOT_CONSUME, allocation_meter
-from bot.commands.footer import report_footer
-from bot.commands.period import Period
-from bot.commands.ranked_report import rank_rows
-from bot.commands.ranking import Ranking, footer_note
-from bot.commands.runway import Burn, UsdRunway, average_burn, usd_runway
-from bot.commands.spend_chart import spend_chart
-from bot.commands.top_keys import key_label
-from bot.commands.usage import daily_totals, spend_table, spend_trend
 from bot.deadline import Deadline
 from bot.digest.anomaly import anomaly_note, is_anomaly, median
 from bot.money import ZERO, format_amount, format_change, format_diem, format_usd
+from bot.period import Period
+from bot.reports.footer import report_footer
+from bot.reports.ranked_report import key_label, rank_rows, spend_table
+from bot.reports.ranking import Ranking, footer_note
+from bot.reports.runway import (
+    CANNOT_CONSUME,
+    Burn,
+    UsdRunway,
+    allocation_meter,
+    average_burn,
+    usd_runway,
+)
+from bot.reports.spend_chart import daily_totals, spend_chart, spend_trend
 from bot.venice.models import Balance, UsageAnalytics
 from bot.venice.source import BillingSource, Fetched, UsageQuery
 

@@ -1,4 +1,4 @@
-"""DigestController: what the `digest` chat command may do (DigestControl, bot/commands/base.py)
+"""DigestController: what the `digest` chat command may do (DigestControl, bot/command_spec.py)
 through bot/digest/runner.py's DigestRunner: schedule, unschedule, list, preview, post now; and
 building one workspace's digest with its stored key, which the scheduled runs share."""
 
@@ -10,7 +10,7 @@ from typing import TypeVar
 
 from bot.cards import Card
 from bot.charts import render_chart_async
-from bot.commands.base import Caller
+from bot.command_spec import Caller
 from bot.deadline import Deadline
 from bot.delivery import DeliveryPath, post_unrecorded
 from bot.digest.content import Digest, build_digest

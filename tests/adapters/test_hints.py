@@ -24,12 +24,12 @@ from adapters.discord.slash_text import (
 )
 from adapters.slack.render import render_card
 from bot.cards import Card
-from bot.commands.base import Invocation
-from bot.commands.failures import failure_card, invalid_card, no_key_card
-from bot.commands.registry import COMMANDS
-from bot.core import answer
+from bot.error_cards import failure_card, invalid_card, no_key_card
 from bot.errors import AdminKeyRequired, BadKey, CommandTextError, PaymentRequired
+from bot.invocation import Invocation
+from bot.registry import COMMANDS
 from tests.adapters.discord.test_render_limits import embed_texts
+from tests.asking import answer_text
 from tests.commands.builders import context, source, usage
 
 
@@ -123,7 +123,7 @@ def test_no_key_in_a_terminal_says_what_to_set():
 
 
 async def test_help_in_discord_gives_slash_commands_with_options():
-    reply = await answer("help", context(source(usage_answer=usage())))
+    reply = await answer_text("help", context(source(usage_answer=usage())))
     text = discord_text(reply.card)
     assert "`/venice usage period:30d`" in text
     assert "`/venice top-keys period:30d n:5`" in text

@@ -10,7 +10,7 @@ import pytest
 from adapters.console.render import render_text
 from adapters.discord.render import card_embed
 from adapters.slack.render import render_card
-from bot.core import answer
+from tests.asking import answer_text
 from tests.commands.builders import balance, context, source, usage
 
 
@@ -28,7 +28,7 @@ from tests.commands.builders import balance, context, source, usage
 )
 async def test_one_percentage_in_the_summary_and_every_meter(diem, allocation, shown):
     src = source(balance_answer=balance(diem=diem, allocation=allocation), usage_answer=usage())
-    card = (await answer("balance", context(src))).card
+    card = (await answer_text("balance", context(src))).card
     assert f"({shown} of the allocation used)" in (card.summary or "")
     slack = json.dumps(render_card(card), ensure_ascii=False)
     assert f" {shown.replace('<', '&lt;').replace('>', '&gt;')} used" in slack  # as Slack shows

@@ -17,10 +17,10 @@ import pytest
 
 from adapters.discord.render import card_embed
 from adapters.slack.render import render_card
-from bot.core import answer
 from bot.layout.bidi import FSI, LRM, PDI, isolate
 from bot.layout.text import clip, display_width, sanitise_line
 from tests.adapters.discord.test_render_limits import embed_texts, live_markup
+from tests.asking import answer_text
 from tests.commands.builders import context, key, source, usage, week
 from tests.venice.ledger_bodies import RTL_KEY, ZWJ_KEY
 
@@ -53,7 +53,7 @@ def top_keys_card(*names: str):
 
 
 async def rows_of(platform: str, *names: str) -> list[str]:
-    reply = await answer("top-keys 7d", context(top_keys_card(*names)))
+    reply = await answer_text("top-keys 7d", context(top_keys_card(*names)))
     if platform == "slack":
         blocks = render_card(reply.card)["blocks"]
         text = "\n".join(str(block.get("text", {}).get("text", "")) for block in blocks)
@@ -113,7 +113,7 @@ async def test_emoji_sequences_keep_their_joiners(platform):
     ],
 )
 async def test_isolated_names_are_still_inert(platform, name):
-    reply = await answer("top-keys 7d", context(top_keys_card(name)))
+    reply = await answer_text("top-keys 7d", context(top_keys_card(name)))
     if platform == "slack":
         text = json.dumps(render_card(reply.card), ensure_ascii=False)
         assert "<!channel>" not in text

@@ -8,6 +8,7 @@ from bot.cache.keys import DEFAULT_NAMESPACE, TenantKeys
 from bot.deadline import Deadline
 from bot.runtime import CACHE_FINGERPRINT_SECRET, Runtime
 from bot.settings import Settings
+from tests.asking import parsed
 from tests.cache.support import BALANCE_PATH, USAGE_PATH, calls, delete_namespace
 
 
@@ -20,8 +21,8 @@ async def test_without_redis_url_answers_are_cached_in_the_process(sim):
     try:
         assert runtime.cache.backend_name == "memory"
         key = SecretStr("sim-admin")
-        first = await runtime.ask("usage 30d", key)
-        second = await runtime.ask("usage 30d", key)
+        first = await runtime.ask(parsed("usage 30d"), key)
+        second = await runtime.ask(parsed("usage 30d"), key)
     finally:
         await runtime.aclose()
     assert first.outcome == second.outcome == "answered"
@@ -37,8 +38,8 @@ async def test_with_redis_url_the_cache_is_shared_by_two_runtimes(sim, redis_url
     key = SecretStr("sim-admin-" + namespace.rsplit(":", 1)[-1])  # a key no other run uses
     try:
         assert first.cache.backend_name == "redis"
-        one = await first.ask("balance", key)
-        two = await second.ask("balance", key)
+        one = await first.ask(parsed("balance"), key)
+        two = await second.ask(parsed("balance"), key)
     finally:
         await first.aclose()
         await second.aclose()

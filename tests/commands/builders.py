@@ -8,8 +8,9 @@ from decimal import Decimal
 from typing import Any
 
 from bot.cards import Card
-from bot.commands.base import CommandContext
+from bot.command_spec import CommandContext
 from bot.deadline import Deadline
+from bot.registry import COMMANDS
 from bot.venice.models import Balance, UsageAnalytics
 from bot.venice.static_source import StaticBillingSource
 
@@ -100,7 +101,7 @@ def week(usd: list[str], diem: list[str], end: date = TODAY) -> list[dict[str, A
 
 
 def context(source: StaticBillingSource | None, now: datetime = NOW) -> CommandContext:
-    return CommandContext(now=now, deadline=Deadline.after(10), source=source)
+    return CommandContext(commands=COMMANDS, now=now, deadline=Deadline.after(10), source=source)
 
 
 def source(

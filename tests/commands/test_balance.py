@@ -11,12 +11,12 @@ import pytest
 
 from bot.cards import Tone
 from bot.commands import balance as balance_command
-from bot.commands.base import Invocation
-from bot.commands.runway import Burn, BurnWindow, average_burn, countdown, diem_runway, usd_runway
-from bot.core import answer
 from bot.errors import BadKey, QueryTimedOut, VeniceFailing
+from bot.invocation import Invocation
+from bot.reports.runway import Burn, BurnWindow, average_burn, countdown, diem_runway, usd_runway
 from bot.venice.models import Balance
 from bot.venice.source import Fetched, UsageQuery
+from tests.asking import answer_text
 from tests.commands.builders import (
     DOLLAR_DIEM,
     FETCHED_AT,
@@ -373,7 +373,7 @@ async def test_runway_failure_still_answers_balance():
         balance_answer=make_balance(),
         usage_answer=QueryTimedOut("Venice's query timed out. Try a shorter period."),
     )
-    result = await answer("balance", context(src))
+    result = await answer_text("balance", context(src))
     assert result.outcome == "answered"
     card = result.card
     assert field_value(card, "DIEM left today") == "37.50 DIEM"
@@ -389,7 +389,7 @@ async def test_balance_failure_fails_the_command():
     src = source(
         balance_answer=BadKey("Venice does not know this key."), usage_answer=steady_week()
     )
-    result = await answer("balance", context(src))
+    result = await answer_text("balance", context(src))
     assert result.outcome == "failed"
     assert result.card.kind == "error"
 
@@ -423,7 +423,7 @@ async def test_balance_failure_does_not_wait_for_the_runway():
 
 
 async def test_no_key():
-    result = await answer("balance", context(None))
+    result = await answer_text("balance", context(None))
     assert result.outcome == "failed"
 
 

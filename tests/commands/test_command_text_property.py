@@ -10,11 +10,8 @@ from hypothesis import strategies as st
 
 from adapters.console.render import render_json, render_text
 from bot.cards import Card
-from bot.commands.base import MAX_LIMIT, Invocation
-from bot.commands.parser import parse_command
-from bot.commands.period import MAX_DAYS
-from bot.commands.registry import COMMANDS
-from bot.core import answer
+from bot.command_spec import MAX_LIMIT
+from bot.command_text import parse_command
 from bot.errors import (
     AdminKeyRequired,
     CommandTextError,
@@ -22,7 +19,11 @@ from bot.errors import (
     RateLimited,
     VeniceFailing,
 )
+from bot.invocation import Invocation
+from bot.period import MAX_DAYS
+from bot.registry import COMMANDS
 from bot.venice.static_source import StaticBillingSource
+from tests.asking import answer_text
 from tests.commands import builders
 from tests.commands.builders import FETCHED_AT, TODAY, context, day, key, model, part
 
@@ -167,7 +168,7 @@ SOURCES = {
 @given(ANY_TEXT, st.sampled_from(sorted(SOURCES)))
 def test_core_never_raises_and_always_has_a_card(text, source_name):
     ctx = context(SOURCES[source_name]())
-    reply = asyncio.run(answer(text, ctx))
+    reply = asyncio.run(answer_text(text, ctx))
     event(f"{reply.outcome} {reply.command}")
     assert reply.outcome in ("answered", "invalid", "failed", "forbidden")
     assert isinstance(reply.card, Card)

@@ -14,12 +14,13 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from bot.commands.base import Caller, CommandContext
-from bot.connect import ConnectResult, connect_key
-from bot.core import answer
+from bot.command_spec import Caller, CommandContext
 from bot.deadline import Deadline
+from bot.key_connection import ConnectResult, connect_key
+from bot.registry import COMMANDS
 from bot.store import WorkspaceStore
 from bot.venice.client import VeniceClient, make_http_client
+from tests.asking import answer_text
 from tests.commands.builders import card_strings
 from venice_simulator.server import RunningSimulator
 
@@ -83,7 +84,8 @@ async def test_an_admin_key_is_checked_stored_and_described(
     assert info is not None
     assert (info.key_type, info.set_by) == ("admin", "ada (slack:U1)")
 
-    status = await answer("status", CommandContext(
+    status = await answer_text("status", CommandContext(
+        commands=COMMANDS,
         now=datetime.now(UTC), deadline=Deadline.after(5), workspace_id=WORKSPACE, caller=MEMBER,
         keys=workspace_store,
     ))  # fmt: skip
@@ -190,8 +192,10 @@ async def test_a_key_typed_after_connect_is_refused_and_never_quoted(
 ):
     caplog.set_level(logging.DEBUG)
     key = "VENICE_" + "ADMIN_KEY_" + secrets.token_hex(12)
-    ctx = CommandContext(now=datetime.now(UTC), deadline=Deadline.after(5), caller=MEMBER)
-    reply = await answer(text.format(key=key), ctx)
+    ctx = CommandContext(
+        commands=COMMANDS, now=datetime.now(UTC), deadline=Deadline.after(5), caller=MEMBER
+    )
+    reply = await answer_text(text.format(key=key), ctx)
     assert reply.outcome == "invalid"
     assert reply.card.kind == "error"
     assert reply.card.summary == (
@@ -204,7 +208,9 @@ async def test_a_key_typed_after_connect_is_refused_and_never_quoted(
 
 async def test_a_key_typed_as_a_command_is_not_quoted_back():
     key = "VENICE_" + "ADMIN_KEY_" + secrets.token_hex(12)
-    reply = await answer(key, CommandContext(now=datetime.now(UTC), deadline=Deadline.after(5)))
+    reply = await answer_text(
+        key, CommandContext(commands=COMMANDS, now=datetime.now(UTC), deadline=Deadline.after(5))
+    )
     assert reply.outcome == "invalid"
     assert key[:20] not in json.dumps(reply.card.to_dict())
 
@@ -213,9 +219,13 @@ async def test_a_key_typed_as_a_command_is_not_quoted_back():
                                                  (None, "keys set WORKSPACE")])  # fmt: skip
 async def test_connect_alone_asks_the_adapter_for_the_key_privately(workspace, says):
     ctx = CommandContext(
-        now=datetime.now(UTC), deadline=Deadline.after(5), workspace_id=workspace, caller=ADMIN
+        commands=COMMANDS,
+        now=datetime.now(UTC),
+        deadline=Deadline.after(5),
+        workspace_id=workspace,
+        caller=ADMIN,
     )
-    reply = await answer("connect", ctx)
+    reply = await answer_text("connect", ctx)
     assert reply.outcome == "answered"
     assert reply.card.kind == "connect"
     assert reply.card.data["secret"] == "venice_key"

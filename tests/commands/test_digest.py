@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 import pytest
 from pydantic import SecretStr
 
-from bot.commands.base import Caller
-from bot.core import Answer, answer
+from bot.command_spec import Caller, FixedServices
+from bot.core import Answer
 from bot.deadline import Deadline
 from bot.digest.runner import DigestRunner
 from bot.ports import ChartRefused
@@ -17,6 +17,7 @@ from bot.store import WorkspaceStore
 from bot.store.digests import DigestStore
 from bot.venice.static_source import StaticBillingSource
 from bot.workspace_context import workspace_context
+from tests.asking import answer_text
 from tests.commands import builders
 from tests.digest.recording_poster import RecordingPoster
 
@@ -75,10 +76,9 @@ async def ask(
         now=now,
         deadline=Deadline.after(10),
         channel_id=channel,
-        digests=runner,
-        workspace_time_zone=workspace_zone,
+        services=FixedServices(digests=runner, time_zone=workspace_zone),
     )
-    return await answer(text, ctx)
+    return await answer_text(text, ctx)
 
 
 async def test_on_with_defaults_runs_at_nine_in_the_callers_zone(workspace_store, runner):
@@ -254,7 +254,7 @@ async def test_in_a_terminal_status_does_not_suggest_what_the_terminal_cannot_do
 async def test_without_a_digest_service_or_a_workspace_the_reply_says_so(workspace_store):
     reply = await ask(workspace_store, None, "digest on")
     assert "not available" in (reply.card.summary or "")
-    no_workspace = await answer("digest status", builders.context(None))
+    no_workspace = await answer_text("digest status", builders.context(None))
     assert no_workspace.card.title == "No workspace"
     assert "venice-bot digest set" in (no_workspace.card.summary or "")
 

@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 
 from adapters.console.render import render_text
-from bot.core import answer
 from bot.errors import QueryTimedOut
 from bot.venice.models import Balance, UsageAnalytics
 from bot.venice.source import UsageQuery
 from bot.venice.static_source import StaticBillingSource
+from tests.asking import answer_text
 from tests.commands.builders import (
     TODAY,
     balance,
@@ -193,7 +193,7 @@ CASES: list[tuple[str, str, Callable[[], StaticBillingSource]]] = [
 
 @pytest.mark.parametrize(("name", "text", "make_source"), CASES, ids=[c[0] for c in CASES])
 async def test_golden(name, text, make_source):
-    result = await answer(text, context(make_source()))
+    result = await answer_text(text, context(make_source()))
     assert result.outcome == "answered"
     rendered = render_text(result.card) + "\n"
     path = GOLDEN / f"{name}.txt"

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from bot.command_text import parse_command
 from bot.commands.help import SPEC as HELP
-from bot.commands.parser import parse_command
-from bot.commands.registry import COMMANDS
-from bot.core import answer
 from bot.errors import CommandTextError
+from bot.registry import COMMANDS
+from tests.asking import answer_text
 from tests.commands.builders import NOW, TODAY, card_strings, context
 
 
@@ -31,7 +31,7 @@ async def test_overview_lists_every_command_with_usage_and_an_example():
 
 
 async def test_empty_text_answers_with_the_overview():
-    reply = await answer("", context(None))
+    reply = await answer_text("", context(None))
     assert reply.outcome == "answered"
     assert reply.card.kind == "help"
     assert len(reply.card.fields) == len(COMMANDS)
@@ -100,7 +100,7 @@ async def test_unknown_topic_suggests_the_closest_command(text, message, example
 
 
 async def test_unknown_topic_through_the_core_is_an_invalid_answer():
-    reply = await answer("help nonsense", context(None, now=NOW))
+    reply = await answer_text("help nonsense", context(None, now=NOW))
     assert reply.outcome == "invalid"
     assert reply.card.kind == "error"
     assert "Try: `help`" in (reply.card.summary or "")
@@ -108,6 +108,6 @@ async def test_unknown_topic_through_the_core_is_an_invalid_answer():
 
 async def test_a_key_pasted_as_the_topic_is_not_quoted_back():
     key = "VENICE_ADMIN_KEY_" + "Ab12Cd34" * 3
-    reply = await answer(f"help {key}", context(None, now=NOW))
+    reply = await answer_text(f"help {key}", context(None, now=NOW))
     assert reply.outcome == "invalid"
     assert "ab12cd34" not in " ".join(card_strings(reply.card)).lower()

@@ -7,11 +7,11 @@ from datetime import UTC, datetime
 import pytest
 from pydantic import SecretStr
 
-from bot.commands.base import Caller, CommandContext
-from bot.commands.registry import COMMANDS
-from bot.core import answer
+from bot.command_spec import Caller, CommandContext
 from bot.deadline import Deadline
+from bot.registry import COMMANDS
 from bot.store import WorkspaceStore
+from tests.asking import answer_text
 from tests.commands import builders
 from tests.commands.builders import NOW
 
@@ -73,6 +73,7 @@ async def test_access_follows_role_and_read_policy(
         verified_at=datetime.now(UTC),
     )
     ctx = CommandContext(
+        commands=COMMANDS,
         now=NOW,
         deadline=Deadline.after(10),
         source=_source(),
@@ -81,7 +82,8 @@ async def test_access_follows_role_and_read_policy(
         read_policy=policy,  # type: ignore[arg-type]
         keys=workspace_store,
     )
-    reply = await answer(command, ctx)
+    # Confirmed, as a terminal runs it: `disconnect` asks first otherwise (test_disconnect.py).
+    reply = await answer_text(command, ctx, confirmed=True)
     if expected:
         assert reply.outcome == "answered", reply.card
     else:
@@ -101,20 +103,25 @@ async def test_access_follows_role_and_read_policy(
     ],
 )
 async def test_refusal_says_who_can_do_it(command: str, sentence: str):
-    ctx = CommandContext(now=NOW, deadline=Deadline.after(10), caller=MEMBER)
-    reply = await answer(command, ctx)
+    ctx = CommandContext(commands=COMMANDS, now=NOW, deadline=Deadline.after(10), caller=MEMBER)
+    reply = await answer_text(command, ctx)
     assert reply.outcome == "forbidden"
     assert reply.card.summary == sentence
 
 
 async def test_admins_only_policy_refuses_members_billing_but_not_help():
     ctx = CommandContext(
-        now=NOW, deadline=Deadline.after(10), source=_source(), caller=MEMBER, read_policy="admins"
+        commands=COMMANDS,
+        now=NOW,
+        deadline=Deadline.after(10),
+        source=_source(),
+        caller=MEMBER,
+        read_policy="admins",
     )
-    refused = await answer("usage 30d", ctx)
+    refused = await answer_text("usage 30d", ctx)
     assert refused.outcome == "forbidden"
     assert "only admins can read billing" in (refused.card.summary or "")
-    assert (await answer("help usage", ctx)).outcome == "answered"
+    assert (await answer_text("help usage", ctx)).outcome == "answered"
 
 
 async def test_policy_set_in_the_store_reaches_the_command(workspace_store: WorkspaceStore):
@@ -131,4 +138,4 @@ async def test_policy_set_in_the_store_reaches_the_command(workspace_store: Work
             now=NOW,
             deadline=Deadline.after(10),
         )
-        assert (await answer("balance", ctx)).outcome == outcome
+        assert (await answer_text("balance", ctx)).outcome == outcome

@@ -8,11 +8,11 @@ from decimal import Decimal
 import pytest
 
 from bot.commands import top_keys
-from bot.commands.base import Invocation
-from bot.commands.period import parse_period
-from bot.core import answer
 from bot.errors import VeniceFailing
+from bot.invocation import Invocation
+from bot.period import parse_period
 from bot.venice.source import UsageQuery
+from tests.asking import answer_text
 from tests.commands.builders import (
     DOLLAR_DIEM,
     FETCHED_AT,
@@ -143,7 +143,7 @@ async def test_asks_for_the_period():
 )
 async def test_through_the_core(text, query, shown):
     src = source(usage_answer=usage(keys=[key(f"k{i}", f"k{i}", "1") for i in range(12)]))
-    result = await answer(text, context(src))
+    result = await answer_text(text, context(src))
     assert result.outcome == "answered"
     assert src.requests == [query]
     assert len(result.card.tables[0].rows) == shown
@@ -151,7 +151,7 @@ async def test_through_the_core(text, query, shown):
 
 async def test_venice_failure_fails_the_command():
     src = source(usage_answer=VeniceFailing("Venice failed (502)."))
-    result = await answer("top-keys", context(src))
+    result = await answer_text("top-keys", context(src))
     assert result.outcome == "failed"
 
 

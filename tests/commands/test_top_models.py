@@ -8,10 +8,10 @@ from decimal import Decimal
 import pytest
 
 from bot.commands import top_models
-from bot.commands.base import Invocation
-from bot.commands.period import parse_period
-from bot.core import answer
+from bot.invocation import Invocation
+from bot.period import parse_period
 from bot.venice.source import UsageQuery
+from tests.asking import answer_text
 from tests.commands.builders import (
     DOLLAR_DIEM,
     TODAY,
@@ -103,7 +103,7 @@ async def test_empty(models):
 
 async def test_through_the_core():
     src = source(usage_answer=usage(models=[model(f"m{i}", str(i)) for i in range(1, 15)]))
-    result = await answer("top-models 30d 3", context(src))
+    result = await answer_text("top-models 30d 3", context(src))
     assert result.outcome == "answered"
     assert src.requests == [UsageQuery(lookback="30d")]
     assert [row.cells[1] for row in top_rows(result.card)] == ["m14", "m13", "m12"]

@@ -10,11 +10,11 @@ from decimal import Decimal
 import pytest
 
 from bot.commands import usage as usage_command
-from bot.commands.base import Invocation
-from bot.commands.period import parse_period
-from bot.core import answer
 from bot.errors import BadKey, QueryTimedOut
+from bot.invocation import Invocation
+from bot.period import parse_period
 from bot.venice.source import Fetched, UsageQuery
+from tests.asking import answer_text
 from tests.commands.builders import (
     DOLLAR_DIEM,
     FETCHED_AT,
@@ -151,7 +151,7 @@ async def test_previous_failure_leaves_a_note():
 
 async def test_main_failure_fails_the_command():
     src = source(usage_for={PREVIOUS_30: usage()}, usage_answer=BadKey("Bad key."))
-    result = await answer("usage 30d", context(src))
+    result = await answer_text("usage 30d", context(src))
     assert result.outcome == "failed"
 
 
@@ -202,7 +202,7 @@ async def test_empty_period(period_text, summary):
 )
 async def test_through_the_core(text, title):
     src = source(usage_answer=usage([day("2026-11-22", "1", "1")], [model("M", "1", "1")]))
-    result = await answer(text, context(src))
+    result = await answer_text(text, context(src))
     assert result.outcome == "answered"
     assert result.card.title == title
 

@@ -13,7 +13,7 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from bot.commands.base import Caller
+from bot.command_spec import Caller
 from bot.digest.runner import DigestRunner
 from bot.schedule import DigestTime
 from bot.store import Database, WorkspaceStore

@@ -26,16 +26,17 @@ from pydantic import SecretStr
 from adapters.discord.render import card_embed
 from adapters.slack.render import render_card
 from bot.charts import render_chart
-from bot.commands.base import CommandContext
-from bot.core import answer
+from bot.command_spec import CommandContext
 from bot.deadline import Deadline
 from bot.digest.content import Digest, build_digest
 from bot.errors import VeniceFailing
+from bot.registry import COMMANDS
 from bot.venice.client import VeniceAccount, VeniceClient
 from bot.venice.models import Balance, UsageAnalytics
 from bot.venice.source import BillingSource, Fetched, UsageQuery
 from tests.adapters.discord.test_render_limits import embed_problems, embed_texts, live_markup
 from tests.adapters.slack.test_render_limits import assert_within_limits
+from tests.asking import answer_text
 from tests.commands.builders import DOLLAR_DIEM, balance, card_strings, day, key, model, source
 from venice_simulator import EMPTY_KEY, TEAM_KEY, USD_KEY, Simulator
 from venice_simulator.server import RunningSimulator, start_in_thread
@@ -175,8 +176,9 @@ async def test_balance_and_the_digest_give_one_burn_and_one_runway(account: Any,
     the UTC day too, when a window that counted today's start would make the burn look low)."""
     src = account(TEAM_KEY)
     digest = (await build_digest(src, now=minute, deadline=Deadline.after(10))).card
-    reply = await answer(
-        "balance", CommandContext(now=minute, deadline=Deadline.after(10), source=src)
+    reply = await answer_text(
+        "balance",
+        CommandContext(commands=COMMANDS, now=minute, deadline=Deadline.after(10), source=src),
     )
     fields = {field.label: field.value for field in reply.card.fields}
     shown = {field.label: field.value for field in digest.fields}

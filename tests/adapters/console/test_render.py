@@ -314,7 +314,7 @@ def test_json_keeps_hostile_text_escaped(name):
 
 def test_a_long_label_is_never_cut_its_value_follows_under_it():
     from bot.commands.help import overview_card
-    from bot.commands.registry import COMMANDS
+    from bot.registry import COMMANDS
 
     text = render_text(overview_card(COMMANDS), width=80)
     # The digest's whole syntax, as help gives it, with nothing cut off.

@@ -10,11 +10,12 @@ from discord import app_commands
 
 from adapters.discord.messages import CHART_PREFIX, SHARE_PREFIX
 from adapters.discord.render import card_embed
-from bot.commands.base import Caller
-from bot.commands.registry import COMMANDS
+from bot.command_spec import Caller
+from bot.registry import COMMANDS
 from bot.runtime import Runtime
 from tests.adapters.discord.conftest import connect_directly, subcommand
 from tests.adapters.discord.standin import Sent, StandInInteraction, manager, member
+from tests.asking import parsed
 
 NO_MENTIONS = {"parse": []}
 # Subcommands that answer through a modal or a confirmation (tested in their own files).
@@ -64,7 +65,7 @@ async def test_each_subcommand_answers_privately_what_the_core_answers(
     reply = await run(group, name, interaction, **options)
     assert_deferred_privately_then_followed_up(interaction)
     admin = Caller("someone", is_admin=True)
-    expected = await runtime.ask(text, workspace_id=interaction.workspace_id, caller=admin)
+    expected = await runtime.ask(parsed(text), workspace_id=interaction.workspace_id, caller=admin)
     assert expected.outcome == "answered", expected.card
     assert reply.embed.title == card_embed(expected.card).title
     spec = COMMANDS[name]
@@ -83,7 +84,7 @@ async def test_a_bad_period_is_answered_privately_by_the_core_without_share(
     await connect_directly(runtime, interaction.workspace_id)
     reply = await run(group, "usage", interaction, period="fortnight")
     assert_deferred_privately_then_followed_up(interaction)
-    expected = await runtime.ask("usage fortnight", workspace_id=interaction.workspace_id)
+    expected = await runtime.ask(parsed("usage fortnight"), workspace_id=interaction.workspace_id)
     assert expected.outcome == "invalid"
     assert reply.embed.title == card_embed(expected.card).title
     assert reply.custom_ids() == []

@@ -9,7 +9,7 @@ from discord import app_commands
 
 from adapters.discord.checks import on_tree_error, permission_label
 from adapters.discord.commands import venice_group
-from bot.commands.registry import COMMANDS
+from bot.registry import COMMANDS
 from tests.adapters.discord.standin import manager, member
 
 ADMIN_COMMANDS = [name for name, spec in COMMANDS.items() if spec.access == "admin"]

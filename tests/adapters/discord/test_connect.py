@@ -1,5 +1,7 @@
 """/venice connect (a modal, checked by the core's connect flow) and /venice disconnect (asks
-first), with a real database: what is stored, what is refused, and that a key is never shown."""
+first), with a real database: what is stored, what is refused, and that a key is never shown.
+Both are answered by the one path every subcommand takes: the card's SecretPrompt opens the
+modal, its Confirm puts the buttons under the question."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ import pytest
 from discord import app_commands
 from sqlalchemy import select
 
-from adapters.discord.confirm_disconnect import ConfirmDisconnect
+from adapters.discord.confirm import ConfirmView
 from adapters.discord.connect_modal import ConnectModal
 from adapters.slack.tables import slack_metadata
 from bot.runtime import Runtime
@@ -140,18 +142,20 @@ async def test_an_empty_submission_stores_nothing(runtime: Runtime, group: app_c
 # -- disconnect -----------------------------------------------------------------------------
 
 
-async def ask_disconnect(group: app_commands.Group, interaction: Any) -> ConfirmDisconnect:
+async def ask_disconnect(group: app_commands.Group, interaction: Any) -> ConfirmView:
     await subcommand(group, "disconnect").callback(interaction)  # type: ignore[call-arg]
-    (question,) = interaction.calls
-    assert question.method == "send_message"
+    # Answered like every subcommand: deferred privately, then the question as the follow-up.
+    assert interaction.methods() == ["defer", "followup.send"]
+    question = interaction.last()
     assert question.private
     assert question.allowed_mentions() == {"parse": []}
+    assert question.embed.title == "Delete this workspace's Venice key?"
     view = question.kwargs["view"]
-    assert isinstance(view, ConfirmDisconnect)
+    assert isinstance(view, ConfirmView)
     return view
 
 
-def button(view: ConfirmDisconnect, label: str) -> discord.ui.Button[ConfirmDisconnect]:
+def button(view: ConfirmView, label: str) -> discord.ui.Button[ConfirmView]:
     (found,) = [b for b in view.children if isinstance(b, discord.ui.Button) and b.label == label]
     return found
 
@@ -188,5 +192,17 @@ async def test_cancel_keeps_the_key(runtime: Runtime, group: app_commands.Group)
 
 
 async def test_only_the_member_who_asked_may_confirm(runtime: Runtime, group: app_commands.Group):
-    view = await ask_disconnect(group, manager())
+    admin = manager()
+    await connect_directly(runtime, admin.workspace_id)
+    view = await ask_disconnect(group, admin)
     assert not await view.interaction_check(manager(user_id=77))
+
+
+async def test_disconnect_without_a_key_says_so_instead_of_asking(
+    runtime: Runtime, group: app_commands.Group
+):
+    admin = manager()
+    await subcommand(group, "disconnect").callback(admin)  # type: ignore[call-arg]
+    assert admin.methods() == ["defer", "followup.send"]
+    assert admin.last().embed.title == "No Venice key to remove"
+    assert "view" not in admin.last().kwargs

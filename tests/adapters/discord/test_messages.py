@@ -25,9 +25,10 @@ from adapters.discord.messages import (
     share_view,
 )
 from adapters.discord.render import card_embed
-from bot.core import Answer, answer
+from bot.core import Answer
 from tests.adapters.cli.test_main import run_cli
 from tests.adapters.discord.test_render_limits import embed_problems
+from tests.asking import answer_text
 from tests.commands.builders import context
 from tests.commands.test_golden import rich
 from venice_simulator import Simulator
@@ -48,7 +49,7 @@ APPLICATION = {
 
 
 async def reply(text: str) -> Answer:
-    return await answer(text, context(rich()))
+    return await answer_text(text, context(rich()))
 
 
 def custom_ids(view: discord.ui.View | None) -> list[str | None]:

@@ -17,8 +17,8 @@ from adapters.discord.commands import (
     venice_group,
 )
 from adapters.discord.registration import commands_payload
-from bot.commands.base import MAX_LIMIT, CommandSpec
-from bot.commands.registry import COMMANDS
+from bot.command_spec import MAX_LIMIT, CommandSpec
+from bot.registry import COMMANDS
 
 NAME = re.compile(r"^[-_a-z0-9]{1,32}$")
 SUBCOMMAND, STRING, INTEGER, BOOLEAN = 1, 3, 4, 5

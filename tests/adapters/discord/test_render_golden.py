@@ -19,13 +19,13 @@ import pytest
 
 from adapters.discord.render import card_embed
 from bot.cards import Card, Stale, Tone
-from bot.core import answer
 from bot.deadline import Deadline
 from bot.errors import VeniceFailing
 from bot.venice.models import Balance, UsageAnalytics
 from bot.venice.source import Fetched, UsageQuery
 from bot.venice.static_source import StaticBillingSource
 from tests.adapters.discord.test_render_limits import embed_problems, embed_texts, live_markup
+from tests.asking import answer_text
 from tests.commands.builders import balance, context, key, model, part, source, usage
 from tests.commands.test_golden import CASES, KEYS, MODELS, month_of_days, rich
 
@@ -117,7 +117,7 @@ ALL = [*CASES, *EXTRA]
 
 @pytest.mark.parametrize(("name", "text", "make_source"), ALL, ids=[case[0] for case in ALL])
 async def test_golden(name: str, text: str, make_source: Callable[[], StaticBillingSource]):
-    result = await answer(text, context(make_source()))
+    result = await answer_text(text, context(make_source()))
     embed = card_embed(result.card)
     assert embed_problems(embed) == []
     for shown in embed_texts(embed):
@@ -132,7 +132,7 @@ async def test_golden(name: str, text: str, make_source: Callable[[], StaticBill
 
 
 async def test_the_stale_footer_says_since_when_and_why():
-    embed = card_embed((await answer("usage 30d", context(stale()))).card)
+    embed = card_embed((await answer_text("usage 30d", context(stale()))).card)
     assert embed.footer.text is not None
     assert embed.footer.text.startswith("⚠ Stale: data from 13:40 UTC — Venice is failing")
     assert "As of 2026-11-22 13:40 UTC" in embed.footer.text  # with its date, as everywhere
@@ -143,7 +143,7 @@ async def test_the_stale_footer_says_since_when_and_why():
     ("text", "marker"), [("top-keys 30d 50", "service-"), ("top-models 30d 50", "Venice Model")]
 )
 async def test_fifty_rows_show_what_fits_and_say_how_many_more(text: str, marker: str):
-    embed = card_embed((await answer(text, context(fifty()))).card)
+    embed = card_embed((await answer_text(text, context(fifty()))).card)
     description = embed.description or ""
     shown = [line for line in description.splitlines() if marker in line]
     assert len(shown) >= 10
@@ -168,7 +168,7 @@ def test_tones_are_colours(tone: Tone, colour: int):
 
 
 async def test_commands_keep_their_tone():
-    good = card_embed((await answer("balance", context(rich()))).card).to_dict()
-    invalid = card_embed((await answer("usage 99d", context(nothing()))).card).to_dict()
+    good = card_embed((await answer_text("balance", context(rich()))).card).to_dict()
+    invalid = card_embed((await answer_text("usage 99d", context(nothing()))).card).to_dict()
     assert good["color"] == 0x57F287
     assert invalid["color"] == 0xF0B232

@@ -11,10 +11,11 @@ from adapters.discord.bot import create_bot
 from adapters.discord.messages import SHARE_PREFIX
 from adapters.discord.render import card_embed
 from adapters.discord.share import handle_share
-from bot.commands.base import Caller
+from bot.command_spec import Caller
 from bot.runtime import Runtime
 from tests.adapters.discord.conftest import connect_directly, subcommand
 from tests.adapters.discord.standin import manager, member
+from tests.asking import parsed
 
 
 async def test_a_click_posts_the_report_publicly_without_a_share_button(runtime: Runtime):
@@ -26,7 +27,7 @@ async def test_a_click_posts_the_report_publicly_without_a_share_button(runtime:
     assert posted.private is False
     assert posted.allowed_mentions() == {"parse": []}
     assert posted.custom_ids() == []
-    expected = await runtime.ask("top-keys 30d 5", workspace_id=interaction.workspace_id)
+    expected = await runtime.ask(parsed("top-keys 30d 5"), workspace_id=interaction.workspace_id)
     assert posted.embed.to_dict() == card_embed(expected.card).to_dict()
 
 
@@ -49,7 +50,7 @@ async def test_a_clicker_the_read_policy_excludes_is_answered_privately(runtime:
     workspace = member().workspace_id
     await connect_directly(runtime, workspace)
     admin = Caller("1", "admin", is_admin=True)
-    await runtime.ask("access admins", workspace_id=workspace, caller=admin)
+    await runtime.ask(parsed("access admins"), workspace_id=workspace, caller=admin)
     interaction = member(custom_id=SHARE_PREFIX + "balance")
     await handle_share(interaction, runtime)
     (answer,) = interaction.calls

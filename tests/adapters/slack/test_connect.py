@@ -139,13 +139,16 @@ def test_disconnect_asks_first_and_cancel_keeps_the_key(served: ServedBot, fake_
     seed_key(served.settings, key)
     ack = served.command("disconnect").ack
     assert ack["response_type"] == "ephemeral"
-    assert set(action_ids(ack)) == {"venice_disconnect_confirm", "venice_disconnect_cancel"}
+    # The core's question (one wording for every platform), under it the generic buttons.
+    assert "Delete this workspace's Venice key?" in message_text(ack)
+    assert set(action_ids(ack)) == {"venice_confirm", "venice_cancel"}
     assert stored_fingerprint(served) == key[-4:]
-    rid = served.click("venice_disconnect_cancel", "cancel")
+    [cancel] = [b for b in ack["blocks"][-1]["elements"] if b["action_id"] == "venice_cancel"]
+    rid = served.click("venice_cancel", cancel["value"])
     [cancelled] = fake_slack.wait_for(RESPONSE_METHOD)
     assert cancelled.response_id == rid
     assert cancelled.params["replace_original"] is True
-    assert "Nothing was removed" in message_text(cancelled.params)
+    assert "Nothing was deleted" in message_text(cancelled.params)
     assert stored_fingerprint(served) == key[-4:]
 
 
@@ -153,7 +156,7 @@ def test_disconnect_confirmed_removes_the_key(served: ServedBot, fake_slack: Fak
     fake_slack.admins.add(ADMIN)
     seed_key(served.settings, admin_key())
     served.command("disconnect")
-    served.click("venice_disconnect_confirm", "disconnect")
+    served.click("venice_confirm", "disconnect")
     [done] = fake_slack.wait_for(RESPONSE_METHOD)
     assert done.params["replace_original"] is True
     assert "Venice key disconnected" in message_text(done.params)
@@ -166,7 +169,7 @@ def test_a_member_cannot_disconnect(served: ServedBot, fake_slack: FakeSlack):
     reply = served.command("disconnect", user=MEMBER).ack
     assert "Only workspace admins can disconnect" in message_text(reply)
     assert action_ids(reply) == []
-    served.click("venice_disconnect_confirm", "disconnect", user=MEMBER)
+    served.click("venice_confirm", "disconnect", user=MEMBER)
     [refused] = fake_slack.wait_for(RESPONSE_METHOD)
     assert "Only workspace admins" in message_text(refused.params)
     assert stored_fingerprint(served) == key[-4:]

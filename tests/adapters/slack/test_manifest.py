@@ -17,7 +17,7 @@ import yaml
 from adapters.http_app import EVENTS_PATH, REDIRECT_PATH
 from adapters.slack.commands import COMMAND
 from adapters.slack.manifest import HINT_SEPARATOR, usage_hint
-from bot.commands.registry import COMMANDS
+from bot.registry import COMMANDS
 
 ROOT = Path(__file__).resolve().parents[3]
 SINGLE_WORKSPACE = ROOT / "manifest.yaml"

@@ -16,11 +16,13 @@ from adapters.slack.messages import (
     reply_message,
 )
 from bot.cards import Card, Field
-from bot.commands.base import Caller, CommandContext
-from bot.core import Answer, answer
+from bot.command_spec import Caller, CommandContext
+from bot.core import Answer
 from bot.deadline import Deadline
+from bot.registry import COMMANDS
 from tests.adapters.slack.test_render_cases import ask, nothing
 from tests.adapters.slack.test_render_limits import assert_within_limits
+from tests.asking import answer_text, parsed
 from tests.commands.builders import NOW
 
 
@@ -103,9 +105,13 @@ async def test_help_status_and_errors_stay_private_without_share(text, make):
 
 async def test_a_refusal_has_no_share():
     ctx = CommandContext(
-        now=NOW, deadline=Deadline.after(10), source=None, caller=Caller("U1", "ann")
+        commands=COMMANDS,
+        now=NOW,
+        deadline=Deadline.after(10),
+        source=None,
+        caller=Caller("U1", "ann"),
     )
-    reply = await answer("disconnect", ctx)
+    reply = await answer_text("disconnect", ctx)
     assert reply.outcome == "forbidden"
     message = reply_message(reply, "disconnect", private=True)
     assert controls(message) is None
@@ -115,7 +121,13 @@ async def test_a_refusal_has_no_share():
 async def test_the_buttons_still_fit_beside_a_card_of_the_largest_size():
     reply = await ask("top-keys 30d 5", text_golden.rich)
     fields = tuple(Field(f"f{i}", str(i)) for i in range(2000))
-    big = Answer(Card(title="huge", fields=fields), "answered", reply.command, reply.invocation)
+    big = Answer(
+        Card(title="huge", fields=fields),
+        "answered",
+        reply.command,
+        reply.invocation,
+        shareable=reply.shareable,
+    )
     message = reply_message(big, "top-keys 30d 5", private=True)
     assert_within_limits(message)
     assert len(message["blocks"]) == 50
@@ -137,7 +149,7 @@ async def test_the_buttons_still_fit_beside_a_card_of_the_largest_size():
     ],
 )
 def test_fetching_message_names_the_command_and_period(text, expected):
-    message = fetching_message(text)
+    message = fetching_message(parsed(text))
     assert message["text"] == expected
     assert expected in message["blocks"][0]["elements"][0]["text"]
     assert_within_limits(message)
@@ -146,6 +158,6 @@ def test_fetching_message_names_the_command_and_period(text, expected):
 def test_fetching_message_never_echoes_what_was_typed():
     secret = "sk-" + "live-" + "abcdef123456"
     for text in (f"connect {secret}", f"<!channel> {secret}", secret):
-        message = fetching_message(text)
+        message = fetching_message(parsed(text))
         assert secret not in json.dumps(message)
         assert message["text"] == "Asking Venice…"

@@ -9,7 +9,7 @@ import logging
 
 import pytest
 
-from bot.commands.failures import STORE_UNAVAILABLE_READING
+from bot.error_cards import STORE_UNAVAILABLE_READING
 from bot.store import Database
 from tests.adapters.slack.installs import BASIC_AUTH_DEPRECATED, installed_on
 from tests.services import PrivatePostgres

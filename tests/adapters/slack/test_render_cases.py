@@ -8,12 +8,13 @@ from typing import Any
 
 import tests.commands.test_golden as text_golden
 from bot.cards import Stale
-from bot.core import Answer, answer
+from bot.core import Answer
 from bot.deadline import Deadline
 from bot.errors import QueryTimedOut
 from bot.venice.models import Balance, UsageAnalytics
 from bot.venice.source import Fetched, UsageQuery
 from bot.venice.static_source import StaticBillingSource
+from tests.asking import answer_text
 from tests.commands.builders import FETCHED_AT, balance, context, key, source, usage
 
 HOSTILE = "<!channel> <@U123> &lt; *bold*"
@@ -91,4 +92,4 @@ CASES: list[tuple[str, str, Any, str]] = [
 
 async def ask(text: str, make_source: Any) -> Answer:
     """The core's answer to TEXT on the given fixed data, at the goldens' fixed now."""
-    return await answer(text, context(make_source()))
+    return await answer_text(text, context(make_source()))

@@ -21,7 +21,7 @@ from pathlib import Path
 import httpx
 from pydantic import SecretStr
 
-from bot.commands.failures import STORE_UNAVAILABLE_READING, STORE_UNAVAILABLE_WRITING
+from bot.error_cards import STORE_UNAVAILABLE_READING, STORE_UNAVAILABLE_WRITING
 from bot.runtime import Runtime
 from bot.settings import Settings
 from bot.store.workspaces import COMMAND_STATE_SECONDS

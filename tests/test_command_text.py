@@ -6,9 +6,9 @@ from datetime import date
 
 import pytest
 
-from bot.commands.parser import MAX_TEXT, parse_command
-from bot.commands.registry import COMMANDS
+from bot.command_text import MAX_TEXT, parse_command
 from bot.errors import CommandTextError
+from bot.registry import COMMANDS
 
 TODAY = date(2026, 11, 22)
 

@@ -5,19 +5,19 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
+from bot.command_spec import CommandSpec
 from bot.commands import (
+    access,
     balance,
     connect,
     digest,
     disconnect,
     help,
-    read_access,
     status,
     top_keys,
     top_models,
     usage,
 )
-from bot.commands.base import CommandSpec
 
 COMMANDS: Mapping[str, CommandSpec] = MappingProxyType(
     {
@@ -31,7 +31,7 @@ COMMANDS: Mapping[str, CommandSpec] = MappingProxyType(
             status.SPEC,
             connect.SPEC,
             disconnect.SPEC,
-            read_access.SPEC,
+            access.SPEC,
             help.SPEC,
         )
     }

@@ -6,15 +6,15 @@ into its platform's form: Slack `/venice usage 30d`, Discord `/venice usage peri
 that already starts with `/venice` speaks of chat from elsewhere (the terminal) and keeps its
 words; Discord still writes its options. Advice that depends on where the command ran (a new
 key goes into VENICE_API_KEY, `venice-bot keys set`, or `connect`) is the core's to choose
-(bot/commands/failures.py): only the form of a command is the renderer's.
+(bot/error_cards.py): only the form of a command is the renderer's.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.commands.base import CommandSpec
-from bot.commands.registry import COMMANDS
+from bot.command_spec import CommandSpec
+from bot.registry import COMMANDS
 
 CHAT_COMMAND = "/venice"
 

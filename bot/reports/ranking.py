@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Generic, TypeVar
 
-from bot.commands.footer import CREDIT_NOTE, spend
 from bot.money import ZERO, format_amount, format_share, shown_cents
+from bot.reports.footer import CREDIT_NOTE, spend
 
 T = TypeVar("T")
 

@@ -7,8 +7,6 @@ import re
 from typing import Any
 
 from bot.cards import Card, Tone
-from bot.commands.base import Invocation
-from bot.commands.period import MAX_DAYS
 from bot.errors import (
     AdminKeyRequired,
     BadKey,
@@ -26,6 +24,8 @@ from bot.errors import (
     VeniceTimeout,
     VeniceUnavailable,
 )
+from bot.invocation import Invocation
+from bot.period import MAX_DAYS
 
 KEY_SETTINGS_URL = "https://venice.ai/settings/api"
 MAX_DETAIL = 200

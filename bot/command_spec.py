@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Literal, Protocol
 
 from bot.cards import Card
-from bot.commands.period import Period
 from bot.deadline import Deadline
 from bot.errors import NoVeniceKey
+from bot.invocation import Invocation
 from bot.venice.source import BillingSource
 from bot.workspaces import ReadPolicy, WorkspaceKeys
 
@@ -26,17 +26,6 @@ Access = Literal["anyone", "read", "admin"]
 
 DEFAULT_LIMIT = 10
 MAX_LIMIT = 50
-
-
-@dataclass(frozen=True, slots=True)
-class Invocation:
-    """A parsed command: its name and the arguments it was given (defaults filled in)."""
-
-    command: str
-    period: Period | None = None
-    limit: int | None = None
-    topic: str | None = None
-    words: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,12 +69,42 @@ class DigestControl(Protocol):
     async def post_now(self, workspace_id: str, channel_id: str, now: datetime) -> PostReport: ...
 
 
+class CommandServices(Protocol):
+    """What a context gives only when a handler asks: each costs a query or a service built."""
+
+    async def digest_control(self) -> DigestControl | None:
+        """The digest service, or None where digests cannot be posted."""
+        ...
+
+    async def workspace_time_zone(self) -> str | None:
+        """The workspace's own time zone, when known (a default for `digest on`)."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class FixedServices:
+    """Services known up front: none outside a workspace (`ask` with the env key), or given."""
+
+    digests: DigestControl | None = None
+    time_zone: str | None = None
+
+    async def digest_control(self) -> DigestControl | None:
+        return self.digests
+
+    async def workspace_time_zone(self) -> str | None:
+        return self.time_zone
+
+
+NO_SERVICES = FixedServices()
+
+
 @dataclass(frozen=True, slots=True)
 class CommandContext:
     """Everything a handler may use. `now` is timezone-aware UTC; `source` is None with no key.
 
     `workspace_id` and `keys` are None outside a workspace (`venice-bot ask` with the env key);
     `caller` is None when nobody vouched for the caller, who then counts as no admin.
+    `commands` is the registry the command was parsed against (`help` lists it).
     """
 
     now: datetime
@@ -95,12 +114,19 @@ class CommandContext:
     caller: Caller | None = None
     read_policy: ReadPolicy = "everyone"
     keys: WorkspaceKeys | None = None
-    # The channel the command was typed in (None in the terminal), and the digest service
-    # (None where digests cannot be posted: `ask` without a workspace).
+    # The channel the command was typed in (None in the terminal).
     channel_id: str | None = None
-    digests: DigestControl | None = None
-    # The workspace's own time zone, when known (a default for `digest on`).
-    workspace_time_zone: str | None = None
+    # The digest service and the workspace's zone, given lazily (only `digest` asks for them).
+    services: CommandServices = NO_SERVICES
+    commands: Mapping[str, CommandSpec] = field(kw_only=True)
+
+    async def digest_control(self) -> DigestControl | None:
+        """The digest service (None where digests cannot be posted: `ask` without a workspace)."""
+        return await self.services.digest_control()
+
+    async def workspace_time_zone(self) -> str | None:
+        """The workspace's own time zone, when known (a default for `digest on`)."""
+        return await self.services.workspace_time_zone()
 
     def workspace_scope(self) -> tuple[str, WorkspaceKeys] | None:
         """This workspace's id and key store, or None outside a workspace (the env key)."""

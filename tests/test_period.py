@@ -6,10 +6,10 @@ from datetime import date
 
 import pytest
 
-from bot.commands.parser import parse_command
-from bot.commands.period import parse_period
-from bot.commands.registry import COMMANDS
+from bot.command_text import parse_command
 from bot.errors import CommandTextError
+from bot.period import parse_period
+from bot.registry import COMMANDS
 
 TODAY = date(2026, 11, 22)
 D = date.fromisoformat

@@ -15,12 +15,11 @@ from typing import Any
 from pydantic import SecretStr
 
 from bot.cards import Card, Tone
+from bot.command_spec import Caller
 from bot.commands import connect as connect_command
-from bot.commands.access import forbidden_card
-from bot.commands.base import Caller
-from bot.commands.failures import KEY_SETTINGS_URL, store_unavailable_card
 from bot.commands.status import credential_data, credential_fields
 from bot.deadline import Deadline
+from bot.error_cards import KEY_SETTINGS_URL, store_unavailable_card
 from bot.errors import (
     AdminKeyRequired,
     BadKey,
@@ -30,6 +29,7 @@ from bot.errors import (
     VeniceUnavailable,
 )
 from bot.logs import register_secret
+from bot.permissions import forbidden_card
 from bot.venice.client import VeniceClient
 from bot.workspaces import WorkspaceKeys, shown_fingerprint
 

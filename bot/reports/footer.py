@@ -6,8 +6,8 @@ from decimal import Decimal
 from typing import Any
 
 from bot.cards import Footer
-from bot.commands.period import Period
 from bot.errors import VeniceError
+from bot.period import Period
 from bot.venice.source import Fetched
 
 CREDIT_NOTE = "Shares count 1 DIEM as $1 of credit."

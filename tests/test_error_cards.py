@@ -7,9 +7,7 @@ from datetime import date
 import pytest
 
 from bot.cards import Tone
-from bot.commands.base import Invocation
-from bot.commands.failures import failure_card, invalid_card, no_key_card
-from bot.commands.period import parse_period
+from bot.error_cards import failure_card, invalid_card, no_key_card
 from bot.errors import (
     AdminKeyRequired,
     BadKey,
@@ -26,6 +24,8 @@ from bot.errors import (
     VeniceTimeout,
     VeniceUnavailable,
 )
+from bot.invocation import Invocation
+from bot.period import parse_period
 
 TODAY = date(2026, 11, 22)
 USAGE_30D = Invocation("usage", period=parse_period("30d", TODAY))

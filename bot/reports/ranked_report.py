@@ -1,4 +1,5 @@
-"""What `top-keys` and `top-models` share: fetching the period, and the card around the table."""
+"""Ranked spend reports (`top-keys`, `top-models`, and the top rows of `usage` and the digest):
+fetching the period, the spend table, a key's label, and the card around the table."""
 
 from __future__ import annotations
 
@@ -6,13 +7,14 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any, Protocol, TypeVar
 
-from bot.cards import Card, Table, Tone
-from bot.commands.base import DEFAULT_LIMIT, CommandContext, Invocation
-from bot.commands.footer import between, date_span, period_data, report_footer
-from bot.commands.period import DEFAULT_PERIOD, Period, parse_period
-from bot.commands.ranking import Ranking, rank_by_spend
-from bot.money import format_spend
-from bot.venice.models import UsageAnalytics
+from bot.cards import Card, Column, Row, Table, Tone
+from bot.command_spec import DEFAULT_LIMIT, CommandContext
+from bot.invocation import Invocation
+from bot.money import format_amount, format_spend
+from bot.period import DEFAULT_PERIOD, Period, parse_period
+from bot.reports.footer import between, date_span, period_data, report_footer
+from bot.reports.ranking import Ranking, rank_by_spend
+from bot.venice.models import KeyUsage, UsageAnalytics
 from bot.venice.source import Fetched, UsageQuery
 
 T = TypeVar("T")
@@ -95,4 +97,40 @@ def ranked_card(
         notes=notes,
         footer=report_footer(fetched, note=ranking.footer_note()),
         data=data,
+    )
+
+
+WEB_APP_LABEL = "Web App (browser, no API key)"
+
+
+def key_label(key: KeyUsage) -> str:
+    """The key's description or Venice's name for it; usage from the web app says so."""
+    return WEB_APP_LABEL if key.is_web_app else key.name
+
+
+def spend_table(ranking: Ranking[T], title: str = "Top models", name: str = "Model") -> Table:
+    """The ranked rows as `# · NAME · USD · DIEM · Share` (only the currencies spent), with what
+    the cut rows add up to."""
+    currencies = ranking.currencies
+    return Table(
+        title=title,
+        columns=(
+            Column("#", "right"),
+            Column(name),
+            *(Column(currency, "right") for currency in currencies),
+            Column("Share", "right"),
+        ),
+        rows=tuple(
+            Row(
+                (
+                    str(row.rank),
+                    row.name,
+                    *(format_amount(row.amount(currency), currency) for currency in currencies),
+                    ranking.share(row),
+                )
+            )
+            for row in ranking.shown
+        ),
+        omitted=len(ranking.omitted),
+        omitted_note=ranking.omitted_note(),
     )

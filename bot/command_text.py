@@ -1,22 +1,76 @@
-"""Turns command text (what follows `/venice`) into an Invocation, or one clear sentence why not."""
+"""Turns command text (what follows `/venice`) into an Invocation, or one clear sentence why not.
+
+This is the door: every adapter calls `parse` (or `parse_request`) once per command it receives
+and hands the Invocation on; nothing after it reads or splits the command text again.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 from collections.abc import Mapping
 from datetime import date
 
-from bot.commands.base import DEFAULT_LIMIT, MAX_LIMIT, CommandSpec, Invocation
-from bot.commands.period import DEFAULT_PERIOD, parse_period
+from bot.command_spec import DEFAULT_LIMIT, MAX_LIMIT, CommandSpec
 from bot.echo import clip_echo
 from bot.errors import CommandTextError, PastedSecret
+from bot.invocation import Invocation
 from bot.logs import redact
+from bot.period import DEFAULT_PERIOD, parse_period
+from bot.registry import COMMANDS
 
 MAX_TEXT = 500
 
 
+def parse(text: str, today: date) -> Invocation:
+    """Parse TEXT against the bot's commands (CommandTextError, PastedSecret: why not)."""
+    return parse_command(text, COMMANDS, today)
+
+
+def parse_request(
+    text: str, today: date, *, confirmed: bool = False
+) -> Invocation | CommandTextError:
+    """TEXT parsed, or why it does not parse, as a value: what an adapter hands Runtime.ask
+    (which answers a refusal as "invalid", counted and logged like any other command).
+    CONFIRMED: the person already said yes (a terminal, where the typed command is its own
+    confirmation; a button Slack asked about first), so the command does not ask again."""
+    try:
+        invocation = parse(text, today)
+    except CommandTextError as error:
+        return error
+    return dataclasses.replace(invocation, confirmed=True) if confirmed else invocation
+
+
+def text_of(invocation: Invocation) -> str:
+    """Command text that parses back to INVOCATION (all but `confirmed`, which no text carries):
+    what a button stores to run it again, `top-keys 2026-10-01..2026-10-31 5`."""
+    words = [invocation.command]
+    period = invocation.period
+    if period is not None:
+        words.append(period.lookback or f"{period.start.isoformat()}..{period.end.isoformat()}")
+    if invocation.limit is not None:
+        words.append(str(invocation.limit))
+    if invocation.topic is not None:
+        words.append(invocation.topic)
+    words.extend(invocation.words)
+    return " ".join(words)
+
+
 def parse_command(text: str, commands: Mapping[str, CommandSpec], today: date) -> Invocation:
-    """Parse TEXT against the registry. Empty text asks for help."""
+    """Parse TEXT against COMMANDS. Empty text asks for help. A refusal names the command the
+    text began with, when there is one (`error.command`, for log lines)."""
+    try:
+        return _parse(text, commands, today)
+    except CommandTextError as error:
+        words = text.split()
+        if words and words[0].lower() in ("/venice", "venice"):
+            words = words[1:]
+        named = words[0].lower() if words else None
+        error.command = named if named in commands else None
+        raise
+
+
+def _parse(text: str, commands: Mapping[str, CommandSpec], today: date) -> Invocation:
     words = text.split()
     if words and words[0].lower() in ("/venice", "venice"):
         words = words[1:]

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import get_args
 
-from bot.commands.base import Caller, CommandContext
-from bot.commands.read_access import POLICY_WORDS
-from bot.core import answer
+from bot.command_spec import Caller, CommandContext
+from bot.commands.access import POLICY_WORDS
 from bot.deadline import Deadline
+from bot.registry import COMMANDS
 from bot.store import WorkspaceStore
 from bot.workspace_context import workspace_context
 from bot.workspaces import ReadPolicy
+from tests.asking import answer_text
 from tests.commands.builders import NOW
 
 WORKSPACE = "discord:4242"
@@ -22,7 +23,7 @@ async def _ask(store: WorkspaceStore, text: str, caller: Caller):
     ctx = await workspace_context(
         store, WORKSPACE, caller, lambda key, tenant: None, now=NOW, deadline=Deadline.after(10)
     )
-    return await answer(text, ctx)
+    return await answer_text(text, ctx)
 
 
 def test_every_policy_has_a_word():
@@ -68,6 +69,6 @@ async def test_an_unknown_policy_word_is_explained(workspace_store: WorkspaceSto
 
 
 async def test_access_outside_a_workspace_says_so():
-    ctx = CommandContext(now=NOW, deadline=Deadline.after(10), caller=ADMIN)
-    reply = await answer("access admins", ctx)
+    ctx = CommandContext(commands=COMMANDS, now=NOW, deadline=Deadline.after(10), caller=ADMIN)
+    reply = await answer_text("access admins", ctx)
     assert reply.card.title == "No workspace"

@@ -1,4 +1,5 @@
-"""The spend chart of a period (the digest's 14 days, `usage`): one panel per currency spent.
+"""A period's spend day by day (`usage`, the digest's 14 days): the per-day totals, their
+sparkline trend, and the spend chart, one panel per currency spent.
 
 Each panel stacks every day by the top models as Venice split that currency (which daily series
 carries which currency is read in bot/venice/daily_series.py), the rest as "Other", so that each
@@ -10,13 +11,14 @@ one stack of the day's totals and says so: a split is never made up from another
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import date
+from datetime import date, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 
-from bot.cards import Chart, ChartPanel, Stack
-from bot.money import ZERO
+from bot.cards import Chart, ChartPanel, Series, Stack, Trend
+from bot.money import ZERO, format_diem, format_usd
+from bot.period import Period
 from bot.venice.daily_series import DailySplit, model_splits
-from bot.venice.models import UsageAnalytics
+from bot.venice.models import DayUsage, UsageAnalytics
 
 TOP_STACKS = 4
 OTHER = "Other"
@@ -25,7 +27,7 @@ CURRENCIES = ("USD", "DIEM")
 # Micro-units: finer than any price Venice shows, so scaled amounts lose nothing a person sees.
 SHARE_PLACES = Decimal("0.000001")
 
-DayTotals = tuple[date, Decimal, Decimal]  # (day, USD, DIEM), as usage.daily_totals makes them
+DayTotals = tuple[date, Decimal, Decimal]  # (day, USD, DIEM), as daily_totals makes them
 
 
 def no_split_note(currency: str) -> str:
@@ -105,3 +107,26 @@ def _stacks(per_day: list[dict[str, Decimal]]) -> tuple[Stack, ...]:
     if any(rest):
         stacks.append(Stack(OTHER, tuple(rest)))
     return tuple(stacks)
+
+
+def daily_totals(rows: list[DayUsage], period: Period) -> list[tuple[date, Decimal, Decimal]]:
+    """One (day, USD, DIEM) per day of PERIOD, zero-filled, plus any other day Venice returned."""
+    totals: dict[date, tuple[Decimal, Decimal]] = {}
+    day = period.start
+    while day <= period.end:
+        totals[day] = (ZERO, ZERO)
+        day += timedelta(days=1)
+    for row in rows:
+        usd, diem = totals.get(row.day, (ZERO, ZERO))
+        totals[row.day] = (usd + row.usd, diem + row.diem)
+    return [(day, usd, diem) for day, (usd, diem) in sorted(totals.items())]
+
+
+def spend_trend(days: list[tuple[date, Decimal, Decimal]], usd: Decimal, diem: Decimal) -> Trend:
+    """Per-day USD and DIEM series (only the currencies spent) for sparklines."""
+    series = []
+    if usd != 0:
+        series.append(Series("USD", tuple(row[1] for row in days), format_usd(usd)))
+    if diem != 0:
+        series.append(Series("DIEM", tuple(row[2] for row in days), format_diem(diem)))
+    return Trend("Spend per day (UTC)", tuple(row[0] for row in days), tuple(series))

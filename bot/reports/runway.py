@@ -4,7 +4,9 @@ The burn is the average spend per day of the last 7 *full* UTC days: today is ne
 early in the UTC day its part would make the burn look lower and the runway longer than they are.
 The USD runway counts what Venice charges before USD, in Venice's order (DIEM, earned credits,
 bundled credits, then USD): DIEM has its own runway to the daily reset, and the credits are spent
-at the USD burn before the USD balance is (Venice's docs on `consumptionCurrency`).
+at the USD burn before the USD balance is (Venice's docs on `consumptionCurrency`). Also the
+share of today's DIEM allocation used (the meter) and the warning when Venice says the account
+cannot consume.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_FLOOR, Decimal
 
+from bot.cards import Meter
 from bot.money import ZERO, format_amount, format_diem, format_usd
 from bot.venice.models import Balance, DayUsage
 from bot.venice.source import UsageQuery
@@ -214,3 +217,38 @@ def usd_runway(balance: Balance, burn: Burn, today: date) -> UsdRunway:
     days = int((total / per_day).to_integral_value(rounding=ROUND_FLOOR))
     until = today + timedelta(days=days) if days <= MAX_RUNWAY_DAYS else None
     return UsdRunway(funds, per_day, days, until)
+
+
+CANNOT_CONSUME = (
+    "Venice will refuse API requests until the account is topped up: "
+    "canConsume is false (needs at least $0.10)."
+)
+FRACTION_PLACES = Decimal("0.0001")
+
+
+def allocation_meter(diem: Decimal | None, allocation: Decimal) -> Meter | None:
+    """The share of today's DIEM allocation used; None when not staking or DIEM is unknown."""
+    # No percentage of nothing: not staking, or Venice did not say what is left.
+    if diem is None or allocation <= 0:
+        return None
+    used = _used(diem, allocation)
+    return Meter(
+        label="Today's DIEM allocation used",
+        fraction=_meter_fraction(used / allocation),
+        # Renderers draw the percentage from `fraction`; the caption gives the amounts.
+        caption=f"{format_diem(diem)} of {format_diem(allocation)} left",
+    )
+
+
+def _meter_fraction(exact: Decimal) -> Decimal:
+    """EXACT to FRACTION_PLACES, never rounded onto an end it is not at: some use never reads
+    as none, and some DIEM left never as all used."""
+    fraction = exact.quantize(FRACTION_PLACES)
+    if 0 < exact < 1:
+        return min(max(fraction, FRACTION_PLACES), 1 - FRACTION_PLACES)
+    return fraction
+
+
+def _used(diem: Decimal, allocation: Decimal) -> Decimal:
+    # Clamped: a balance above the allocation (or below zero) must not draw past the bar's ends.
+    return min(max(allocation - diem, ZERO), allocation)

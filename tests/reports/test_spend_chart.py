@@ -7,9 +7,15 @@ from decimal import Decimal
 
 import pytest
 
-from bot.commands.period import Period
-from bot.commands.spend_chart import ALL_MODELS, OTHER, TOP_STACKS, scale_shares, spend_chart
-from bot.commands.usage import daily_totals
+from bot.period import Period
+from bot.reports.spend_chart import (
+    ALL_MODELS,
+    OTHER,
+    TOP_STACKS,
+    daily_totals,
+    scale_shares,
+    spend_chart,
+)
 from bot.venice.models import UsageAnalytics
 from tests.venice.ledger_bodies import ALL_USD_GLM_DAY, WEEK, body, tricky_week
 
