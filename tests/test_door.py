@@ -11,13 +11,13 @@ from typing import Any
 import pytest
 
 import bot.command_text
+from adapters.cli import main as cli
 from adapters.discord.commands import ask_and_reply
 from adapters.discord.confirm import ConfirmView
 from adapters.discord.connect_modal import ConnectModal
 from adapters.slack import commands as slack_commands
 from adapters.slack.deps import SlackDeps
 from adapters.slack.messages import ACTION_CANCEL, ACTION_CONFIRM, cancelled_card
-from bot import cli
 from bot.cards import Card, Confirm, SecretPrompt
 from bot.command_spec import Caller
 from bot.commands.connect import key_prompt
