@@ -164,3 +164,6 @@ class CommandSpec:
     # A billing report others may want to see: adapters offer Share to channel. Help, status,
     # errors and key management always stay private.
     shareable: bool = False
+    # What the command needs of the database, said when it does not answer: nothing (answered
+    # as usual), a read (the workspace's key), or a change ("nothing was changed").
+    store: Literal["none", "reads", "changes"] = "reads"

@@ -90,17 +90,12 @@ async def answer(invocation: Invocation, ctx: CommandContext) -> Answer:
     return Answer(card, "answered", spec.name, invocation, shareable=spec.shareable)
 
 
-# Commands that need nothing the database holds: answered as usual while it is down.
-WITHOUT_STORE = frozenset({"help"})
-# Commands that change what the database holds: "nothing was changed".
-CHANGING = frozenset({"connect", "disconnect", "access", "digest"})
-
-
 async def answer_store_unavailable(invocation: Invocation, ctx: CommandContext) -> Answer:
     """INVOCATION answered when the database does not answer and this process knows nothing of
     the workspace: `help` still answered; anything else says the database is unavailable (CTX:
     no workspace, no key)."""
-    if invocation.command in WITHOUT_STORE:
+    spec = ctx.commands[invocation.command]
+    if spec.store == "none":
         return await answer(invocation, ctx)
-    card = store_unavailable_card(writing=invocation.command in CHANGING)
+    card = store_unavailable_card(writing=spec.store == "changes")
     return Answer(card, "failed", invocation.command, invocation)

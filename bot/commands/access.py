@@ -72,4 +72,5 @@ SPEC = CommandSpec(
     ),
     access="admin",
     admin_action="change who may read billing",
+    store="changes",
 )

@@ -64,4 +64,5 @@ SPEC = CommandSpec(
     access="admin",
     admin_action="connect a Venice key",
     secret_input=True,
+    store="changes",
 )

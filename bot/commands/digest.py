@@ -315,4 +315,5 @@ SPEC = CommandSpec(
         "stops it, `digest status` shows it, `digest preview` shows the digest privately, "
         "`digest now` posts it at once. Admins turn it on and off and post it."
     ),
+    store="changes",
 )

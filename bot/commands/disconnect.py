@@ -80,4 +80,5 @@ SPEC = CommandSpec(
     ),
     access="admin",
     admin_action="disconnect the Venice key",
+    store="changes",
 )

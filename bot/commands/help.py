@@ -131,4 +131,5 @@ SPEC = CommandSpec(
         "what it answers and more examples. `help periods` explains the PERIOD forms."
     ),
     access="anyone",
+    store="none",
 )
