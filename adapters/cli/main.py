@@ -11,6 +11,7 @@ import os
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
@@ -18,6 +19,9 @@ from bot import __version__
 from bot.errors import BotError, CommandTextError
 from bot.logs import configure_logging, register_secret
 from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from bot.core import Answer
 
 log = logging.getLogger("venice_bot.cli")
 
@@ -160,10 +164,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
-        # `venice-bot ask ... | head`: the reader left, which is not an error of the bot.
-        # Point stdout at /dev/null so the interpreter's final flush does not complain too.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+        # `venice-bot ... | head`: the reader left, which is not an error of the bot.
+        _reader_left()
         return EXIT_ANSWERED
     except CommandTextError as error:  # a bad workspace id: invalid input
         print(f"venice-bot: {error.message}", file=sys.stderr)
@@ -234,7 +236,6 @@ def _dispatch_keys(args: argparse.Namespace, settings: Settings) -> int:
 
 async def _ask(text: str, fmt: str, workspace: str | None, settings: Settings) -> int:
     from adapters.cli.keys import cli_caller
-    from adapters.console.render import render_json, render_text
     from bot.command_text import parse_request
     from bot.runtime import Runtime
 
@@ -251,6 +252,16 @@ async def _ask(text: str, fmt: str, workspace: str | None, settings: Settings) -
         reply = await runtime.ask(request, key, workspace_id=workspace_id, caller=cli_caller())
     finally:
         await runtime.aclose()
+    try:
+        _print_reply(reply, text, fmt)
+    except BrokenPipeError:  # `ask ... | head -1`: the reader left; the answer's code stands
+        _reader_left()
+    return _EXIT_CODES[reply.outcome]
+
+
+def _print_reply(reply: Answer, text: str, fmt: str) -> None:
+    from adapters.console.render import render_json, render_text
+
     if fmt == "json":
         print(render_json(reply.card))
     elif fmt == "slack":
@@ -264,7 +275,16 @@ async def _ask(text: str, fmt: str, workspace: str | None, settings: Settings) -
     else:
         stream = sys.stdout if reply.outcome == "answered" else sys.stderr
         print(render_text(reply.card), file=stream)
-    return _EXIT_CODES[reply.outcome]
+    for stream in (sys.stdout, sys.stderr):
+        stream.flush()  # a reader that left is seen here, not at exit
+
+
+def _reader_left() -> None:
+    """Point stdout and stderr at /dev/null, so the interpreter's final flush does not
+    complain that the reader of a pipe left."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    for stream in (sys.stdout, sys.stderr):
+        os.dup2(devnull, stream.fileno())
 
 
 if __name__ == "__main__":

@@ -75,8 +75,9 @@ SPEC = CommandSpec(
     arguments=(),
     handler=handle,
     details=(
-        "Deletes the stored key at once; billing commands stop working until an admin runs "
-        "`connect` again. The key itself stays valid in Venice: revoke it there if it leaked."
+        "Deletes the stored key, after asking in Slack and Discord (in a terminal the typed "
+        "command is its own yes); billing commands stop working until an admin runs `connect` "
+        "again. The key itself stays valid in Venice: revoke it there if it leaked."
     ),
     access="admin",
     admin_action="disconnect the Venice key",

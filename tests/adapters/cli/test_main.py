@@ -208,3 +208,25 @@ def test_a_reader_that_leaves_early_is_not_an_error(simulator: RunningSimulator)
     assert process.returncode == 0
     assert b"Traceback" not in stderr
     assert b"something went wrong" not in stderr
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_a_failure_keeps_its_exit_code_when_the_reader_leaves(
+    simulator: RunningSimulator, fmt: str
+):
+    """`VENICE_API_KEY=bogus venice-bot ask balance 2>&1 | head -0`: still exit 1, no traceback."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("VENICE_", "LOG_"))}
+    env |= {"VENICE_API_KEY": "bogus", "VENICE_API_BASE": simulator.base_url}
+    reader, writer = os.pipe()
+    os.close(reader)  # whoever reads both streams is gone before the bot writes a byte
+    process = subprocess.run(
+        [sys.executable, "-m", "adapters.cli", "ask", "balance", "--format", fmt],
+        cwd=ROOT,
+        env=env,
+        stdout=writer,
+        stderr=writer,
+        timeout=30,
+        check=False,
+    )
+    os.close(writer)
+    assert process.returncode == 1
