@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Literal, Protocol
 
 from bot.cards import Card
+from bot.command_options import Option
 from bot.deadline import Deadline
 from bot.errors import NoVeniceKey
 from bot.invocation import Invocation
@@ -23,9 +24,6 @@ if TYPE_CHECKING:
 Argument = Literal["period", "limit", "topic", "words"]
 # Who may run a command: anyone; whoever the workspace's read policy lets read billing; admins.
 Access = Literal["anyone", "read", "admin"]
-
-DEFAULT_LIMIT = 10
-MAX_LIMIT = 50
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,3 +165,5 @@ class CommandSpec:
     # What the command needs of the database, said when it does not answer: nothing (answered
     # as usual), a read (the workspace's key), or a change ("nothing was changed").
     store: Literal["none", "reads", "changes"] = "reads"
+    # Its arguments as named options, in order (bot/command_options.py): what Discord offers.
+    options: tuple[Option, ...] = ()

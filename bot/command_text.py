@@ -11,7 +11,8 @@ import difflib
 from collections.abc import Mapping
 from datetime import date
 
-from bot.command_spec import DEFAULT_LIMIT, MAX_LIMIT, CommandSpec
+from bot.command_options import DEFAULT_LIMIT, MAX_LIMIT
+from bot.command_spec import CommandSpec
 from bot.echo import clip_echo
 from bot.errors import CommandTextError, PastedSecret
 from bot.invocation import Invocation

@@ -60,7 +60,8 @@ def run_demo(settings: Settings) -> int:
                     # Parsed once, first: a pasted key is neither echoed nor kept in history.
                     # Typed at a prompt, a command is its own confirmation (as `venice-bot ask`).
                     request = parse_request(text, datetime.now(UTC).date(), confirmed=True)
-                    _keep(line, isinstance(request, PastedSecret), interactive)
+                    pasted = request.command if isinstance(request, PastedSecret) else None
+                    _keep(line, pasted, interactive)
                     if not text:
                         continue
                     if text.lower() in ("quit", "exit", ":q"):
@@ -149,14 +150,14 @@ def _read(prompt: str, interactive: bool) -> str | None:
     return line
 
 
-def _keep(line: str, pasted_secret: bool, interactive: bool) -> None:
-    """Piped input is echoed for a readable log; a line that pasted a secret (text after
-    `connect`) is not shown there, nor kept in the readline history."""
+def _keep(line: str, pasted_after: str | None, interactive: bool) -> None:
+    """Piped input is echoed for a readable log; a line that pasted a secret (text after the
+    command PASTED_AFTER, `connect`) is not shown there, nor kept in the readline history."""
     if interactive:
-        if pasted_secret:
+        if pasted_after is not None:
             _forget_last_line()
         return
-    shown = "connect [not shown]" if pasted_secret else line.rstrip()
+    shown = f"{pasted_after} [not shown]" if pasted_after is not None else line.rstrip()
     print(f"{PROMPT}{shown}", flush=True)
 
 

@@ -61,7 +61,7 @@ def _listen_for_share(client: discord.Client, runtime: Runtime) -> None:
             log.warning("discord Share failed: %s", type(error).__name__, exc_info=error)
             answer = Answer(failure_card(type(error).__name__), "failed")
             try:
-                await send_private(interaction, answer, "help")
+                await send_private(interaction, answer, "")  # no command: no Share
             except discord.HTTPException:
                 log.info("discord Share: could not tell the clicker either (interaction gone)")
 

@@ -96,4 +96,4 @@ async def on_tree_error(interaction: Interaction, error: app_commands.AppCommand
         card = failure_card(type(original).__name__)
         outcome = "failed"
     answer = Answer(card, outcome, name)
-    await send_private(interaction, answer, name or "help")
+    await send_private(interaction, answer, name or "")

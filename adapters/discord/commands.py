@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import inspect
 import zoneinfo
 from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Optional
 
 from discord import app_commands
 from discord.app_commands import Choice, Range
@@ -29,13 +30,11 @@ from adapters.discord.interactions import (
     workspace_of,
 )
 from adapters.discord.messages import reply_kwargs
-from adapters.discord.slash_text import TOPIC
 from bot.cards import Confirm, SecretPrompt
-from bot.command_spec import DEFAULT_LIMIT, MAX_LIMIT, CommandSpec
+from bot.command_options import PERIOD_MAX_LENGTH, Option, Suggestions, text_of_options
+from bot.command_spec import CommandSpec
 from bot.command_text import parse_request
-from bot.commands.access import DESCRIBED
-from bot.commands.help import PERIOD_TOPICS
-from bot.period import DEFAULT_PERIOD, MAX_DAYS
+from bot.period import MAX_DAYS
 from bot.registry import COMMANDS
 from bot.runtime import Runtime
 
@@ -43,9 +42,8 @@ GROUP_NAME = "venice"
 GROUP_DESCRIPTION = "Venice.ai billing: DIEM and USD balance, usage, top keys and models"
 MAX_DESCRIPTION = 100  # Discord's limit for command and option descriptions
 MAX_CHOICES = 25  # Discord's limit for choices and autocomplete answers
-PERIOD_MAX_LENGTH = 32  # the longest period form, `2026-10-01..2026-10-31`, is 22
+MAX_INTEGER = 2**53  # Discord's limit for an integer option's value
 ZONE_MAX_LENGTH = 64
-DAYS_MAX_LENGTH = 32
 PERIOD_SUGGESTIONS = {
     "7d": "the last 7 days",
     "30d": "the last 30 days",
@@ -55,17 +53,6 @@ PERIOD_SUGGESTIONS = {
     "today": "today (UTC)",
     "yesterday": "yesterday (UTC)",
 }
-PERIOD_HELP = (
-    f"7d, 30d, 90d, this-month, last-month, today, yesterday or YYYY-MM-DD..YYYY-MM-DD "
-    f"(default {DEFAULT_PERIOD})"
-)
-LIMIT_HELP = f"How many to show, 1-{MAX_LIMIT} (default {DEFAULT_LIMIT})"
-# The word some commands take, as a named option with its choices: what Discord can offer.
-TOPIC_OPTIONS: dict[str, tuple[str, str, tuple[str, ...]]] = {
-    "help": (TOPIC["help"], "The command to explain", (*COMMANDS, PERIOD_TOPICS[0])),
-    "access": (TOPIC["access"], "Who may read billing here (leave empty to see)", tuple(DESCRIBED)),
-}
-
 # How long the core may take before the interaction is deferred: a card that asks for a secret
 # must open its modal as the first response (nothing may be deferred before a modal), and the
 # core answers those at once. Well inside Discord's 3 s either way.
@@ -104,12 +91,6 @@ def describe(text: str) -> str:
     if len(text) <= MAX_DESCRIPTION:
         return text
     return text[: MAX_DESCRIPTION - 1].rsplit(" ", 1)[0].rstrip(",;:") + "…"
-
-
-def command_text(name: str, *arguments: str | int | None) -> str:
-    """The core's command text: `top-keys 30d 5` (options left empty are left out)."""
-    words = [name, *(str(argument).strip() for argument in arguments if argument is not None)]
-    return " ".join(word for word in words if word)
 
 
 async def period_autocomplete(interaction: Interaction, current: str) -> list[Choice[str]]:
@@ -164,92 +145,57 @@ async def ask_and_reply(interaction: Interaction, runtime: Runtime, command_text
 
 
 def _callback(spec: CommandSpec, runtime: RuntimeRef) -> Callback:
-    if spec.arguments == ():
-        return _plain(spec.name, runtime)
-    if spec.arguments == ("period",):
-        return _with_period(spec.name, runtime)
-    if spec.arguments == ("period", "limit"):
-        return _with_period_and_limit(spec.name, runtime)
-    if spec.arguments == ("topic",):
-        return _with_topic(spec.name, runtime)
-    if spec.arguments == ("words",) and spec.name == "digest":
-        return _digest(runtime)
-    raise ValueError(f"no Discord options for `{spec.name}` arguments {spec.arguments}")
+    """`/venice NAME` with the options the spec declares, each typed as Discord offers it; the
+    values go back into the command text the core parses (`top-keys 30d 5`)."""
+    options = spec.options
 
+    names = {option.name for option in options}
 
-def _plain(name: str, runtime: RuntimeRef) -> Callback:
-    async def run(interaction: Interaction) -> None:
-        await ask_and_reply(interaction, runtime(), name)
-
-    return run
-
-
-def _with_period(name: str, runtime: RuntimeRef) -> Callback:
-    @app_commands.describe(period=PERIOD_HELP)
-    @app_commands.autocomplete(period=period_autocomplete)
-    async def run(
-        interaction: Interaction, period: Range[str, 1, PERIOD_MAX_LENGTH] | None = None
-    ) -> None:
-        await ask_and_reply(interaction, runtime(), command_text(name, period))
-
-    return run
-
-
-def _with_period_and_limit(name: str, runtime: RuntimeRef) -> Callback:
-    @app_commands.describe(period=PERIOD_HELP, n=LIMIT_HELP)
-    @app_commands.autocomplete(period=period_autocomplete)
-    async def run(
-        interaction: Interaction,
-        period: Range[str, 1, PERIOD_MAX_LENGTH] | None = None,
-        n: Range[int, 1, MAX_LIMIT] | None = None,
-    ) -> None:
-        await ask_and_reply(interaction, runtime(), command_text(name, period, n))
-
-    return run
-
-
-def _with_topic(name: str, runtime: RuntimeRef) -> Callback:
-    option, description, words = TOPIC_OPTIONS.get(name, ("topic", f"What `{name}` is about", ()))
-
-    async def run(interaction: Interaction, topic: str | None = None) -> None:
-        await ask_and_reply(interaction, runtime(), command_text(name, topic))
-
-    run = app_commands.rename(topic=option)(run)
-    run = app_commands.describe(topic=describe(description))(run)
-    if words:
-        choices = [Choice(name=word, value=word) for word in words[:MAX_CHOICES]]
-        run = app_commands.choices(topic=choices)(run)
-    return run
-
-
-DIGEST_ACTIONS = ("on", "off", "status", "preview", "now")
-
-
-def _digest(runtime: RuntimeRef) -> Callback:
-    """`/venice digest action:on time:09:00 timezone:Europe/Madrid days:mon-fri skip_empty:True`."""
-
-    @app_commands.describe(
-        action="on, off, status (the default), preview (privately) or now (post it now)",
-        time="Local time of day, 24-hour clock (default 09:00)",
-        timezone="IANA time zone, e.g. Europe/Madrid (default UTC)",
-        days="Weekdays, e.g. mon-fri, mon,wed,fri, weekends (default every day)",
-        skip_empty="Skip days without usage (default no)",
-    )
-    @app_commands.choices(action=[Choice(name=word, value=word) for word in DIGEST_ACTIONS])
-    @app_commands.autocomplete(timezone=zone_autocomplete)
-    async def run(
-        interaction: Interaction,
-        action: str | None = None,
-        time: Range[str, 1, 5] | None = None,
-        timezone: Range[str, 1, ZONE_MAX_LENGTH] | None = None,
-        days: Range[str, 1, DAYS_MAX_LENGTH] | None = None,
-        skip_empty: bool | None = None,
-    ) -> None:
-        flag = "skip-empty" if skip_empty else None
-        text = command_text("digest", action, time, timezone, days, flag)
+    async def run(interaction: Interaction, **values: object) -> None:
+        if unknown := values.keys() - names:  # what the signature below would refuse
+            raise TypeError(f"/venice {spec.name} has no option {sorted(unknown)}")
+        text = text_of_options(spec.name, options, values)
         await ask_and_reply(interaction, runtime(), text)
 
+    # discord.py reads a command's options from its callback's signature.
+    first = inspect.Parameter("interaction", inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    run.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [first.replace(annotation=Interaction), *map(_parameter, options)]
+    )
+    described = {option.name: describe(option.description) for option in options}
+    if described:
+        run = app_commands.describe(**described)(run)
+    choices = {o.name: _choices(o) for o in options if o.choices or o.choices_of_commands}
+    if choices:
+        run = app_commands.choices(**choices)(run)
+    suggested = {o.name: SUGGESTIONS[o.suggest] for o in options if o.suggest is not None}
+    if suggested:
+        run = app_commands.autocomplete(**suggested)(run)
     return run
+
+
+def _parameter(option: Option) -> inspect.Parameter:
+    """OPTION as the callback's keyword parameter: optional, typed as Discord should check it."""
+    annotation: object
+    if option.kind == "flag":
+        annotation = bool
+    elif option.kind == "integer":
+        annotation = Range[int, option.minimum or 1, option.maximum or MAX_INTEGER]
+    elif option.choices or option.choices_of_commands:
+        annotation = str  # the choices bound it
+    else:
+        annotation = Range[str, 1, option.max_length]
+    return inspect.Parameter(
+        option.name,
+        inspect.Parameter.KEYWORD_ONLY,
+        default=None,
+        annotation=Optional[annotation],  # noqa: UP045  (a runtime value, not an annotation)
+    )
+
+
+def _choices(option: Option) -> list[Choice[str]]:
+    words = (*COMMANDS, *option.choices) if option.choices_of_commands else option.choices
+    return [Choice(name=word, value=word) for word in words[:MAX_CHOICES]]
 
 
 async def zone_autocomplete(interaction: Interaction, current: str) -> list[Choice[str]]:
@@ -265,3 +211,11 @@ def _zones() -> tuple[str, ...]:
     # Area/City names only (and UTC): the legacy aliases (`EST5EDT`, `US/Eastern`) are noise.
     names = {zone for zone in zoneinfo.available_timezones() if "/" in zone}
     return ("UTC", *sorted(names))
+
+
+SUGGESTIONS: dict[
+    Suggestions, Callable[[Interaction, str], Coroutine[Any, Any, list[Choice[str]]]]
+] = {
+    "periods": period_autocomplete,
+    "time_zones": zone_autocomplete,
+}

@@ -1,7 +1,8 @@
 """App Home: a per-workspace billing dashboard published when someone opens the bot's Home tab.
 
-Balance with its allocation bar, the last 7 days, top models and keys (each a Card rendered by
-the same renderer as replies), the digest schedule, and for admins Connect / Disconnect.
+The reports bot/dashboard.py names (each a Card rendered by the same renderer as replies), the
+digest schedule, and for admins Connect and the key's removal: its button asks the question the
+core's Confirm card asks, and a yes runs the command that card names, confirmed.
 """
 
 from __future__ import annotations
@@ -26,19 +27,23 @@ from adapters.slack.block_json import (
     section,
 )
 from adapters.slack.deps import SlackDeps, team_of, workspace_id
+from adapters.slack.escape import escape_plain, escape_prose
 from adapters.slack.home_digests import digest_blocks
-from adapters.slack.render import render_card
+from adapters.slack.render import fit, render_card
 from adapters.slack.replies import message_args
+from bot.cards import Confirm
 from bot.command_spec import Caller
-from bot.command_text import parse_request
+from bot.command_text import parse_request, text_of
 from bot.core import Answer
+from bot.dashboard import REMOVE_KEY, REPORTS
 
 log = logging.getLogger(__name__)
 
-DASHBOARD = ("balance", "usage 7d", "top-models 7d 5", "top-keys 7d 5")
 MAX_BLOCKS = 100  # Slack's limit for a Home view
 CONNECT = "venice_home_connect"
-DISCONNECT = "venice_home_disconnect"
+CONFIRMED = "venice_home_confirmed"  # value: the command text a yes runs
+# Slack's lengths for a confirm dialog's title, text and buttons.
+DIALOG_TITLE, DIALOG_TEXT, DIALOG_BUTTON = 100, 300, 30
 
 Ack = Callable[..., Awaitable[Any]]
 
@@ -64,23 +69,31 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
         trigger = str(body["trigger_id"])
         deps.spawn(connect_modal.open_modal(client, trigger, channel_id=None), "connect modal")
 
-    async def on_disconnect(
-        ack: Ack, body: dict[str, Any], client: AsyncWebClient, context: dict[str, Any]
+    async def on_confirmed(
+        ack: Ack,
+        body: dict[str, Any],
+        action: dict[str, Any],
+        client: AsyncWebClient,
+        context: dict[str, Any],
     ) -> None:
         await ack()
         team = team_of(context, body)
         user_id = str((body.get("user") or {}).get("id"))
-        deps.spawn(_disconnect(deps, client, team, user_id), "App Home disconnect")
+        text = str(action.get("value") or "")
+        deps.spawn(_confirmed(deps, client, team, user_id, text), "App Home confirmed")
 
     app.event("app_home_opened")(on_home_opened)
     app.action(CONNECT)(on_connect)
-    app.action(DISCONNECT)(on_disconnect)
+    app.action(CONFIRMED)(on_confirmed)
 
 
-async def _disconnect(deps: SlackDeps, client: AsyncWebClient, team: str, user_id: str) -> None:
+async def _confirmed(
+    deps: SlackDeps, client: AsyncWebClient, team: str, user_id: str, text: str
+) -> None:
     caller = await deps.caller(client, team, user_id)
-    # Slack already asked "are you sure" (the button's confirm dialog); the core checks admin.
-    request = parse_request("disconnect", datetime.now(UTC).date(), confirmed=True)
+    # Slack already asked the card's question (the button's confirm dialog); the core checks
+    # again that the clicker may run it.
+    request = parse_request(text, datetime.now(UTC).date(), confirmed=True)
     answer = await deps.ask(request, team, caller)
     await publish(deps, client, team, user_id, notice=answer)
 
@@ -117,12 +130,16 @@ async def home_blocks(
     opened = await deps.opened()
     connected = await opened.store.credential_info(workspace_id(team_id)) is not None
     tail = [divider(), *await digest_blocks(opened, workspace_id(team_id))]
+    today = datetime.now(UTC).date()
     if caller.is_admin:
-        tail.append(_admin_actions(connected))
+        question = None
+        if connected:
+            removal = await deps.ask(parse_request(REMOVE_KEY, today), team_id, caller)
+            question = removal if isinstance(removal.card.ask, Confirm) else None
+        tail.append(_admin_actions(connected, question))
     if not connected:
         return [*head, _not_connected(caller), *tail]
-    today = datetime.now(UTC).date()
-    asked = (deps.ask(parse_request(text, today), team_id, caller) for text in DASHBOARD)
+    asked = (deps.ask(parse_request(text, today), team_id, caller) for text in REPORTS)
     answers = await asyncio.gather(*asked)
     if answers[0].outcome == "forbidden":
         answers = answers[:1]  # "admins only" once, not four times
@@ -154,17 +171,18 @@ def _not_connected(caller: Caller) -> Block:
     return section(text)
 
 
-def _admin_actions(connected: bool) -> Block:
+def _admin_actions(connected: bool, question: Answer | None) -> Block:
     label = "Replace the key" if connected else "Connect a Venice key"
     elements = [button(label, CONNECT, style=None if connected else "primary")]
-    if connected:
-        confirm = confirm_dialog(
-            "Disconnect Venice?",
-            "The key is deleted at once; billing commands stop working here until "
-            "an admin connects a key again.",
-            confirm="Disconnect",
-            deny="Cancel",
+    if question is not None and isinstance(confirm := question.card.ask, Confirm):
+        card = question.card
+        dialog = confirm_dialog(
+            fit(card.title, DIALOG_TITLE, escape_plain),
+            fit(card.summary or card.title, DIALOG_TEXT, escape_prose),
+            confirm=fit(confirm.confirm_label, DIALOG_BUTTON, escape_plain),
+            deny=fit(confirm.cancel_label, DIALOG_BUTTON, escape_plain),
             style="danger",
         )
-        elements.append(button("Disconnect", DISCONNECT, style="danger", confirm=confirm))
+        run = text_of(confirm.run)
+        elements.append(button("Disconnect", CONFIRMED, value=run, style="danger", confirm=dialog))
     return actions(elements, block_id="venice_home_admin")

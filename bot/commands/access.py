@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.cards import Card, Field, Tone
+from bot.command_options import Option
 from bot.command_spec import CommandContext, CommandSpec
 from bot.error_cards import no_workspace_card
 from bot.errors import CommandTextError
@@ -64,6 +65,9 @@ SPEC = CommandSpec(
     usage="access [everyone|admins]",
     examples=("access", "access admins"),
     arguments=("topic",),
+    options=(
+        Option("who", "Who may read billing here (leave empty to see)", choices=tuple(DESCRIBED)),
+    ),
     handler=handle,
     details=(
         "With no word, says who may read billing in this workspace. `access admins` limits "

@@ -10,14 +10,18 @@ from __future__ import annotations
 from typing import Any
 
 from bot.cards import Card, Column, Field, Row, Table, Tone
+from bot.command_options import Option
 from bot.command_spec import CommandContext, CommandSpec, DigestControl
 from bot.commands.status import utc_minute
 from bot.digest.words import (
     DEFAULT_AT,
     EXAMPLE,
+    SKIP_EMPTY,
     at_phrase,
     clip,
     days_phrase,
+    is_time_word,
+    is_zone_word,
     local_and_utc,
     parse_on_words,
     schedule_text_error,
@@ -306,6 +310,34 @@ SPEC = CommandSpec(
     usage="digest [on|off|status|preview|now] [HH:MM] [Area/City] [DAYS] [skip-empty]",
     examples=("digest on 09:00 Europe/Madrid mon-fri", "digest status", "digest preview"),
     arguments=("words",),
+    options=(
+        Option(
+            "action",
+            "on, off, status (the default), preview (privately) or now (post it now)",
+            choices=ACTIONS,
+        ),
+        Option(
+            "time",
+            "Local time of day, 24-hour clock (default 09:00)",
+            max_length=5,
+            typed_as=is_time_word,
+        ),
+        Option(
+            "timezone",
+            "IANA time zone, e.g. Europe/Madrid (default UTC)",
+            suggest="time_zones",
+            max_length=64,
+            typed_as=is_zone_word,
+        ),
+        Option(
+            "days",
+            "Weekdays, e.g. mon-fri, mon,wed,fri, weekends (default every day)",
+            max_length=32,
+        ),
+        Option(
+            "skip_empty", "Skip days without usage (default no)", kind="flag", flag_word=SKIP_EMPTY
+        ),
+    ),
     handler=handle,
     details=(
         "`digest on` posts yesterday's spend, the balance and runway, the top models and keys "

@@ -6,7 +6,8 @@ import difflib
 from collections.abc import Mapping
 
 from bot.cards import Card, Field
-from bot.command_spec import DEFAULT_LIMIT, MAX_LIMIT, CommandContext, CommandSpec
+from bot.command_options import DEFAULT_LIMIT, MAX_LIMIT, Option
+from bot.command_spec import CommandContext, CommandSpec
 from bot.echo import clip_echo
 from bot.errors import CommandTextError
 from bot.invocation import Invocation
@@ -125,6 +126,14 @@ SPEC = CommandSpec(
     usage="help [COMMAND]",
     examples=("help", "help usage", "help periods"),
     arguments=("topic",),
+    options=(
+        Option(
+            "command",
+            "The command to explain",
+            choices=(PERIOD_TOPICS[0],),
+            choices_of_commands=True,
+        ),
+    ),
     handler=handle,
     details=(
         "Without a command, lists every command with an example. With one, shows how to use it, "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.cards import Card, Column, Row, Table
+from bot.command_options import LIMIT, PERIOD
 from bot.command_spec import CommandContext, CommandSpec
 from bot.invocation import Invocation
 from bot.money import format_amount, format_quantity
@@ -83,6 +84,7 @@ SPEC = CommandSpec(
     usage="top-keys [PERIOD] [N]",
     examples=("top-keys 30d 5", "top-keys", "top-keys this-month", "top-keys 7d 20"),
     arguments=("period", "limit"),
+    options=(PERIOD, LIMIT),
     handler=handle,
     details=(
         "Ranks API keys by USD + DIEM spent in the period (1 DIEM counted as $1 of credit), "

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from bot.cards import Card, Column, Row, Table
+from bot.command_options import LIMIT, PERIOD
 from bot.command_spec import CommandContext, CommandSpec
 from bot.invocation import Invocation
 from bot.money import apportion, format_amount, format_units
@@ -131,6 +132,7 @@ SPEC = CommandSpec(
     usage="top-models [PERIOD] [N]",
     examples=("top-models 30d 5", "top-models", "top-models yesterday", "top-models 90d 20"),
     arguments=("period", "limit"),
+    options=(PERIOD, LIMIT),
     handler=handle,
     details=(
         "Ranks models by USD + DIEM spent in the period (1 DIEM counted as $1 of credit), "

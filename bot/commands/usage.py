@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 from bot.cards import Card, Field, Tone
+from bot.command_options import PERIOD
 from bot.command_spec import CommandContext, CommandSpec
 from bot.errors import VeniceError
 from bot.invocation import Invocation
@@ -175,6 +176,7 @@ SPEC = CommandSpec(
     usage="usage [PERIOD]",
     examples=("usage 30d", "usage", "usage last-month", "usage today"),
     arguments=("period",),
+    options=(PERIOD,),
     handler=handle,
     details=(
         "PERIOD is `Nd` (1-90, default 7d), `YYYY-MM-DD..YYYY-MM-DD`, `today`, `yesterday`, "

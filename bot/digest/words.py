@@ -51,9 +51,9 @@ def parse_on_words(words: tuple[str, ...]) -> OnWords:
         lowered = word.lower()
         if lowered == SKIP_EMPTY:
             skip_empty = True
-        elif word[:1].isascii() and word[:1].isdigit():
+        elif is_time_word(word):
             at = _once(at, "time", partial(parse_time, word))
-        elif "/" in word or lowered == "utc":
+        elif is_zone_word(word):
             zone = _once(zone, "time zone", partial(parse_zone, word))
         elif lowered.startswith(_DAY_WORDS) or "," in word:
             days = _once(days, "list of weekdays", partial(parse_days, word))
@@ -64,6 +64,16 @@ def parse_on_words(words: tuple[str, ...]) -> OnWords:
                 example=EXAMPLE,
             )
     return OnWords(at, zone, days, skip_empty)
+
+
+def is_time_word(word: str) -> bool:
+    """A word read as the time of day: it starts with a digit (`09:00`, `9`)."""
+    return word[:1].isascii() and word[:1].isdigit()
+
+
+def is_zone_word(word: str) -> bool:
+    """A word read as a time zone: an IANA name (`Europe/Madrid`) or `UTC`."""
+    return "/" in word or word.lower() == "utc"
 
 
 def _once(seen: T | None, what: str, parse: Callable[[], T]) -> T:

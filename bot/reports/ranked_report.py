@@ -8,7 +8,8 @@ from decimal import Decimal
 from typing import Any, Protocol, TypeVar
 
 from bot.cards import Card, Column, Row, Table, Tone
-from bot.command_spec import DEFAULT_LIMIT, CommandContext
+from bot.command_options import DEFAULT_LIMIT
+from bot.command_spec import CommandContext
 from bot.invocation import Invocation
 from bot.money import format_amount, format_spend
 from bot.period import DEFAULT_PERIOD, Period, parse_period

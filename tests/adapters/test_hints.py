@@ -12,16 +12,6 @@ import pytest
 from adapters.console.render import render_text
 from adapters.discord.registration import commands_payload
 from adapters.discord.render import card_embed
-from adapters.discord.slash_text import (
-    DIGEST_ACTION,
-    DIGEST_DAYS,
-    DIGEST_SKIP,
-    DIGEST_TIME,
-    DIGEST_ZONE,
-    LIMIT,
-    PERIOD,
-    TOPIC,
-)
 from adapters.slack.render import render_card
 from bot.cards import Card
 from bot.error_cards import failure_card, invalid_card, no_key_card
@@ -74,21 +64,16 @@ def test_a_named_command_in_each_platforms_form(named, slack, discord):
     assert f"`{named}`" in terminal_text(card)  # as `venice-bot ask` and the demo take it
 
 
-def test_the_discord_options_are_those_the_venice_group_registers():
+def test_the_discord_options_are_those_each_command_declares():
     (group,) = commands_payload()
-    options = {
-        sub["name"]: {option["name"] for option in sub.get("options", [])}
+    registered = {
+        sub["name"]: [option["name"] for option in sub.get("options", [])]
         for sub in group["options"]
     }
-    for spec in COMMANDS.values():
-        if "period" in spec.arguments:
-            assert PERIOD in options[spec.name]
-        if "limit" in spec.arguments:
-            assert LIMIT in options[spec.name]
-    for name, option in TOPIC.items():
-        assert options[name] == {option}
-    digest = {DIGEST_ACTION, DIGEST_TIME, DIGEST_ZONE, DIGEST_DAYS, DIGEST_SKIP}
-    assert options["digest"] == digest
+    declared = {spec.name: [option.name for option in spec.options] for spec in COMMANDS.values()}
+    assert registered == declared
+    assert registered["top-keys"] == ["period", "n"]
+    assert registered["digest"] == ["action", "time", "timezone", "days", "skip_empty"]
 
 
 def test_an_invalid_period_hints_in_the_platforms_form():

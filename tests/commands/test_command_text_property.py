@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from adapters.console.render import render_json, render_text
 from bot.cards import Card
-from bot.command_spec import MAX_LIMIT
+from bot.command_options import MAX_LIMIT
 from bot.command_text import parse_command
 from bot.errors import (
     AdminKeyRequired,

@@ -32,7 +32,7 @@ CASES: list[tuple[str, dict[str, Any], str]] = [
     ("status", {}, "status"),
     ("access", {}, "access"),
     ("help", {}, "help"),
-    ("help", {"topic": "top-keys"}, "help top-keys"),
+    ("help", {"command": "top-keys"}, "help top-keys"),
     ("digest", {}, "digest"),
     ("digest", {"action": "status"}, "digest status"),
 ]
@@ -105,7 +105,7 @@ async def test_the_read_policy_applies_to_members_without_manage_server(
 ):
     admin = manager()
     await connect_directly(runtime, admin.workspace_id)
-    await run(group, "access", admin, topic="admins")
+    await run(group, "access", admin, who="admins")
     assert "Only workspace admins" in str(admin.last().embed.to_dict())
 
     reader = member()

@@ -17,7 +17,8 @@ from adapters.discord.commands import (
     venice_group,
 )
 from adapters.discord.registration import commands_payload
-from bot.command_spec import MAX_LIMIT, CommandSpec
+from bot.command_options import MAX_LIMIT
+from bot.command_spec import CommandSpec
 from bot.registry import COMMANDS
 
 NAME = re.compile(r"^[-_a-z0-9]{1,32}$")

@@ -264,7 +264,7 @@ SLACK_VALUES = ["/venice", "block_actions", "view_submission", "view_closed", "e
                 "shortcut", TEAM_ID, ADMIN, "balance", "connect", "venice_share", "venice_connect",
                 "1", "", "true"]  # fmt: skip
 ACTION_IDS = ["venice_share", "venice_chart", "venice_period_30d", "venice_home_connect",
-              "venice_home_disconnect", "venice_confirm", "venice_cancel",
+              "venice_home_confirmed", "venice_confirm", "venice_cancel",
               "someone_elses_button"]  # fmt: skip
 COMMAND_TEXTS = ["balance", "usage 7d", "top-keys 30d 3", "top-models", "help", "status",
                  "connect", "digest status", "access", "nonsense words", ""]  # fmt: skip

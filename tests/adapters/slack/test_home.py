@@ -43,7 +43,14 @@ def test_a_connected_workspace_shows_the_dashboard_and_admin_buttons(
         assert expected in shown, expected
     # The one burn and runway of `balance` and the digest: whole UTC days, named.
     assert "/day over the last 7 full UTC days" in shown
-    assert set(action_ids(view)) == {"venice_home_connect", "venice_home_disconnect"}
+    assert set(action_ids(view)) == {"venice_home_connect", "venice_home_confirmed"}
+    # Disconnect asks the command's own question, and a yes runs that command.
+    [removal] = [b for block in view["blocks"] for b in block.get("elements", [])
+                 if b.get("action_id") == "venice_home_confirmed"]  # fmt: skip
+    assert removal["value"] == "disconnect"
+    assert removal["confirm"]["title"]["text"] == "Delete this workspace's Venice key?"
+    assert "revoke it there if it leaked" in removal["confirm"]["text"]["text"]
+    assert removal["confirm"]["confirm"]["text"] == "Delete the key"
 
 
 def test_a_member_sees_the_dashboard_without_admin_buttons(
@@ -77,11 +84,22 @@ def test_home_disconnect_removes_the_key_and_publishes_again(
 ):
     fake_slack.admins.add(ADMIN)
     seed_key(served.settings, admin_key())
-    served.click("venice_home_disconnect", "")
+    served.click("venice_home_confirmed", "disconnect")
     [call] = fake_slack.wait_for("views.publish")
     shown = texts(call.params["view"])
     assert "Venice key disconnected" in shown
     assert "No Venice key is connected" in shown
+
+
+def test_home_confirmed_by_someone_no_longer_an_admin_removes_nothing(
+    served: ServedBot, fake_slack: FakeSlack
+):
+    seed_key(served.settings, admin_key())
+    served.click("venice_home_confirmed", "disconnect", user=MEMBER)
+    [call] = fake_slack.wait_for("views.publish")
+    shown = texts(call.params["view"])
+    assert "Venice key disconnected" not in shown
+    assert "Venice balance" in shown  # the key is still there
 
 
 def test_the_messages_tab_publishes_nothing(served: ServedBot, fake_slack: FakeSlack):
