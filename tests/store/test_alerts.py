@@ -11,7 +11,7 @@ from decimal import Decimal
 
 import pytest
 from alembic import command
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, inspect, text
 
 from bot.alerts.rules import parse_rule
 from bot.schedule import DigestTime
@@ -312,3 +312,19 @@ async def test_0005_upgrades_a_0004_database_and_keeps_its_schedules(empty_datab
     assert list(versions) == ["0005"]
     assert len(await digests.list_schedules()) == 1
     assert (await add(AlertStore(empty_database), "usd below 25")).id == 1
+
+
+def _downgrade_to_0004(connection: Connection) -> None:
+    command.downgrade(_alembic_config(connection), "0004")
+
+
+async def test_0005_downgrades_to_0004_and_upgrades_again(database: Database):
+    await add(AlertStore(database), "usd below 25")
+    async with database.engine.begin() as connection:
+        await connection.run_sync(_downgrade_to_0004)
+        tables = await connection.run_sync(lambda c: set(inspect(c).get_table_names()))
+    assert not tables & {"alert_rules", "alert_rule_ids"}
+    assert "deliveries" in tables
+    await database.upgrade()
+    assert await AlertStore(database).list_rules() == []
+    assert (await add(AlertStore(database), "usd below 25")).id == 1
