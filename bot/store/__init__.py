@@ -1,5 +1,6 @@
 """The store, in SQL: workspaces, their sealed Venice keys and the audit log (WorkspaceStore);
-digest schedules (digests.py) and the deliveries of scheduled posts (deliveries.py)."""
+digest schedules (digests.py), alert rules and their state (alerts.py) and the deliveries of
+scheduled posts (deliveries.py)."""
 
 from bot.store.database import Database, DatabaseNotMigrated, DatabaseUnavailable
 from bot.store.records import (

@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
@@ -28,6 +29,8 @@ AUDIT_ACTIONS = ("connect", "replace", "disconnect", "rotate", "role_change")
 # (it could not be made).
 DELIVERY_STATES = ("claimed", "sending", "sent", "failed", "skipped")
 CHART_STATES = ("pending", "sending", "sent", "refused", "failed")
+# An alert rule (bot/alerts/states.py): armed, or firing (crossed).
+ALERT_STATES = ("armed", "firing")
 
 metadata = MetaData(
     naming_convention={
@@ -182,4 +185,57 @@ deliveries = Table(
         name="state",
     ),
     CheckConstraint("chart IN ('pending', 'sending', 'sent', 'refused', 'failed')", name="chart"),
+)
+
+# One row per alert rule (bot/store/alerts.py). `id` is the short number people type
+# (`alert off 3`): per workspace, from alert_rule_ids, never reused, so that a new rule never
+# meets an old rule's deliveries (("alert", "<id>:<crossing>"), kept when the rule is removed).
+# The state machine's fields (bot/alerts/states.py) are written by compare-and-set on `version`.
+alert_rules = Table(
+    "alert_rules",
+    metadata,
+    Column(
+        "workspace_id",
+        String(80),
+        ForeignKey("workspaces.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("channel_id", String(64), nullable=False),
+    Column("rule_text", String(40), nullable=False),  # canonical: `usd below 25`
+    Column("kind", String(16), nullable=False),
+    Column("threshold", String(24)),  # exact decimal text; None for spike, funds-out
+    Column("state", String(16), nullable=False),
+    Column("crossings", Integer, nullable=False),  # how many crossings so far: each one's id
+    Column("crossed_at", UTCDateTime()),
+    Column("crossed_period", String(100)),
+    Column("posted_at", UTCDateTime()),  # the last alert or reminder of the crossing
+    Column("reminders", Integer, nullable=False),
+    Column("last_post", String(40)),  # the delivery occurrence of the latest post decided
+    Column("post_lease_until", UTCDateTime()),  # who holds that post, until when
+    Column("last_value", String(40)),
+    Column("last_value_at", UTCDateTime()),
+    Column("snoozed_until", UTCDateTime()),
+    Column("acked_at", UTCDateTime()),
+    Column("acked_by", String(200)),
+    Column("created_by", String(200), nullable=False),
+    Column("created_by_id", String(64)),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    Column("version", Integer, nullable=False),
+    UniqueConstraint("workspace_id", "channel_id", "rule_text"),
+    CheckConstraint("state IN ('armed', 'firing')", name="state"),
+)
+
+# The last alert id given out in each workspace (ids are never reused, even after removal).
+alert_rule_ids = Table(
+    "alert_rule_ids",
+    metadata,
+    Column(
+        "workspace_id",
+        String(80),
+        ForeignKey("workspaces.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("last_id", Integer, nullable=False),
 )

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import asyncpg
 import pytest
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from bot.secrets import Keyring, MasterKey, SecretBox, generate_master_key
@@ -93,3 +94,14 @@ def store_with(database: Database, *keys: MasterKey) -> WorkspaceStore:
 def store(database: Database) -> WorkspaceStore:
     """A store whose keyring holds K1 only."""
     return store_with(database, K1)
+
+
+async def same_database(database: Database) -> Database:
+    """Another Database (its own engine and pool, as another process has) on the same SQLite
+    file or PostgreSQL schema; the caller closes it."""
+    url = database.engine.url.render_as_string(hide_password=False)
+    if database.dialect == "sqlite":
+        return await Database.open(url)
+    async with database.engine.connect() as connection:
+        schema = await connection.scalar(text("SELECT current_schema()"))
+    return await Database.open(url, schema=schema)

@@ -33,7 +33,9 @@ async def test_upgrading_twice_changes_nothing(database: Database):
         versions = (await connection.execute(text("SELECT version_num FROM alembic_version"))).all()
     slack = ["slack_bots", "slack_installations", "slack_oauth_states"]
     posts = ["deliveries", "digest_schedules"]
-    tables = ["alembic_version", "audit_log", *posts, *slack, "venice_credentials", "workspaces"]
+    alerts = ["alert_rule_ids", "alert_rules"]
+    tables = ["alembic_version", *alerts, "audit_log", *posts, *slack, "venice_credentials",
+              "workspaces"]  # fmt: skip
     assert before == after == tables
     assert len(versions) == 1
 
