@@ -45,6 +45,11 @@ class Settings(BaseSettings):
     balance_ttl: float = Field(
         default=60.0, ge=0, le=86_400, validation_alias="VENICE_BOT_BALANCE_TTL"
     )
+    # Venice documents no caching of /api_keys; its usage figures move with every request, like
+    # the balance, so they get the balance's minute.
+    api_keys_ttl: float = Field(
+        default=60.0, ge=0, le=86_400, validation_alias="VENICE_BOT_API_KEYS_TTL"
+    )
     stale_for: float = Field(
         default=86_400.0, ge=0, le=7 * 86_400, validation_alias="VENICE_BOT_STALE_FOR"
     )

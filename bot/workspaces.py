@@ -20,7 +20,7 @@ from pydantic import SecretStr
 from bot.deadline import Deadline
 from bot.errors import CommandTextError, KeyUnreadable
 from bot.logs import register_secret
-from bot.venice.models import Balance, UsageAnalytics
+from bot.venice.models import ApiKeys, Balance, UsageAnalytics
 from bot.venice.source import BillingSource, Fetched, UsageQuery
 
 log = logging.getLogger(__name__)
@@ -155,6 +155,9 @@ class UnreadableKey:
         raise KeyUnreadable("This workspace's Venice key can no longer be read.")
 
     async def usage(self, query: UsageQuery, deadline: Deadline) -> Fetched[UsageAnalytics]:
+        raise KeyUnreadable("This workspace's Venice key can no longer be read.")
+
+    async def api_keys(self, deadline: Deadline) -> Fetched[ApiKeys]:
         raise KeyUnreadable("This workspace's Venice key can no longer be read.")
 
 

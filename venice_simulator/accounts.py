@@ -6,17 +6,24 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal
 
-from venice_simulator.catalog import EMPTY, SOLO, TEAM, AccountProfile
+from venice_simulator.catalog import DRAINING, EMPTY, SOLO, TEAM, AccountProfile
 from venice_simulator.jsontext import money
-from venice_simulator.ledger import charges_until
+from venice_simulator.ledger import charges_until, day_charges
 
 KeyKind = Literal["admin", "inference", "unknown", "none"]
 
 TEAM_KEY = "sim-admin-team"
 USD_KEY = "sim-admin-usd"
 EMPTY_KEY = "sim-admin-empty"
+DRAINING_KEY = "sim-admin-draining"
 INFERENCE_KEY = "sim-inference"
-EXAMPLE_KEYS = {"team": TEAM_KEY, "usd": USD_KEY, "empty": EMPTY_KEY, "inference": INFERENCE_KEY}
+EXAMPLE_KEYS = {
+    "team": TEAM_KEY,
+    "usd": USD_KEY,
+    "empty": EMPTY_KEY,
+    "draining": DRAINING_KEY,
+    "inference": INFERENCE_KEY,
+}
 MIN_FUNDS = Decimal("0.10")  # canConsume needs at least $0.10 of funds
 
 
@@ -40,12 +47,24 @@ def key_kind(key: str | None) -> KeyKind:
 
 
 def account_for(admin_key: str) -> AccountProfile:
-    """`sim-admin-usd...` is USD-only, `sim-admin-empty...` has no usage, others the team."""
+    """`sim-admin-usd...` is USD-only, `sim-admin-empty...` has no usage, `sim-admin-draining...`
+    spends all day long, others the team."""
     if admin_key.startswith(USD_KEY):
         return SOLO
     if admin_key.startswith(EMPTY_KEY):
         return EMPTY
+    if admin_key.startswith(DRAINING_KEY):
+        return DRAINING
     return TEAM
+
+
+def opening_usd(seed: int, profile: AccountProfile, now: datetime) -> Decimal:
+    """The USD balance at 00:00 UTC today, before today's spending."""
+    if profile.usd_floor is None:
+        return profile.usd_base
+    # Topped up at midnight to what the whole day will spend, plus the floor.
+    whole_day = day_charges(seed, profile, now.date())
+    return profile.usd_floor + money(sum(c.usd for c in whole_day))
 
 
 def balance(seed: int, profile: AccountProfile, now: datetime) -> dict[str, Any]:
@@ -53,7 +72,7 @@ def balance(seed: int, profile: AccountProfile, now: datetime) -> dict[str, Any]
     today = charges_until(seed, profile, now.date(), now)
     allocation = profile.diem_allocation
     diem = allocation - money(sum(c.diem for c in today)) if allocation > 0 else None
-    usd_left = profile.usd_base - money(sum(c.usd for c in today))
+    usd_left = opening_usd(seed, profile, now) - money(sum(c.usd for c in today))
     usd = usd_left if usd_left > 0 else None
     currency: str | None = None
     if diem is not None and diem > 0:

@@ -1,4 +1,5 @@
-"""The simulator: Venice's billing routes under /api/v1, with auth, faults and a call record."""
+"""The simulator: Venice's billing routes and /api_keys under /api/v1, with auth, faults and a
+call record."""
 
 from __future__ import annotations
 
@@ -15,12 +16,14 @@ from starlette.routing import Route
 from venice_simulator import control
 from venice_simulator.accounts import account_for, balance, bearer_key, key_kind
 from venice_simulator.analytics import usage_analytics
+from venice_simulator.api_keys import api_keys
 from venice_simulator.catalog import AccountProfile
 from venice_simulator.faults import Faults
 from venice_simulator.history import as_csv, page, walk_for
 from venice_simulator.jsontext import InvalidParams, json_response, standard_error
 from venice_simulator.periods import parse_period
 
+API_KEYS_PATH = "/api_keys"
 ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 RETIRED_HEADERS = {
     "Deprecation": "@1767225600",  # RFC 9745: 2026-01-01T00:00:00Z
@@ -62,6 +65,7 @@ class Simulator:
             "/billing/balance": self._balance,
             "/billing/usage-analytics": self._usage_analytics,
             "/billing/usage-history": self._usage_history,
+            API_KEYS_PATH: self._api_keys,
         }
         self._app = Starlette(
             routes=[
@@ -98,7 +102,8 @@ class Simulator:
         return response
 
     def _answer(self, request: Request, path: str, kind: str) -> Response:
-        if path.startswith("/billing/") and (fault := self.faults.take()) is not None:
+        faulted = path.startswith("/billing/") or path == API_KEYS_PATH
+        if faulted and (fault := self.faults.take()) is not None:
             return fault.response()
         if path == "/billing/usage":
             message = "GET /billing/usage has been retired: use /billing/usage-history instead"
@@ -137,3 +142,6 @@ class Simulator:
             return Response(as_csv(entries), headers=headers, media_type="text/csv")
         body: dict[str, Any] = {"data": entries, "nextCursor": cursor}
         return json_response(body)
+
+    def _api_keys(self, request: Request, account: AccountProfile, now: datetime) -> Response:
+        return json_response(api_keys(self.seed, account, now))

@@ -2,6 +2,10 @@
 
 Prices are per unit in USD (per million tokens for LLMs, per image, per character, per minute,
 per second of video). They are plausible, not Venice's price list.
+
+A key's limits are what `GET /api_keys` reports. The ledger does not refuse a request past a
+key's limit, so the limits are set above what each key spends in its period (the team's support
+bot excepted: its owner raises its DIEM cap in steps, keeping it near the cap, see KeyLimits).
 """
 
 from __future__ import annotations
@@ -56,11 +60,44 @@ KLING = ModelSpec("Kling 2.6 Pro", "kling-2-6-pro", "VIDEO", "seconds", (("Video
 
 
 @dataclass(frozen=True, slots=True)
+class KeyLimits:
+    """A key's consumption limits per currency (None: no limit; 0: that currency disabled) over
+    `period` (EPOCH: the UTC day, MONTH: the UTC month, LIFETIME: since the key was created).
+
+    `diem_kept_near`: the DIEM limit is not fixed but raised in steps of DIEM_CAP_STEP whenever
+    the period's DIEM use passes this share of it, so the key always sits just under its cap
+    (the simulator's clock is the real one: a fixed cap would be passed, or never neared).
+    """
+
+    period: str = "EPOCH"
+    usd: Decimal | None = None
+    diem: Decimal | None = None
+    diem_kept_near: Decimal | None = None
+
+    @property
+    def limited(self) -> bool:
+        """True when the key has a limit in some currency."""
+        return self.usd is not None or self.diem is not None or self.diem_kept_near is not None
+
+
+NO_LIMITS = KeyLimits()
+DIEM_CAP_STEP = D(50)
+
+
+@dataclass(frozen=True, slots=True)
 class KeySpec:
-    """One API key as usage-analytics names it; `name` None is the Web App row."""
+    """One API key as usage-analytics names it; `name` None is the Web App row.
+
+    The rest is what `GET /api_keys` says of it: its type, limits, and its age and expiry in
+    days relative to today (the simulated history moves with the clock, see ledger.py).
+    """
 
     name: str | None
     description: str
+    key_type: str = "INFERENCE"
+    limits: KeyLimits = NO_LIMITS
+    created_days_ago: int = 400
+    expires_in_days: int | None = None
 
 
 WEB_APP = KeySpec(None, "Web App")
@@ -81,6 +118,18 @@ class AccountProfile:
     # Venice has answered byDate both ways: newest first as ISO timestamps with only the days
     # that had usage (the spec's example), and oldest first as YYYY-MM-DD with every day.
     newest_first: bool
+    # Keys `GET /api_keys` lists that make no requests (usage-analytics never shows them).
+    idle_keys: tuple[KeySpec, ...] = ()
+    # A steady account: requests spread evenly over the 24 hours, the same volume every day,
+    # no quiet days, so its balances move smoothly with the clock.
+    steady: bool = False
+    # None: each charge draws on DIEM until the allocation is spent, then on USD (as Venice
+    # charges). A share: each charge puts that share on DIEM while it lasts, the rest on USD,
+    # so both balances move all day.
+    diem_share: Decimal | None = None
+    # None: the day opens with `usd_base`. An amount: the day opens with the whole day's USD
+    # spend plus this floor (a top-up at 00:00 UTC), so the balance ends the day at the floor.
+    usd_floor: Decimal | None = None
 
 
 TEAM = AccountProfile(
@@ -105,10 +154,35 @@ TEAM = AccountProfile(
         (KLING, 1),
     ),
     keys=(
-        (KeySpec("production", "Production API"), 45),
-        (KeySpec("pipeline", "Data pipeline"), 25),
-        (KeySpec("support", "Support bot"), 12),
-        (KeySpec("staging", "Staging"), 8),
+        (
+            KeySpec(
+                "production",
+                "Production API",
+                limits=KeyLimits("MONTH", usd=D(1500), diem=D(6000)),
+                created_days_ago=412,
+            ),
+            45,
+        ),
+        (KeySpec("pipeline", "Data pipeline", key_type="ADMIN", created_days_ago=300), 25),
+        (
+            KeySpec(
+                "support",
+                "Support bot",
+                limits=KeyLimits("LIFETIME", usd=D(1000), diem_kept_near=D("0.96")),
+                created_days_ago=181,
+            ),
+            12,
+        ),
+        (
+            KeySpec(
+                "staging",
+                "Staging",
+                limits=KeyLimits("EPOCH", diem=D(40)),
+                created_days_ago=250,
+                expires_in_days=45,
+            ),
+            8,
+        ),
         (KeySpec("unnamed", ""), 4),
         (WEB_APP, 6),
     ),
@@ -116,6 +190,15 @@ TEAM = AccountProfile(
     usd_base=D("1843.27"),
     size=16.0,
     newest_first=True,
+    idle_keys=(
+        KeySpec(
+            "sandbox",
+            "Intern sandbox",
+            limits=KeyLimits("EPOCH", usd=D(0), diem=D(5)),
+            created_days_ago=9,
+            expires_in_days=21,
+        ),
+    ),
 )
 
 SOLO = AccountProfile(
@@ -123,7 +206,7 @@ SOLO = AccountProfile(
     requests_per_day=40,
     quiet_chance=0.08,
     models=((DEEPSEEK, 40), (GLM, 25), (UNCENSORED, 20), (SD35, 10), (WHISPER, 5)),
-    keys=((KeySpec("personal", "Personal laptop"), 70), (WEB_APP, 30)),
+    keys=((KeySpec("personal", "Personal laptop", key_type="ADMIN"), 70), (WEB_APP, 30)),
     diem_allocation=D(0),
     usd_base=D("86.40"),
     size=7.0,
@@ -140,4 +223,33 @@ EMPTY = AccountProfile(
     usd_base=D(0),
     size=0.0,
     newest_first=True,
+    idle_keys=(KeySpec("first", "First key", key_type="ADMIN", created_days_ago=0),),
+)
+
+# USD falls all day, minute by minute, and DIEM used rises: for watching a low-balance alert
+# fire within minutes. About 720 requests a day, one every two minutes.
+DRAINING = AccountProfile(
+    name="draining",
+    requests_per_day=720,
+    quiet_chance=0.0,
+    models=((GLM, 50), (DEEPSEEK, 30), (FLUX, 20)),
+    keys=(
+        (
+            KeySpec(
+                "batch",
+                "Batch jobs",
+                limits=KeyLimits("EPOCH", usd=D(1000)),
+                created_days_ago=200,
+            ),
+            70,
+        ),
+        (KeySpec("agent", "Night agent", key_type="ADMIN", created_days_ago=190), 30),
+    ),
+    diem_allocation=D(120),
+    usd_base=D(0),
+    size=12.0,
+    newest_first=False,
+    steady=True,
+    diem_share=D("0.25"),
+    usd_floor=D(5),
 )

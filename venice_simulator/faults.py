@@ -50,7 +50,8 @@ class Fault:
 
 @dataclass
 class Faults:
-    """Latency added before every /api/v1 answer and a queue of answers for /billing/* requests.
+    """Latency added before every /api/v1 answer and a queue of answers for /billing/* and
+    /api_keys requests.
 
     Tests change it from their own thread while the server reads it: the queue is locked.
     """
@@ -67,7 +68,7 @@ class Faults:
         retry_after: float | None = None,
         body: dict[str, Any] | None = None,
     ) -> None:
-        """Answer the next `times` /billing/* requests with `status` (any status, even 200)."""
+        """Answer the next `times` /billing/* or /api_keys requests with `status` (even 200)."""
         with self._lock:
             self._queue.extend(Fault(status, retry_after, body) for _ in range(times))
 

@@ -117,8 +117,11 @@ _Draft = tuple[
 
 def _draw(rng: random.Random, seed: int, profile: AccountProfile, day: date) -> list[_Draft]:
     """The day's charges before currencies are assigned, ordered by time."""
-    weekend = day.weekday() >= 5
-    volume = profile.requests_per_day * rng.lognormvariate(0, 0.3) * (0.55 if weekend else 1)
+    if profile.steady:
+        volume: float = profile.requests_per_day
+    else:
+        weekend = day.weekday() >= 5
+        volume = profile.requests_per_day * rng.lognormvariate(0, 0.3) * (0.55 if weekend else 1)
     models, model_weights = zip(*profile.models, strict=True)
     keys, key_weights = zip(*profile.keys, strict=True)
     model_cumulative = list(accumulate(model_weights))
@@ -126,8 +129,11 @@ def _draw(rng: random.Random, seed: int, profile: AccountProfile, day: date) -> 
     start = day_start_ms(day)
     drafts: list[_Draft] = []
     for _ in range(int(volume)):
-        hour = rng.choices(_HOURS, cum_weights=_HOUR_CUMULATIVE)[0]
-        ts = start + hour * 3_600_000 + rng.randrange(3_600_000)
+        if profile.steady:
+            ts = start + rng.randrange(DAY_MS)
+        else:
+            hour = rng.choices(_HOURS, cum_weights=_HOUR_CUMULATIVE)[0]
+            ts = start + hour * 3_600_000 + rng.randrange(3_600_000)
         model = rng.choices(models, cum_weights=model_cumulative)[0]
         key = rng.choices(keys, cum_weights=key_cumulative)[0]
         request_id = f"req-{rng.getrandbits(64):016x}"
@@ -147,12 +153,16 @@ def _draw(rng: random.Random, seed: int, profile: AccountProfile, day: date) -> 
     return drafts
 
 
-def _spend_diem_first(drafts: list[_Draft], allocation: Decimal) -> tuple[Charge, ...]:
-    """Charge DIEM until the day's allocation is spent, then USD; one charge may be split."""
+def _spend(
+    drafts: list[_Draft], allocation: Decimal, diem_share: Decimal | None
+) -> tuple[Charge, ...]:
+    """Charge DIEM until the day's allocation is spent, then USD; one charge may be split.
+    With DIEM_SHARE, only that share of each charge goes to DIEM while it lasts."""
     left = int(allocation * MICRO)
     settled: list[Charge] = []
     for ts, request, model, key, ident, kind, units, price, cost, *details in drafts:
-        diem = min(left, cost)
+        wanted = cost if diem_share is None else int(cost * diem_share)
+        diem = min(left, wanted)
         left -= diem
         head = (ts, request, model, key, ident, kind, units, price, diem, cost - diem)
         settled.append(Charge(*head, *details))
@@ -167,7 +177,7 @@ def day_charges(seed: int, profile: AccountProfile, day: date) -> tuple[Charge, 
     rng = random.Random(f"{seed}:{profile.name}:{day.isoformat()}")
     if rng.random() < profile.quiet_chance:
         return ()
-    return _spend_diem_first(_draw(rng, seed, profile, day), profile.diem_allocation)
+    return _spend(_draw(rng, seed, profile, day), profile.diem_allocation, profile.diem_share)
 
 
 def charges_until(

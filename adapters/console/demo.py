@@ -33,6 +33,7 @@ ACCOUNTS = {
     "team": (EXAMPLE_KEYS["team"], "DIEM staking plus a USD balance"),
     "usd": (EXAMPLE_KEYS["usd"], "USD only, no DIEM"),
     "empty": (EXAMPLE_KEYS["empty"], "a new account with no usage and no funds"),
+    "draining": (EXAMPLE_KEYS["draining"], "a USD balance that falls all day, minute by minute"),
     "inference": (EXAMPLE_KEYS["inference"], "an INFERENCE key, to see connect refuse it"),
 }
 PROMPT = "venice> "

@@ -20,7 +20,7 @@ from datetime import datetime
 from pydantic import SecretStr
 
 from bot.cache.backends import CacheBackend, CacheBackendError, LeaseLock, MemoryBackend
-from bot.cache.entries import BALANCE_CODEC, USAGE_CODEC
+from bot.cache.entries import API_KEYS_CODEC, BALANCE_CODEC, USAGE_CODEC
 from bot.cache.keys import DEFAULT_NAMESPACE, TenantKeys
 from bot.cache.read_through import (
     CacheCounters,
@@ -32,7 +32,7 @@ from bot.cache.read_through import (
 )
 from bot.deadline import Deadline
 from bot.settings import Settings
-from bot.venice.models import Balance, UsageAnalytics
+from bot.venice.models import ApiKeys, Balance, UsageAnalytics
 from bot.venice.source import BillingSource, Fetched, UsageQuery
 
 __all__ = [
@@ -97,6 +97,7 @@ class BillingCache:
             balance_ttl=settings.balance_ttl,
             usage_ttl=settings.usage_ttl,
             stale_for=settings.stale_for,
+            api_keys_ttl=settings.api_keys_ttl,
         )
         return cls(
             backend,
@@ -165,6 +166,18 @@ class CachedBillingSource:
             BALANCE_CODEC,
             self._policy.balance,
             self._upstream.balance,
+            deadline,
+        )
+
+    async def api_keys(self, deadline: Deadline) -> Fetched[ApiKeys]:
+        """The account's API keys: cached for VENICE_BOT_API_KEYS_TTL seconds (60 by default:
+        Venice documents no cache of its own for /api_keys, and the keys' usage moves with every
+        request, as the balance does)."""
+        return await self._read_through.get(
+            self._keys.api_keys(),
+            API_KEYS_CODEC,
+            self._policy.api_keys,
+            self._upstream.api_keys,
             deadline,
         )
 

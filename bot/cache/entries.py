@@ -19,7 +19,7 @@ from pydantic import BaseModel, ValidationError
 
 from bot import errors
 from bot.errors import InvalidPeriod, RateLimited, VeniceError
-from bot.venice.models import Balance, UsageAnalytics
+from bot.venice.models import ApiKeys, Balance, UsageAnalytics
 from bot.venice.responses import read_json
 from bot.venice.source import Fetched
 
@@ -134,6 +134,7 @@ class EntryCodec(Generic[M]):
 
 BALANCE_CODEC = EntryCodec("balance", Balance)
 USAGE_CODEC = EntryCodec("usage", UsageAnalytics)
+API_KEYS_CODEC = EntryCodec("api_keys", ApiKeys)
 
 
 # Failure notes

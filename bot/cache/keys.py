@@ -65,6 +65,10 @@ class TenantKeys:
         """The keys of this tenant's balance."""
         return EntryKeys(f"{self.prefix}:balance")
 
+    def api_keys(self) -> EntryKeys:
+        """The keys of this tenant's list of API keys (`GET /api_keys`)."""
+        return EntryKeys(f"{self.prefix}:api-keys")
+
     def usage(self, query: UsageQuery) -> EntryKeys:
         """The keys of this tenant's usage analytics over QUERY's period."""
         return EntryKeys(f"{self.prefix}:usage:{usage_query_text(query)}")

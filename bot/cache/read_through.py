@@ -84,15 +84,29 @@ class Freshness:
 
 @dataclass(frozen=True, slots=True)
 class FreshnessPolicy:
-    """Freshness per endpoint: balance moves with every request, usage only every 10 minutes."""
+    """Freshness per endpoint: balance moves with every request, usage only every 10 minutes;
+    the API keys' usage moves like the balance (Venice documents no cache for /api_keys)."""
 
     balance: Freshness
     usage: Freshness
+    api_keys: Freshness
 
     @classmethod
-    def of(cls, *, balance_ttl: float, usage_ttl: float, stale_for: float) -> FreshnessPolicy:
-        """The policy from the three settings (VENICE_BOT_BALANCE_TTL, _USAGE_TTL, _STALE_FOR)."""
-        return cls(Freshness(balance_ttl, stale_for), Freshness(usage_ttl, stale_for))
+    def of(
+        cls,
+        *,
+        balance_ttl: float,
+        usage_ttl: float,
+        stale_for: float,
+        api_keys_ttl: float = 60.0,
+    ) -> FreshnessPolicy:
+        """The policy from the settings (VENICE_BOT_BALANCE_TTL, _USAGE_TTL, _API_KEYS_TTL,
+        _STALE_FOR)."""
+        return cls(
+            Freshness(balance_ttl, stale_for),
+            Freshness(usage_ttl, stale_for),
+            Freshness(api_keys_ttl, stale_for),
+        )
 
 
 # What the path did

@@ -36,7 +36,7 @@ from bot.errors import (
     VeniceNetworkError,
     VeniceTimeout,
 )
-from bot.venice.models import Balance, UsageAnalytics
+from bot.venice.models import ApiKeys, Balance, UsageAnalytics
 from bot.venice.responses import error_for, parse_model
 from bot.venice.source import Fetched, UsageQuery
 from bot.venice.transport import AiohttpTransport
@@ -50,6 +50,7 @@ M = TypeVar("M", bound=BaseModel)
 
 BALANCE_PATH = "/billing/balance"
 USAGE_PATH = "/billing/usage-analytics"
+API_KEYS_PATH = "/api_keys"
 MIN_ATTEMPT_SECONDS = 0.05  # less time than this left is not worth a request
 BACKOFF_SECONDS = 0.2
 MAX_RATE_LIMIT_JITTER = 0.25
@@ -114,6 +115,10 @@ class VeniceClient:
     ) -> Fetched[UsageAnalytics]:
         """`GET /billing/usage-analytics` for `key` over `query`'s period."""
         return await self._get(USAGE_PATH, key, query.params(), UsageAnalytics, deadline)
+
+    async def get_api_keys(self, key: SecretStr, deadline: Deadline) -> Fetched[ApiKeys]:
+        """`GET /api_keys` for `key`: every API key of its account, with limits and usage."""
+        return await self._get(API_KEYS_PATH, key, {}, ApiKeys, deadline)
 
     async def _get(
         self,
@@ -229,3 +234,7 @@ class VeniceAccount:
     async def usage(self, query: UsageQuery, deadline: Deadline) -> Fetched[UsageAnalytics]:
         """The account's usage analytics over `query`'s period."""
         return await self._client.get_usage(self._key, query, deadline)
+
+    async def api_keys(self, deadline: Deadline) -> Fetched[ApiKeys]:
+        """The account's API keys, their limits and usage."""
+        return await self._client.get_api_keys(self._key, deadline)

@@ -8,7 +8,7 @@ from typing import Generic, Protocol, TypeVar
 
 from bot.cards import Stale
 from bot.deadline import Deadline
-from bot.venice.models import Balance, UsageAnalytics
+from bot.venice.models import ApiKeys, Balance, UsageAnalytics
 
 T = TypeVar("T")
 
@@ -46,3 +46,5 @@ class BillingSource(Protocol):
     async def balance(self, deadline: Deadline) -> Fetched[Balance]: ...
 
     async def usage(self, query: UsageQuery, deadline: Deadline) -> Fetched[UsageAnalytics]: ...
+
+    async def api_keys(self, deadline: Deadline) -> Fetched[ApiKeys]: ...

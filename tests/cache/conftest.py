@@ -76,11 +76,15 @@ def make_cache(namespace: str, clock: Clock) -> CacheFactory:
         *,
         balance_ttl: float = 60,
         usage_ttl: float = 600,
+        api_keys_ttl: float = 60,
         stale_for: float = 3600,
         flight_budget: float = 5,
     ) -> BillingCache:
         policy = FreshnessPolicy.of(
-            balance_ttl=balance_ttl, usage_ttl=usage_ttl, stale_for=stale_for
+            balance_ttl=balance_ttl,
+            usage_ttl=usage_ttl,
+            api_keys_ttl=api_keys_ttl,
+            stale_for=stale_for,
         )
         return BillingCache(
             backend,

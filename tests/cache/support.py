@@ -16,6 +16,7 @@ SECRET = b"test fingerprint secret"
 ADMIN = SecretStr("sim-admin")
 USAGE_PATH = "/billing/usage-analytics"
 BALANCE_PATH = "/billing/balance"
+API_KEYS_PATH = "/api_keys"
 
 
 @dataclass

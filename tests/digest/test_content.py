@@ -32,7 +32,7 @@ from bot.digest.content import Digest, build_digest
 from bot.errors import VeniceFailing
 from bot.registry import COMMANDS
 from bot.venice.client import VeniceAccount, VeniceClient
-from bot.venice.models import Balance, UsageAnalytics
+from bot.venice.models import ApiKeys, Balance, UsageAnalytics
 from bot.venice.source import BillingSource, Fetched, UsageQuery
 from tests.adapters.discord.test_render_limits import embed_problems, embed_texts, live_markup
 from tests.adapters.slack.test_render_limits import assert_within_limits
@@ -60,6 +60,9 @@ class Pinned:
 
     async def usage(self, query: UsageQuery, deadline: Deadline) -> Fetched[UsageAnalytics]:
         return replace(await self.inner.usage(query, deadline), fetched_at=FETCHED_AT)
+
+    async def api_keys(self, deadline: Deadline) -> Fetched[ApiKeys]:
+        return replace(await self.inner.api_keys(deadline), fetched_at=FETCHED_AT)
 
 
 @pytest.fixture(scope="module")

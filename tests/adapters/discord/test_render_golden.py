@@ -21,7 +21,7 @@ from adapters.discord.render import card_embed
 from bot.cards import Card, Stale, Tone
 from bot.deadline import Deadline
 from bot.errors import VeniceFailing
-from bot.venice.models import Balance, UsageAnalytics
+from bot.venice.models import ApiKeys, Balance, UsageAnalytics
 from bot.venice.source import Fetched, UsageQuery
 from bot.venice.static_source import StaticBillingSource
 from tests.adapters.discord.test_render_limits import embed_problems, embed_texts, live_markup
@@ -46,6 +46,9 @@ class StaleSource:
 
     async def usage(self, query: UsageQuery, deadline: Deadline) -> Fetched[UsageAnalytics]:
         return replace(await self.inner.usage(query, deadline), stale=self.stale)
+
+    async def api_keys(self, deadline: Deadline) -> Fetched[ApiKeys]:
+        return replace(await self.inner.api_keys(deadline), stale=self.stale)
 
 
 def stale() -> StaticBillingSource:

@@ -11,7 +11,7 @@ from bot.cards import Stale
 from bot.core import Answer
 from bot.deadline import Deadline
 from bot.errors import QueryTimedOut
-from bot.venice.models import Balance, UsageAnalytics
+from bot.venice.models import ApiKeys, Balance, UsageAnalytics
 from bot.venice.source import Fetched, UsageQuery
 from bot.venice.static_source import StaticBillingSource
 from tests.asking import answer_text
@@ -34,6 +34,10 @@ class StaleSource:
 
     async def usage(self, query: UsageQuery, deadline: Deadline) -> Fetched[UsageAnalytics]:
         fetched = await self.inner.usage(query, deadline)
+        return Fetched(fetched.value, fetched.fetched_at, self.stale)
+
+    async def api_keys(self, deadline: Deadline) -> Fetched[ApiKeys]:
+        fetched = await self.inner.api_keys(deadline)
         return Fetched(fetched.value, fetched.fetched_at, self.stale)
 
 
