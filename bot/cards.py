@@ -158,10 +158,21 @@ class SecretPrompt:
 
 
 @dataclass(frozen=True, slots=True)
+class Action:
+    """A button under the card that runs a command as whoever clicks it (the core checks them),
+    answered privately: `alert snooze 3 1h`, `balance`. Its command text is all it keeps, so it
+    works after a restart (Slack's value, Discord's custom id)."""
+
+    label: str
+    command: str
+
+
+@dataclass(frozen=True, slots=True)
 class Card:
     """A reply. `kind` lets adapters keep errors and help private. `ask` is what the reply asks
     of the person (a Confirm, a SecretPrompt): each adapter renders it the same way whatever the
-    command; it is a request to the adapter, not a figure, so `to_dict` leaves it out."""
+    command; it is a request to the adapter, not a figure, so `to_dict` leaves it out. `actions`
+    are the commands offered as buttons (an alert's Snooze, Ack and Balance)."""
 
     title: str
     kind: Literal["report", "help", "error", "connect"] = "report"
@@ -176,11 +187,13 @@ class Card:
     footer: Footer = field(default_factory=Footer)
     data: dict[str, Any] = field(default_factory=dict)
     ask: Confirm | SecretPrompt | None = None
+    actions: tuple[Action, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON reply document (`venice-bot ask --format json`)."""
         converted: dict[str, Any] = _jsonable(self)
         converted.pop("ask", None)
+        converted.pop("actions", None)
         return converted
 
 

@@ -32,6 +32,7 @@ from bot.venice.source import BillingSource
 log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
+    from bot.alerts.sweep import AlertSweeper
     from bot.digest.runner import DigestRunner
     from bot.startup import OpenedStore
     from bot.store.workspaces import WorkspaceStore
@@ -77,6 +78,12 @@ class Runtime:
     # The process's /metrics series (bot/metrics.py).
     metrics: Metrics = field(default_factory=Metrics, kw_only=True)
     _digest_runner: DigestRunner | None = field(default=None, init=False, repr=False)
+    _alert_sweeper: AlertSweeper | None = field(default=None, init=False, repr=False)
+    # Who this process is in leases and deliveries: host, pid and a random part.
+    owner: str = field(
+        default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}",
+        kw_only=True,
+    )
 
     @classmethod
     def build(cls, settings: Settings) -> Runtime:
@@ -122,10 +129,26 @@ class Runtime:
                 workspaces=opened.store,
                 source_for=self.source_for,
                 posters=self.posters,
-                owner=f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}",
+                owner=self.owner,
             )
             self._digest_runner.concurrency = self.settings.digest_concurrency
         return self._digest_runner
+
+    async def alert_sweeper(self) -> AlertSweeper:
+        """The alert sweeper of this process (built on first use, over the workspace store)."""
+        if self._alert_sweeper is None:
+            from bot.alerts.sweep import AlertSweeper
+            from bot.store.alerts import AlertStore
+
+            opened = await self.open_store()
+            self._alert_sweeper = AlertSweeper(
+                alerts=AlertStore(opened.database),
+                workspaces=opened.store,
+                source_for=self.source_for,
+                posters=self.posters,
+                owner=self.owner,
+            )
+        return self._alert_sweeper
 
     async def ask(
         self,

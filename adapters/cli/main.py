@@ -1,4 +1,4 @@
-"""`venice-bot`: the command-line entry point (ask, keys, digest, db, serve, discord, demo,
+"""`venice-bot`: the command-line entry point (ask, keys, digest, alert, db, serve, discord, demo,
 simulate)."""
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ _EXIT_CODES = {
     "forbidden": EXIT_NOT_ANSWERED,
 }
 # Terminal commands: a user wants the answer, not INFO logs (serve logs at LOG_LEVEL).
-_QUIET_COMMANDS = ("ask", "demo", "keys", "digest", "db", "discord")
+_QUIET_COMMANDS = ("ask", "demo", "keys", "digest", "alert", "db", "discord")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -67,9 +67,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     _add_keys_parser(commands)
+    from adapters.cli.alert import add_alert_parser
     from adapters.cli.digest import add_digest_parser
 
     add_digest_parser(commands)
+    add_alert_parser(commands)
     db = commands.add_parser("db", help="create or migrate the database (DATABASE_URL)")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     db_commands.add_parser("upgrade", help="create the database or migrate it to the newest schema")
@@ -192,6 +194,10 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         from adapters.cli.digest import dispatch_digest
 
         return asyncio.run(dispatch_digest(args, settings))
+    if args.command == "alert":
+        from adapters.cli.alert import dispatch_alert
+
+        return asyncio.run(dispatch_alert(args, settings))
     if args.command == "demo":
         from adapters.console.demo import run_demo
 

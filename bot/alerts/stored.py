@@ -105,3 +105,15 @@ async def advance(
         now=now,
     )
     return done, won
+
+
+def listed_state(record: AlertRuleRecord, now: datetime) -> str:
+    """A rule's state as `alert list` says it: `armed`, `firing`, `firing, acked`, `snoozed
+    until 2026-12-04 09:00 UTC`."""
+    progress = record.progress
+    snoozed = progress.snoozed_until
+    if snoozed is not None and now < snoozed:
+        return f"snoozed until {snoozed:%Y-%m-%d %H:%M} UTC"
+    if progress.state == "firing" and progress.acked_at is not None:
+        return "firing, acked"
+    return progress.state

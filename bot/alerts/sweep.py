@@ -1,0 +1,236 @@
+"""AlertSweeper: one sweep of every alert rule (`serve` every ALERT_CHECK_SECONDS, `venice-bot
+alert check`), posting what crossed, once, however many processes sweep together.
+
+For each workspace that has rules (and only those): its stored key, the figures its rules need,
+fetched once through the shared cache (bot/alerts/readings.py: one balance, one analytics and,
+for `key-cap` rules, one `/api_keys` call), then each rule in turn:
+
+1. a post a crashed process left unfinished is taken over (`claim_post`, after its lease) and
+   delivered first (bot/delivery.py looks for it in the channel before posting it again);
+2. the rule is stepped with its reading (bot/alerts/states.py) and the step written with
+   compare-and-set (bot/store/alerts.py): only the process that wins it posts, and its
+   delivery was begun in the same transaction, before the post;
+3. the post goes through the one delivery path, marked with its delivery id.
+
+A Venice failure leaves the workspace's rules as they are (logged, counted); a post that fails
+is retried by the next sweep once its lease has run out; the database gone stops the sweep.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from bot.alerts.messages import PostKind, alert_card
+from bot.alerts.readings import Readings, needs_of, reading_for, take_readings
+from bot.alerts.rules import AlertRule
+from bot.alerts.stored import advance, rule_of
+from bot.deadline import Deadline
+from bot.delivery import DeliveryPath, DeliveryTaken, StoreDown
+from bot.errors import BotError
+from bot.ports import Post, Poster, PostFailed
+from bot.store.alerts import AlertRuleRecord, AlertStore
+from bot.store.database import STORE_ERRORS
+from bot.store.deliveries import Delivery, DeliveryStore
+from bot.store.workspaces import WorkspaceStore
+from bot.workspaces import SourceFor, workspace_source
+
+log = logging.getLogger(__name__)
+
+FETCH_SECONDS = 30.0  # one workspace's figures; well inside the post lease (3 minutes)
+
+
+@dataclass
+class SweepReport:
+    """What one sweep did, for logs, /metrics and `alert check`'s output."""
+
+    rules: int = 0
+    workspaces: int = 0
+    fired: int = 0
+    reminded: int = 0
+    recovered: int = 0
+    failed: int = 0  # posts that failed (the next sweep tries again)
+    unread: int = 0  # workspaces whose figures Venice did not give
+    seconds: float = 0.0
+    interrupted: str | None = None
+    lines: list[str] = field(default_factory=list)
+    # Per rule kind and outcome (`usd_below`, `fired`), for /metrics.
+    outcomes: dict[tuple[str, str], int] = field(default_factory=dict)
+
+    def count(self, kind: str, outcome: str) -> None:
+        self.outcomes[(kind, outcome)] = self.outcomes.get((kind, outcome), 0) + 1
+
+    def summary(self) -> str:
+        """`3 rules in 2 workspaces: 1 fired, 1 recovered`."""
+        parts = [
+            f"{getattr(self, name)} {name}"
+            for name in ("fired", "reminded", "recovered", "failed")
+            if getattr(self, name)
+        ]
+        if self.unread:
+            parts.append(f"{self.unread} workspace{'' if self.unread == 1 else 's'} not read")
+        said = f"{self.rules} rule{'' if self.rules == 1 else 's'} in {self.workspaces} " + (
+            "workspace" if self.workspaces == 1 else "workspaces"
+        )
+        return f"{said}: {', '.join(parts) or 'nothing crossed'}"
+
+
+_DONE_WORD = {"fire": "fired", "remind": "reminded", "recover": "recovered"}
+
+
+class AlertSweeper:
+    """Sweeps every rule for one process (OWNER)."""
+
+    def __init__(
+        self,
+        *,
+        alerts: AlertStore,
+        workspaces: WorkspaceStore,
+        source_for: SourceFor,
+        posters: Mapping[str, Poster],
+        owner: str,
+    ) -> None:
+        self.alerts = alerts
+        self.workspaces = workspaces
+        self.source_for = source_for
+        self.posters = posters
+        self.owner = owner
+        self.deliveries = DeliveryStore(alerts.database)
+        self.path = DeliveryPath(self.deliveries, owner)
+
+    async def sweep(self, now: datetime) -> SweepReport:
+        """One sweep of every rule at NOW."""
+        began = time.monotonic()
+        report = SweepReport()
+        self.path.resume()
+        try:
+            rules = await self.alerts.list_rules()
+            by_workspace: dict[str, list[AlertRuleRecord]] = {}
+            for record in rules:
+                by_workspace.setdefault(record.workspace_id, []).append(record)
+            report.rules = len(rules)
+            report.workspaces = len(by_workspace)
+            for workspace_id, records in by_workspace.items():
+                await self._sweep_workspace(workspace_id, records, now, report)
+        except StoreDown as error:
+            report.interrupted = error.message
+        except STORE_ERRORS as error:
+            report.interrupted = f"the database did not answer ({type(error).__name__})"
+        if report.interrupted is not None:
+            log.error("alert sweep stopped: %s", report.interrupted)
+        report.seconds = time.monotonic() - began
+        return report
+
+    async def readings_of(
+        self, workspace_id: str, records: list[AlertRuleRecord], now: datetime
+    ) -> Readings | None:
+        """The figures WORKSPACE_ID's RECORDS need, or None without a key (logged)."""
+        state = await self.workspaces.command_state(workspace_id)
+        source = workspace_source(state, workspace_id, self.source_for)
+        if source is None:
+            return None
+        needs = needs_of({rule_of(record).kind for record in records})
+        return await take_readings(source, needs, now, Deadline.after(FETCH_SECONDS))
+
+    async def _sweep_workspace(
+        self, workspace_id: str, records: list[AlertRuleRecord], now: datetime, report: SweepReport
+    ) -> None:
+        readings = await self.readings_of(workspace_id, records, now)
+        if readings is None:
+            report.unread += 1
+            report.lines.append(f"no key {workspace_id} ({len(records)} rules not checked)")
+            return
+        if readings.failures:
+            report.unread += 1
+            reasons = "; ".join(f"{what}: {why}" for what, why in readings.failures.items())
+            log.warning("alerts of %s: Venice did not answer (%s)", workspace_id, reasons)
+            report.lines.append(f"unread {workspace_id} ({reasons})")
+        for record in records:
+            await self._sweep_rule(record, readings, now, report)
+
+    async def _sweep_rule(
+        self, record: AlertRuleRecord, readings: Readings, now: datetime, report: SweepReport
+    ) -> None:
+        rule = rule_of(record)
+        record = await self._finish_unfinished(record, rule, readings, now, report)
+        reading = reading_for(rule.kind, readings)
+        done, won = await advance(self.alerts, record, reading, owner=self.owner, now=now)
+        if won is None or won.delivery is None or done.action == "none":
+            return
+        await self._deliver(won.record, rule, won.delivery, done.action, readings, now, report)
+
+    async def _finish_unfinished(
+        self,
+        record: AlertRuleRecord,
+        rule: AlertRule,
+        readings: Readings,
+        now: datetime,
+        report: SweepReport,
+    ) -> AlertRuleRecord:
+        """RECORD's latest post, delivered if a process left it unfinished; the record as it is
+        after (its version moves on when it was taken over)."""
+        delivery_id = record.last_delivery
+        if delivery_id is None:
+            return record
+        delivery = await self.deliveries.get(delivery_id)
+        if delivery is None or delivery.done:
+            return record
+        claimed = await self.alerts.claim_post(record, owner=self.owner, now=now)
+        if claimed is None or claimed.delivery is None:
+            return record  # its process still holds it, or another took it over
+        post = _post_kind(delivery_id.occurrence)
+        await self._deliver(claimed.record, rule, claimed.delivery, post, readings, now, report)
+        return claimed.record
+
+    async def _deliver(
+        self,
+        record: AlertRuleRecord,
+        rule: AlertRule,
+        delivery: Delivery,
+        post: PostKind,
+        readings: Readings,
+        now: datetime,
+        report: SweepReport,
+    ) -> None:
+        where = f"{record.workspace_id} #{record.channel_id} alert {record.id} `{rule.text}`"
+        poster = self.posters.get(record.workspace_id.partition(":")[0])
+        if poster is None:
+            report.failed += 1
+            report.count(rule.kind, "failed")
+            report.lines.append(f"failed {where} (this process cannot post there)")
+            return
+        crossed = record.progress.crossed_at
+        card = alert_card(record.id, rule, readings, post=post, crossed_at=crossed)
+        try:
+            await self.path.deliver(
+                delivery, poster, Post(card), outcome=_DONE_WORD[post], late=False, now=now
+            )
+        except DeliveryTaken:
+            return  # another process took it over: it posts
+        except PostFailed as error:
+            report.failed += 1
+            report.count(rule.kind, "failed")
+            report.lines.append(f"failed {where} ({error.message})")
+            log.warning("alert %s not posted: %s", where, error.message)
+            return
+        except BotError as error:  # pragma: no cover - delivery raises the two above
+            report.failed += 1
+            report.lines.append(f"failed {where} ({type(error).__name__})")
+            return
+        word = _DONE_WORD[post]
+        setattr(report, word, getattr(report, word) + 1)
+        report.count(rule.kind, word)
+        report.lines.append(f"{word} {where}")
+
+
+def _post_kind(occurrence: str) -> PostKind:
+    """The post a delivery occurrence names (bot/store/alerts.py's `post_occurrence`)."""
+    last = occurrence.rsplit(":", 1)[-1]
+    if last == "recovered":
+        return "recover"
+    if last.startswith("remind"):
+        return "remind"
+    return "fire"
