@@ -55,6 +55,8 @@ class Option:
     flag_word: str = ""
     # Whether a typed word is this option's (read in the declared order, flags first).
     typed_as: Callable[[str], bool] = _any_word
+    # It takes the rest of the words too (`alert on usd below 25`: `rule:usd below 25`).
+    rest: bool = False
 
     def accepts(self, word: str) -> bool:
         """Whether WORD, typed after the command's name, is this option's."""
@@ -104,11 +106,14 @@ def options_of_words(options: tuple[Option, ...], words: tuple[str, ...]) -> lis
     named: list[tuple[str, str]] = []
     given: set[str] = set()
     ordered = sorted(options, key=lambda option: option.kind != "flag")
-    for word in words:
+    for at, word in enumerate(words):
         option = next((o for o in ordered if o.name not in given and o.accepts(word)), None)
         if option is None:
             named.append(("", word))
             continue
         given.add(option.name)
+        if option.rest:
+            named.append((option.name, " ".join(words[at:])))
+            break
         named.append((option.name, "True" if option.kind == "flag" else word))
     return named

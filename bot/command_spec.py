@@ -18,6 +18,7 @@ from bot.workspaces import ReadPolicy, WorkspaceKeys
 if TYPE_CHECKING:
     from bot.ports import PostReport
     from bot.schedule import DigestTime
+    from bot.store.alerts import AlertRuleRecord, StoredRule
     from bot.store.digests import DigestSchedule
 
 # words: every argument as written, for commands with their own small grammar (`digest on 09:00`).
@@ -67,6 +68,36 @@ class DigestControl(Protocol):
     async def post_now(self, workspace_id: str, channel_id: str, now: datetime) -> PostReport: ...
 
 
+class AlertControl(Protocol):
+    """What the `alert` command may do (bot.alerts.control.AlertController implements it)."""
+
+    async def add(
+        self,
+        workspace_id: str,
+        channel_id: str,
+        rule: StoredRule,
+        *,
+        by: Caller | None,
+        now: datetime,
+    ) -> AlertRuleRecord: ...
+
+    async def remove(self, workspace_id: str, rule_id: int) -> bool: ...
+
+    async def remove_all(self, workspace_id: str, channel_id: str | None) -> int: ...
+
+    async def rules(self, workspace_id: str) -> list[AlertRuleRecord]: ...
+
+    async def snooze(
+        self, workspace_id: str, rule_id: int, until: datetime | None, *, now: datetime
+    ) -> AlertRuleRecord | None: ...
+
+    async def ack(
+        self, workspace_id: str, rule_id: int, *, by: Caller | None, now: datetime
+    ) -> AlertRuleRecord | None: ...
+
+    async def preview(self, record: AlertRuleRecord, now: datetime) -> Card: ...
+
+
 class CommandServices(Protocol):
     """What a context gives only when a handler asks: each costs a query or a service built."""
 
@@ -78,6 +109,10 @@ class CommandServices(Protocol):
         """The workspace's own time zone, when known (a default for `digest on`)."""
         ...
 
+    async def alert_control(self) -> AlertControl | None:
+        """The alert rules' service, or None outside a workspace."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class FixedServices:
@@ -85,12 +120,16 @@ class FixedServices:
 
     digests: DigestControl | None = None
     time_zone: str | None = None
+    alerts: AlertControl | None = None
 
     async def digest_control(self) -> DigestControl | None:
         return self.digests
 
     async def workspace_time_zone(self) -> str | None:
         return self.time_zone
+
+    async def alert_control(self) -> AlertControl | None:
+        return self.alerts
 
 
 NO_SERVICES = FixedServices()
@@ -125,6 +164,10 @@ class CommandContext:
     async def workspace_time_zone(self) -> str | None:
         """The workspace's own time zone, when known (a default for `digest on`)."""
         return await self.services.workspace_time_zone()
+
+    async def alert_control(self) -> AlertControl | None:
+        """The alert rules' service (None outside a workspace: `ask` with the env key)."""
+        return await self.services.alert_control()
 
     def workspace_scope(self) -> tuple[str, WorkspaceKeys] | None:
         """This workspace's id and key store, or None outside a workspace (the env key)."""

@@ -8,6 +8,7 @@ from types import MappingProxyType
 from bot.command_spec import CommandSpec
 from bot.commands import (
     access,
+    alert,
     balance,
     connect,
     digest,
@@ -28,6 +29,7 @@ COMMANDS: Mapping[str, CommandSpec] = MappingProxyType(
             top_keys.SPEC,
             top_models.SPEC,
             digest.SPEC,
+            alert.SPEC,
             status.SPEC,
             connect.SPEC,
             disconnect.SPEC,

@@ -16,7 +16,7 @@ import httpx
 from pydantic import SecretStr
 
 from bot.cache import BillingCache
-from bot.command_spec import Caller, CommandContext, DigestControl
+from bot.command_spec import AlertControl, Caller, CommandContext, DigestControl
 from bot.core import Answer, answer, answer_store_unavailable, refused
 from bot.deadline import Deadline
 from bot.errors import CommandTextError, StoreUnavailable
@@ -256,3 +256,8 @@ class WorkspaceServices:
     async def workspace_time_zone(self) -> str | None:
         workspace = await self.store.get_workspace(self.workspace_id)
         return workspace.time_zone if workspace is not None else None
+
+    async def alert_control(self) -> AlertControl | None:
+        from bot.alerts.control import AlertController
+
+        return AlertController(await self.runtime.alert_sweeper())

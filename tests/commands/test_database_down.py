@@ -17,6 +17,7 @@ NEEDS = {
     "top-keys": "reads",
     "top-models": "reads",
     "digest": "changes",
+    "alert": "changes",
     "status": "reads",
     "connect": "changes",
     "disconnect": "changes",

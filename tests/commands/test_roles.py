@@ -27,6 +27,7 @@ ACCESS = {
     "top-keys": "read",
     "top-models": "read",
     "digest": "read",  # `on`, `off` and `now` also need an admin: tests/commands/test_digest.py
+    "alert": "read",  # all but `list` also need an admin: tests/commands/test_alert.py
     "status": "read",
     "connect": "admin",
     "disconnect": "admin",

@@ -35,6 +35,8 @@ CASES: list[tuple[str, dict[str, Any], str]] = [
     ("help", {"command": "top-keys"}, "help top-keys"),
     ("digest", {}, "digest"),
     ("digest", {"action": "status"}, "digest status"),
+    ("alert", {}, "alert"),
+    ("alert", {"action": "list"}, "alert list"),
 ]
 
 
