@@ -235,6 +235,14 @@ class Service:
                 interval = settings.digest_tick_seconds
                 scheduler = run_scheduler(runner, stop, interval=interval, metrics=runtime.metrics)
                 parts.add(asyncio.create_task(scheduler, name="digest scheduler"))
+            if settings.alert_check_seconds > 0:
+                from bot.alerts.sweep import run_sweeps
+
+                sweeper = await runtime.alert_sweeper()
+                sweeps = run_sweeps(
+                    sweeper, stop, interval=settings.alert_check_seconds, metrics=runtime.metrics
+                )
+                parts.add(asyncio.create_task(sweeps, name="alert sweeps"))
             announce = asyncio.create_task(self._announce(server, socket_mode, sock))
             stopping = asyncio.create_task(stop.wait(), name="stop")
             self._serving = True

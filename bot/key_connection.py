@@ -96,6 +96,7 @@ async def connect_key(
                 f"commands here use it now.{previous}"
             ),
             fields=credential_fields(info),
+            notes=(ALERT_SUGGESTION,),
             data={
                 "workspace_id": workspace_id,
                 "connected": True,
@@ -106,6 +107,13 @@ async def connect_key(
         ok=True,
         fingerprint=info.fingerprint,
     )
+
+
+# What to do next: be warned before the money runs out (bot/commands/alert.py).
+ALERT_SUGGESTION = (
+    "Next: be warned before the money runs out. In the channel that should hear it, an admin "
+    "types `alert on runway below 3d` (or `help alert` for the other rules)."
+)
 
 
 def _refusal_for(error: VeniceError) -> ConnectResult:

@@ -24,6 +24,7 @@ DIGEST_OUTCOMES = (
 # Commands answer from the cache in milliseconds, from Venice in up to the request budget (15 s).
 COMMAND_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15, 30)
 VENICE_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 20)
+SWEEP_BUCKETS = (0.1, 0.5, 1, 2, 5, 10, 30, 60, 120, 300)
 # What the cache's counters are called here (bot/cache/read_through.py names them).
 CACHE_SERIES = {
     "hits": ("cache_hits", "Requests answered from a fresh cache entry."),
@@ -50,6 +51,14 @@ class TickCounts(Protocol):
     recovered: int
     stopped: int
     failed: int
+
+
+class SweepCounts(Protocol):
+    """What one alert sweep did (bot/alerts/sweep.py's SweepReport is one)."""
+
+    seconds: float
+    # Posts by rule kind and outcome: ("usd_below", "fired") -> 1.
+    outcomes: dict[tuple[str, str], int]
 
 
 class Metrics:
@@ -85,6 +94,18 @@ class Metrics:
         self.scheduler_ticks = Counter(
             "venice_bot_scheduler_ticks", "Scheduler ticks run.", registry=r
         )
+        self.alerts = Counter(
+            "venice_bot_alerts", "Alert posts by rule kind and outcome (fired, reminded, "
+            "recovered, failed).", ("rule", "outcome"), registry=r,
+        )  # fmt: skip
+        self.alert_sweep_seconds = Histogram(
+            "venice_bot_alert_sweep_seconds", "Time of one sweep of every alert rule.",
+            buckets=SWEEP_BUCKETS, registry=r,
+        )  # fmt: skip
+        self.alert_sweep_lag = Gauge(
+            "venice_bot_alert_sweep_lag_seconds",
+            "How far the last alert sweep ran behind its planned start.", registry=r,
+        )  # fmt: skip
         self.database_reachable = Gauge(
             "venice_bot_database_reachable",
             "1 when the database answered the last /readyz probe, 0 when it did not.",
@@ -117,6 +138,13 @@ class Metrics:
                 self.digests.labels(outcome).inc(count)
         if report.failed:
             self.digests.labels("failed").inc(report.failed)
+
+    def sweep(self, report: SweepCounts, lag_seconds: float) -> None:
+        """What one alert sweep did, how long it took and how late it began."""
+        self.alert_sweep_seconds.observe(report.seconds)
+        self.alert_sweep_lag.set(max(0.0, lag_seconds))
+        for (rule, outcome), count in report.outcomes.items():
+            self.alerts.labels(rule, outcome).inc(count)
 
     def slack_refused(self, reason: str) -> None:
         """One request to /slack/events refused at the door (unsigned, stale, too_large ...)."""

@@ -93,6 +93,11 @@ class Settings(BaseSettings):
         default=30.0, ge=0.1, le=3_600, validation_alias="DIGEST_TICK_SECONDS"
     )
     digest_concurrency: int = Field(default=64, ge=1, le=512, validation_alias="DIGEST_CONCURRENCY")
+    # Alerts (issue 18): `serve` sweeps every rule every ALERT_CHECK_SECONDS; 0 turns the sweeps
+    # off (a deployment that runs `venice-bot alert check` from cron instead).
+    alert_check_seconds: float = Field(
+        default=300.0, ge=0, le=86_400, validation_alias="ALERT_CHECK_SECONDS"
+    )
     # `venice-bot serve`: HTTP for Slack, health and metrics.
     port: int = Field(default=3000, ge=1, le=65_535, validation_alias="PORT")
     host: str = Field(default="0.0.0.0", validation_alias="VENICE_BOT_HOST")  # noqa: S104

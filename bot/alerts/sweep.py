@@ -18,11 +18,14 @@ is retried by the next sweep once its lease has run out; the database gone stops
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from bot.alerts.messages import PostKind, alert_card
 from bot.alerts.readings import Readings, needs_of, reading_for, take_readings
@@ -37,6 +40,9 @@ from bot.store.database import STORE_ERRORS
 from bot.store.deliveries import Delivery, DeliveryStore
 from bot.store.workspaces import WorkspaceStore
 from bot.workspaces import SourceFor, workspace_source
+
+if TYPE_CHECKING:
+    from bot.metrics import Metrics
 
 log = logging.getLogger(__name__)
 
@@ -234,3 +240,38 @@ def _post_kind(occurrence: str) -> PostKind:
     if last.startswith("remind"):
         return "remind"
     return "fire"
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+async def run_sweeps(
+    sweeper: AlertSweeper,
+    stop: asyncio.Event,
+    *,
+    interval: float,
+    clock: Callable[[], datetime] = utc_now,
+    metrics: Metrics | None = None,
+) -> None:
+    """Sweep at once and then every INTERVAL seconds until STOP is set (`serve`), at a steady
+    cadence. A sweep that fails is logged and the next one tries again: the loop never stops
+    before the process does."""
+    loop = asyncio.get_running_loop()
+    planned = loop.time()
+    while not stop.is_set():
+        started = loop.time()
+        try:
+            report = await sweeper.sweep(clock())
+        except Exception as error:  # a bug or the database: the next sweep tries again
+            log.error("alert sweep failed: %s", type(error).__name__, exc_info=error)
+        else:
+            if report.fired or report.reminded or report.recovered or report.failed:
+                log.info("alerts: %s", report.summary())
+            if metrics is not None:
+                metrics.sweep(report, lag_seconds=started - planned)
+        planned = started + interval
+        remaining = interval - (loop.time() - started)
+        if remaining > 0:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=remaining)

@@ -5,10 +5,11 @@ processes at once and Venice failing leave behind."""
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
-from bot.alerts.sweep import SweepReport
+from bot.alerts.sweep import SweepReport, run_sweeps
+from bot.metrics import Metrics
 from bot.ports import PostFailed
 from bot.store.alerts import AlertStore
 from tests.alerts.conftest import (
@@ -130,3 +131,26 @@ async def test_a_workspace_without_a_key_is_reported_not_fetched(world: AlertWor
     assert world.calls() == []
     assert report.unread == 1
     assert any(line.startswith(f"no key {WORKSPACE}") for line in report.lines)
+
+
+async def test_the_sweeps_of_serve_post_and_count_into_metrics(world: AlertWorld):
+    await world.add("usd below 100000")
+    metrics = Metrics()
+    stop = asyncio.Event()
+    sweeps: list[datetime] = []
+
+    def clock() -> datetime:
+        sweeps.append(EVENING + timedelta(minutes=5 * len(sweeps)))
+        if len(sweeps) == 3:
+            stop.set()  # three sweeps, then `serve` stops
+        return sweeps[-1]
+
+    await asyncio.wait_for(
+        run_sweeps(world.sweeper(), stop, interval=0.01, clock=clock, metrics=metrics), 30
+    )
+    assert len(sweeps) == 3
+    assert len(world.poster.in_channel(CHANNEL)) == 1  # posted by the first, once
+    text = metrics.exposition().decode()
+    assert 'venice_bot_alerts_total{outcome="fired",rule="usd_below"} 1.0' in text
+    assert "venice_bot_alert_sweep_seconds_count 3.0" in text
+    assert "venice_bot_alert_sweep_lag_seconds" in text

@@ -106,6 +106,8 @@ async def test_an_admin_key_is_stored_encrypted_and_never_shown(
     reply = submitter.last()
     assert reply.private
     assert reply.embed.title == "Venice key connected"
+    # What to do next, as typed here: be warned before the money runs out.
+    assert "`/venice alert action:on rule:runway below 3d`" in str(reply.embed.to_dict())
     assert key[-4:] in str(reply.embed.to_dict())  # named by its last 4 characters only
     assert key not in submitter.everything_sent()
     assert key not in caplog.text

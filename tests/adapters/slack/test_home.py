@@ -41,6 +41,8 @@ def test_a_connected_workspace_shows_the_dashboard_and_admin_buttons(
     for expected in ("Venice balance", "allocation used", "7 days", "GLM 5.1", "Production API",
                      "Daily digest"):  # fmt: skip
         assert expected in shown, expected
+    # The alert rules and their states (none yet: how to add one).
+    assert "No alerts in this workspace yet" in shown
     # The one burn and runway of `balance` and the digest: whole UTC days, named.
     assert "/day over the last 7 full UTC days" in shown
     assert set(action_ids(view)) == {"venice_home_connect", "venice_home_confirmed"}
