@@ -3,6 +3,10 @@
 It runs on the embedded defaults, like a first install: a local keyring (created when none is
 configured), its own SQLite file in the state directory (never DATABASE_URL), and the
 `console:local` workspace connected to the simulator's team key through the real connect flow.
+
+The prompt stands for one chat channel (`#demo`): `alert on ...` and `digest on` set their rules
+there, and after each command the demo does what `serve` does on its timers (posts the digests
+that are due, sweeps the alert rules), printing what would be posted into the channel.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
+from adapters.console.poster import ConsolePoster
 from adapters.console.render import render_text
 from bot.command_spec import Caller
 from bot.command_text import parse_request
@@ -38,6 +43,7 @@ ACCOUNTS = {
 }
 PROMPT = "venice> "
 DEMO_DATABASE = "demo.db"
+DEMO_CHANNEL = "demo"  # the channel the prompt stands for
 
 
 def run_demo(settings: Settings) -> int:
@@ -51,6 +57,7 @@ def run_demo(settings: Settings) -> int:
         _print_banner(simulator.base_url)
         with asyncio.Runner() as runner:
             runtime = Runtime.build(demo_settings)
+            runtime.posters["console"] = ConsolePoster()  # what is posted into #demo
             try:
                 # Not checked for lost master keys: connecting below replaces the only row.
                 runner.run(runtime.open_store(check_keys=False))
@@ -71,9 +78,15 @@ def run_demo(settings: Settings) -> int:
                         _meta(text, runner, runtime)
                         continue
                     reply = runner.run(
-                        runtime.ask(request, workspace_id=CONSOLE_WORKSPACE, caller=_caller())
+                        runtime.ask(
+                            request,
+                            workspace_id=CONSOLE_WORKSPACE,
+                            caller=_caller(),
+                            channel_id=DEMO_CHANNEL,
+                        )
                     )
                     print(render_text(reply.card), end="\n\n", flush=True)
+                    runner.run(_timers(runtime))
             finally:
                 runner.run(runtime.aclose())
     if history is not None:
@@ -81,12 +94,23 @@ def run_demo(settings: Settings) -> int:
     return 0
 
 
+async def _timers(runtime: Runtime) -> None:
+    """What `serve` does on its timers, once: post the digests due, sweep the alert rules (what
+    they post is printed by the console poster)."""
+    now = datetime.now(UTC)
+    await (await runtime.digest_runner()).run_due(now)
+    await (await runtime.alert_sweeper()).sweep(now)
+
+
 def _print_banner(base_url: str) -> None:
     print(
         "venice-bot demo: the built-in Venice simulator is answering at "
         f"{base_url}\n"
         "Try: balance · usage 30d · top-keys · top-models 7d 5 · status · help\n"
-        "Switch accounts with :account team|usd|empty|inference. Leave with quit or Ctrl-D.",
+        "Alerts: `:account draining` (its USD falls all day), `balance`, `alert on usd below`\n"
+        "a dollar under it: within minutes a command's alert sweep posts it into #demo.\n"
+        "Switch accounts with :account team|usd|empty|draining|inference.\n"
+        "Leave with quit or Ctrl-D.",
         flush=True,
     )
 

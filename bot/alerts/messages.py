@@ -31,6 +31,16 @@ STAKE = (
     "Stake more DIEM for a bigger daily allocation, or keep USD topped up: once today's DIEM is "
     "gone, requests are charged in USD until 00:00 UTC."
 )
+# What a recovered reply's title names, per kind.
+RECOVERED = {
+    "usd_below": "the USD balance",
+    "diem_used": "today's DIEM allocation",
+    "runway_below": "the USD runway",
+    "spend_above": "a new day's spend",
+    "spike": "a new day's spend",
+    "key_cap": "the API key's cap",
+    "funds_out": "Venice can charge the account again",
+}
 LOOK = "Look at `top-keys today` and `top-models today` to see where it goes."
 
 
@@ -47,6 +57,8 @@ def alert_card(
         return recovered_card(rule_id, rule, readings)
     title, summary, advice = _what_crossed(rule, readings)
     fields = [Field("Alert", f"{rule_id}: `{rule.text}`")]
+    if rule.kind == "key_cap" and readings.key_caps:
+        fields.append(Field("API key", readings.key_caps[0].key_name))
     runway = _runway_text(readings)
     if runway is not None:
         fields.append(Field("USD runway", runway))
@@ -82,7 +94,7 @@ def alert_actions(rule_id: int) -> tuple[Action, ...]:
 def recovered_card(rule_id: int, rule: AlertRule, readings: Readings) -> Card:
     """The short reply when RULE re-arms: the value is back past its margin, or a new period."""
     return Card(
-        title=f"Recovered: {rule.describe()}",
+        title=f"Recovered: {RECOVERED[rule.kind]}",
         tone=Tone.GOOD,
         summary=_recovery(rule, readings),
         notes=(f"Alert {rule_id} (`{rule.text}`) is armed again.",),
@@ -149,9 +161,11 @@ def _what_crossed(rule: AlertRule, readings: Readings) -> tuple[str, str, str]:
             period = {"EPOCH": "daily", "MONTH": "monthly", "LIFETIME": "lifetime"}.get(
                 top.period, top.period.lower()
             )
+            # The key's name comes from Venice: it travels as a field (each renderer escapes
+            # it), never inside the card's own sentence.
             return (
                 f"API key at {_percent(top.percent)} of its cap",
-                f"`{top.key_name}` has used {_amount(top.used, top.currency)} of its "
+                f"The API key below has used {_amount(top.used, top.currency)} of its "
                 f"{period} limit of {_amount(top.limit, top.currency)} "
                 f"(this alert: {format_threshold('percent', threshold)}).",
                 RAISE_CAP,

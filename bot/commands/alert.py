@@ -126,8 +126,8 @@ async def _on(
         kind="help",
         tone=Tone.GOOD,
         summary=(
-            f"This channel is told when {rule.describe()}: once when it crosses, and once "
-            "when it recovers."
+            f"Watching {rule.describe()}. This channel hears of it once when it crosses, "
+            "and once when it recovers."
         ),
         fields=(
             Field("Alert", f"{record.id}: `{rule.text}`"),

@@ -8,6 +8,8 @@ import asyncio
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from pydantic import SecretStr
+
 from bot.alerts.sweep import SweepReport, run_sweeps
 from bot.metrics import Metrics
 from bot.ports import PostFailed
@@ -51,7 +53,7 @@ async def test_it_recovers_once_when_the_balance_is_topped_up(world: AlertWorld,
     report = await world.sweeper().sweep(NEXT_MORNING)
     assert report.recovered == 1
     _, recovered = world.poster.in_channel(CHANNEL)
-    assert recovered.card.title.startswith("Recovered: the USD balance below")
+    assert recovered.card.title == "Recovered: the USD balance"
     assert str(recovered.delivery).endswith(":1:recovered")
     assert (await world.sweeper().sweep(NEXT_MORNING + timedelta(minutes=5))).recovered == 0
 
@@ -154,3 +156,24 @@ async def test_the_sweeps_of_serve_post_and_count_into_metrics(world: AlertWorld
     assert 'venice_bot_alerts_total{outcome="fired",rule="usd_below"} 1.0' in text
     assert "venice_bot_alert_sweep_seconds_count 3.0" in text
     assert "venice_bot_alert_sweep_lag_seconds" in text
+
+
+async def test_a_key_at_its_own_cap_is_named_with_its_limit_and_period(world: AlertWorld):
+    await world.workspaces.save_credential(
+        WORKSPACE, SecretStr("sim-admin-team"), key_type="admin", set_by="test",
+        verified_at=EVENING,
+    )  # fmt: skip
+    await world.add("key-cap 90%")
+    report = await world.sweeper().sweep(EVENING)
+    assert report.fired == 1
+    [post] = world.poster.in_channel(CHANNEL)
+    card = post.card
+    assert card.title.startswith("API key at 9")
+    fields = {field.label: field.value for field in card.fields}
+    assert (
+        fields["API key"] == "Support bot"
+    )  # a name from Venice: a field, escaped by each renderer
+    assert "lifetime limit of" in (card.summary or "")
+    assert "DIEM" in (card.summary or "")
+    assert "$" not in (card.summary or "").split("limit of")[1]  # a DIEM cap never gets a `$`
+    assert any("Raise the key's limit" in note for note in card.notes)
