@@ -32,6 +32,9 @@ class Post:
     card: Card
     chart: ChartImage | None = None
     delivery: str | None = None
+    # The message this one answers (its platform id): Slack posts it in that message's thread,
+    # Discord as a reply to it (an alert's reminder and its "recovered").
+    reply_to: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

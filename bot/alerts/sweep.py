@@ -23,7 +23,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -218,6 +218,13 @@ class AlertSweeper:
         await self._deliver(claimed.record, rule, claimed.delivery, post, readings, now, report)
         return claimed.record
 
+    async def _alert_message(self, delivery: Delivery) -> str | None:
+        """The platform id of the alert DELIVERY follows up (a reminder, a recovery), so it is
+        posted under it; None when that alert was never posted (it crossed while snoozed)."""
+        first = replace(delivery.id, occurrence=_crossing_occurrence(delivery.id.occurrence))
+        alert = await self.deliveries.get(first)
+        return alert.message_id if alert is not None and alert.state == "sent" else None
+
     async def _deliver(
         self,
         record: AlertRuleRecord,
@@ -237,9 +244,15 @@ class AlertSweeper:
             return
         crossed = record.progress.crossed_at
         card = alert_card(record.id, rule, readings, post=post, crossed_at=crossed)
+        reply_to = None if post == "fire" else await self._alert_message(delivery)
         try:
             await self.path.deliver(
-                delivery, poster, Post(card), outcome=_DONE_WORD[post], late=False, now=now
+                delivery,
+                poster,
+                Post(card, reply_to=reply_to),
+                outcome=_DONE_WORD[post],
+                late=False,
+                now=now,
             )
         except DeliveryTaken:
             return  # another process took it over: it posts
@@ -257,6 +270,11 @@ class AlertSweeper:
         setattr(report, word, getattr(report, word) + 1)
         report.count(rule.kind, word)
         report.lines.append(f"{word} {where}")
+
+
+def _crossing_occurrence(occurrence: str) -> str:
+    """The occurrence of the alert a reminder or recovery follows: `3:7:recovered` -> `3:7`."""
+    return ":".join(occurrence.split(":")[:2])
 
 
 def _post_kind(occurrence: str) -> PostKind:

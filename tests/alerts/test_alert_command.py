@@ -101,6 +101,7 @@ async def test_a_rule_unacknowledged_is_reminded_a_day_later(world: AlertWorld):
     assert reminded.reminded == 1
     _, reminder = world.poster.in_channel(CHANNEL)
     assert reminder.card.title.startswith("Still: ")
+    assert reminder.reply_to == world.poster.posts[0].message_id
 
 
 async def test_test_shows_privately_what_it_would_post_now(world: AlertWorld):

@@ -55,6 +55,8 @@ async def test_it_recovers_once_when_the_balance_is_topped_up(world: AlertWorld,
     _, recovered = world.poster.in_channel(CHANNEL)
     assert recovered.card.title == "Recovered: the USD balance"
     assert str(recovered.delivery).endswith(":1:recovered")
+    # Under the alert it follows (Slack's thread, Discord's reply).
+    assert recovered.reply_to == world.poster.posts[0].message_id
     assert (await world.sweeper().sweep(NEXT_MORNING + timedelta(minutes=5))).recovered == 0
 
 
