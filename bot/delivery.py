@@ -448,7 +448,7 @@ async def _bounded(call: Awaitable[T], seconds: float) -> T:
 
 
 def _marked(post: Post, record: Delivery) -> Post:
-    return Post(post.card, post.chart, delivery=str(record.id))
+    return replace(post, delivery=str(record.id))
 
 
 def _reason(error: BaseException) -> str:

@@ -66,7 +66,7 @@ def alert_card(
         fields.append(Field("Crossed", f"{crossed_at:%Y-%m-%d %H:%M} UTC"))
     notes = [advice]
     if post == "remind":
-        title = f"Still: {title[0].lower()}{title[1:]}"
+        title = f"Still: {title}"
         notes.append("A reminder, a day after the alert: Ack stops them.")
     return Card(
         title=title,
