@@ -10,6 +10,8 @@ from decimal import Decimal
 
 from pydantic import SecretStr
 
+from bot.alerts.readings import reading_for
+from bot.alerts.stored import advance
 from bot.alerts.sweep import SweepReport, run_sweeps
 from bot.metrics import Metrics
 from bot.ports import PostFailed
@@ -179,3 +181,27 @@ async def test_a_key_at_its_own_cap_is_named_with_its_limit_and_period(world: Al
     assert "DIEM" in (card.summary or "")
     assert "$" not in (card.summary or "").split("limit of")[1]  # a DIEM cap never gets a `$`
     assert any("Raise the key's limit" in note for note in card.notes)
+
+
+async def test_a_rule_removed_while_firing_posts_nothing_more(world: AlertWorld, clock: Clock):
+    rule = await world.add("usd below 100000")
+    await world.sweeper().sweep(EVENING)
+    assert await world.alerts.remove(WORKSPACE, rule.id)
+    clock.now = NEXT_MORNING
+    report = await world.sweeper().sweep(NEXT_MORNING)
+    assert (report.rules, report.recovered) == (0, 0)
+    assert len(world.poster.in_channel(CHANNEL)) == 1  # the alert, and no "recovered"
+
+
+async def test_a_rule_removed_after_a_sweep_read_it_is_not_posted(world: AlertWorld):
+    await world.add("usd below 100000")
+    [read_before] = await world.alerts.list_rules(WORKSPACE)
+    await world.alerts.remove(WORKSPACE, read_before.id)  # an admin, between read and write
+    readings = await world.sweeper().readings_of(WORKSPACE, [read_before], EVENING)
+    assert readings is not None
+    done, won = await advance(
+        world.alerts, read_before, reading_for("usd_below", readings), owner="A", now=EVENING
+    )
+    assert done.action == "fire"  # the machine would post...
+    assert won is None  # ...but the compare-and-set finds no rule: nothing is posted
+    assert world.poster.in_channel(CHANNEL) == []
