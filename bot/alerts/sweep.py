@@ -34,7 +34,7 @@ from bot.alerts.stored import advance, rule_of
 from bot.deadline import Deadline
 from bot.delivery import DeliveryPath, DeliveryTaken, StoreDown
 from bot.errors import BotError
-from bot.ports import Post, Poster, PostFailed
+from bot.ports import ChannelUnavailable, Post, Poster, PostFailed
 from bot.store.alerts import AlertRuleRecord, AlertStore
 from bot.store.database import STORE_ERRORS
 from bot.store.deliveries import Delivery, DeliveryStore
@@ -218,6 +218,28 @@ class AlertSweeper:
         await self._deliver(claimed.record, rule, claimed.delivery, post, readings, now, report)
         return claimed.record
 
+    async def _give_up(
+        self,
+        record: AlertRuleRecord,
+        rule: AlertRule,
+        delivery: Delivery,
+        poster: Poster,
+        error: ChannelUnavailable,
+        now: datetime,
+    ) -> None:
+        current = await self.path.begin(delivery.id, now)
+        if current.done:
+            return
+        await self.path.settle(current, "failed", outcome="unavailable", now=now)
+        admins = [record.created_by_id] if record.created_by_id else []
+        text = (
+            f"I could not post alert {record.id} (`{rule.text}`) in <#{record.channel_id}>: "
+            f"{error.message.strip() or 'I cannot post there.'} Invite the bot to the channel "
+            f"(or move the alert: `/venice alert off {record.id}`, then `alert on {rule.text}` "
+            "where it can post)."
+        )
+        await poster.tell_admins(record.workspace_id, admins, text)
+
     async def _alert_message(self, delivery: Delivery) -> str | None:
         """The platform id of the alert DELIVERY follows up (a reminder, a recovery), so it is
         posted under it; None when that alert was never posted (it crossed while snoozed)."""
@@ -256,6 +278,14 @@ class AlertSweeper:
             )
         except DeliveryTaken:
             return  # another process took it over: it posts
+        except ChannelUnavailable as error:
+            # Trying again every sweep would not help: this post is given up, the admin who
+            # set the alert is told once, and the next crossing tries the channel again.
+            await self._give_up(record, rule, delivery, poster, error, now)
+            report.failed += 1
+            report.count(rule.kind, "failed")
+            report.lines.append(f"failed {where} (cannot post there: {error.message})")
+            return
         except PostFailed as error:
             report.failed += 1
             report.count(rule.kind, "failed")

@@ -11,6 +11,7 @@ from decimal import Decimal
 from pydantic import SecretStr
 
 from bot.alerts.readings import reading_for
+from bot.alerts.rules import parse_rule
 from bot.alerts.stored import advance
 from bot.alerts.sweep import SweepReport, run_sweeps
 from bot.metrics import Metrics
@@ -205,3 +206,21 @@ async def test_a_rule_removed_after_a_sweep_read_it_is_not_posted(world: AlertWo
     assert done.action == "fire"  # the machine would post...
     assert won is None  # ...but the compare-and-set finds no rule: nothing is posted
     assert world.poster.in_channel(CHANNEL) == []
+
+
+async def test_a_channel_the_bot_cannot_post_in_is_told_to_the_admin_once(world: AlertWorld):
+    record = await world.alerts.add(
+        WORKSPACE, CHANNEL, parse_rule(("usd", "below", "100000")), by="ada", by_id="U0ADA",
+        now=EVENING,
+    )  # fmt: skip
+    world.poster.make_unavailable(CHANNEL, "The bot is not in that channel.")
+    first = await world.sweeper().sweep(EVENING)
+    assert first.failed == 1
+    [told] = world.poster.told
+    assert told.user_ids == ("U0ADA",)
+    assert f"could not post alert {record.id} (`usd below 100000`)" in told.text
+    attempts = world.poster.attempts
+    for minutes in (5, 10):  # not tried again every sweep, not told again
+        await world.sweeper().sweep(EVENING + timedelta(minutes=minutes))
+    assert world.poster.attempts == attempts
+    assert len(world.poster.told) == 1
