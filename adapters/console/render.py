@@ -1,4 +1,8 @@
-"""Cards as plain terminal text (`--format text`, the demo) and as JSON (`--format json`)."""
+"""Cards as plain terminal text (`--format text`, the demo) and as JSON (`--format json`).
+
+A terminal has no buttons: a card's actions become a last line saying what to type instead,
+`Next: alert snooze 3 1h · alert ack 3 · balance`.
+"""
 
 from __future__ import annotations
 
@@ -18,11 +22,13 @@ from bot.layout.table import (
     rule,
     table_line,
 )
-from bot.layout.text import display_width, pad, sanitise_line, wrap
+from bot.layout.text import NBSP, display_width, pad, sanitise_line, wrap
 from bot.layout.wording import and_more, filled_cells, footer_line, stale_line
 from bot.money import format_fraction
 
 MIN_WIDTH = 30
+NEXT = "Next: "
+NEXT_GAP = " · "
 METER_CELLS = 20
 TONE_MARKS = {Tone.INFO: "", Tone.GOOD: "✔ ", Tone.WARNING: "! ", Tone.DANGER: "✖ "}
 
@@ -48,6 +54,8 @@ def render_text(card: Card, *, width: int = 80) -> str:
         )
     if footer := _footer(card.footer, width):
         blocks.append(footer)
+    if card.actions:
+        blocks.append(_next(card, width))
     return "\n\n".join("\n".join(line.rstrip() for line in block) for block in blocks if block)
 
 
@@ -124,6 +132,14 @@ def _table(table: Table, width: int) -> list[str]:
     if table.omitted > 0:
         lines.extend(wrap(and_more(table.omitted, _clean(table.omitted_note or "")), width))
     return lines
+
+
+def _next(card: Card, width: int) -> list[str]:
+    """`Next: alert ack 3 · balance`: the commands the card's buttons would run, each once."""
+    commands = dict.fromkeys(_clean(" ".join(action.command.split())) for action in card.actions)
+    # A command is typed as one piece: never split across lines.
+    said = NEXT_GAP.join(command.replace(" ", NBSP) for command in commands if command)
+    return wrap(NEXT + said, width, rest=" " * len(NEXT)) if said else []
 
 
 def _footer(footer: Footer, width: int) -> list[str]:

@@ -1,4 +1,5 @@
-"""The Discord client: discord.py with the /venice command tree, the Share handler, few intents."""
+"""The Discord client: discord.py with the /venice command tree, the handler of its buttons (Share,
+Chart, a card's actions), few intents."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from dataclasses import dataclass
 import discord
 from discord import app_commands
 
+from adapters.discord.actions import handle_action
 from adapters.discord.checks import failure_card, on_tree_error
 from adapters.discord.commands import venice_group
 from adapters.discord.interactions import Interaction, send_private
@@ -49,20 +51,23 @@ def create_bot(runtime: Runtime | None, *, sharded: bool = False) -> DiscordBot:
     tree.add_command(venice_group(runtime))
     tree.error(on_tree_error)
     if runtime is not None:
-        _listen_for_share(client, runtime)
+        _listen_for_buttons(client, runtime)
     return DiscordBot(client, tree)
 
 
-def _listen_for_share(client: discord.Client, runtime: Runtime) -> None:
+def _listen_for_buttons(client: discord.Client, runtime: Runtime) -> None:
+    """Answer the bot's buttons by their custom id: after a restart too (no View callbacks)."""
+
     async def on_interaction(interaction: Interaction) -> None:
         try:
-            await handle_share(interaction, runtime)
+            if not await handle_share(interaction, runtime):
+                await handle_action(interaction, runtime)
         except Exception as error:  # one click failing must not be silent nor crash the client
-            log.warning("discord Share failed: %s", type(error).__name__, exc_info=error)
+            log.warning("discord button failed: %s", type(error).__name__, exc_info=error)
             answer = Answer(failure_card(type(error).__name__), "failed")
             try:
                 await send_private(interaction, answer, "")  # no command: no Share
             except discord.HTTPException:
-                log.info("discord Share: could not tell the clicker either (interaction gone)")
+                log.info("discord button: could not tell the clicker either (interaction gone)")
 
     client.event(on_interaction)

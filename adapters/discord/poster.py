@@ -4,7 +4,9 @@ A delivery's message carries its chart as an attachment (one message: both or ne
 nonce made from the delivery's id (with `enforce_nonce`, Discord answers a repeat within a few
 minutes with the first message), and the same id in the embed's link, so that a process
 recovering past Discord's nonce window finds it among the bot's recent messages in the channel
-(Read Message History) instead of posting it again.
+(Read Message History) instead of posting it again. A card's actions (an alert's Snooze, Ack
+and Balance) are buttons under it, answered by the bot's gateway client whichever process posted
+them: each keeps its command in its custom id.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import aiohttp
 import discord
 
 from adapters.discord.api_base import use_api_url
-from adapters.discord.messages import chart_file, show_attached
+from adapters.discord.messages import card_view, chart_file, show_attached
 from adapters.discord.render import ALLOWED_MENTIONS, card_embed
 from bot.logs import register_secret
 from bot.ports import (
@@ -107,8 +109,11 @@ class DiscordPoster:
         goes through `post_chart`, which says what to do."""
         client = await self._logged_in()
         embed, file = digest_message(post)
+        view = card_view(post.card)
         try:
-            message = await self._send(client, channel_id, post.delivery, embed=embed, file=file)
+            message = await self._send(
+                client, channel_id, post.delivery, embed=embed, file=file, view=view
+            )
         except ChannelUnavailable as refused:
             cause = refused.__cause__
             if file is None or not (
@@ -116,7 +121,9 @@ class DiscordPoster:
             ):
                 raise
             bare, _ = digest_message(Post(post.card, None, post.delivery))
-            message = await self._send(client, channel_id, post.delivery, embed=bare)
+            message = await self._send(
+                client, channel_id, post.delivery, embed=bare, view=card_view(post.card)
+            )
             return Posted(str(message.id), chart_attached=False)
         return Posted(str(message.id), chart_attached=file is not None)
 
@@ -194,11 +201,14 @@ class DiscordPoster:
         embed: discord.Embed | None = None,
         file: discord.File | None = None,
         reference: discord.MessageReference | None = None,
+        view: discord.ui.View | None = None,
     ) -> discord.Message:
         """One message into CHANNEL_ID (nonce of DELIVERY); its failures as PostFailed."""
         extra: dict[str, Any] = {}
         if embed is not None:
             extra["embed"] = embed
+        if view is not None:
+            extra["view"] = view
         if file is not None:
             extra["file"] = file
         if reference is not None:
@@ -228,6 +238,10 @@ class DiscordPoster:
             raise PostFailed(
                 f"could not reach Discord ({type(error).__name__}).", uncertain=True
             ) from error
+        finally:
+            if view is not None:
+                # The gateway client answers its clicks by custom id: this client keeps nothing.
+                view.stop()
 
     async def tell_admins(self, workspace_id: str, user_ids: Sequence[str], text: str) -> None:
         """TEXT to each admin in a DM; failures are logged, never raised."""

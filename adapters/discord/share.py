@@ -64,8 +64,7 @@ async def handle_share(interaction: Interaction, runtime: Runtime) -> bool:
         send = interaction.followup.send
     answer: Answer = await ask
     public = shareable(answer)
+    # A shared card is final: no Share button under it (its own actions stay).
     kwargs = sendable(reply_kwargs(answer, text, private=not public))
-    if public:
-        kwargs.pop("view", None)  # a shared card is final: no Share button under it
     await send(**kwargs)
     return True

@@ -1,7 +1,9 @@
 """The buttons under a private reply: 7d / 30d / 90d re-run it in place; Share posts it visibly;
 Share chart uploads its chart into the channel (both say so on the button, and both re-run the
-command as the clicker, so the workspace's read policy applies). And what every button listener
-shares: ack at once, then answer the clicker (`on_click`)."""
+command as the clicker, so the workspace's read policy applies). A card's own action buttons
+(`venice_run_N`, an alert's Snooze / Ack / Balance) run their command as the clicker and answer
+them alone, leaving the card where it is. And what every button listener shares: ack at once,
+then answer the clicker (`on_click`)."""
 
 from __future__ import annotations
 
@@ -26,6 +28,7 @@ from adapters.slack.messages import (
     reply_message,
 )
 from adapters.slack.post_errors import BOT_NAME, error_code
+from adapters.slack.render import ACTION_RUN_PREFIX
 from adapters.slack.replies import message_args, notice
 from bot.charts import render_chart_async
 from bot.command_spec import Caller
@@ -115,9 +118,14 @@ def answerable(context: Payload, name: str) -> bool:
 
 
 def register(app: AsyncApp, deps: SlackDeps) -> None:
-    """Listen for the period buttons and Share on APP (ack at once, answer in the background)."""
+    """Listen for the period buttons, Share, Share chart and a card's action buttons on APP
+    (ack at once, answer in the background)."""
     app.action(re.compile("^" + re.escape(ACTION_PERIOD_PREFIX)))(
         on_click(deps, _period, "period button")
+    )
+    # Only the ids the renderer writes (`venice_run_0` ...): any other suffix is no button of ours.
+    app.action(re.compile("^" + re.escape(ACTION_RUN_PREFIX) + r"[0-9]{1,4}\Z"))(
+        on_click(deps, _run, "card button")
     )
     app.action(ACTION_SHARE)(on_click(deps, _share, "share button"))
     app.action(ACTION_CHART)(on_click(deps, _chart, "chart button"))
@@ -127,6 +135,13 @@ async def _period(deps: SlackDeps, click: Click) -> None:
     """Re-run the button's command text and replace the private reply with it."""
     answer, _ = await click.ask(deps, click.value)
     await click.answer_privately(answer, click.value, replace=True)
+
+
+async def _run(deps: SlackDeps, click: Click) -> None:
+    """Run the button's command as the clicker (the core checks their rights) and answer them
+    alone in a new private message: the card it is under (an alert in the channel) stays."""
+    answer, _ = await click.ask(deps, click.value)
+    await click.answer_privately(answer, click.value, replace=False)
 
 
 async def _share(deps: SlackDeps, click: Click) -> None:

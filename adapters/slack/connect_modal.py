@@ -174,7 +174,7 @@ def refusal_text(card: Card) -> str:
 
 def done_view(card: Card) -> dict[str, Any]:
     """The modal after success: the stored key's description (fingerprint only), no input."""
-    message = render_card(card, max_blocks=MODAL_BLOCKS)
+    message = render_card(card, max_blocks=MODAL_BLOCKS, with_actions=False)
     return {
         "blocks": message_args(message).get("blocks", []),
         "callback_id": f"{CALLBACK_ID}_done",

@@ -154,9 +154,9 @@ async def home_blocks(
 
 
 def _card_blocks(answer: Answer, max_blocks: int) -> list[Block]:
-    blocks: list[Block] = message_args(render_card(answer.card, max_blocks=max_blocks)).get(
-        "blocks", []
-    )
+    blocks: list[Block] = message_args(
+        render_card(answer.card, max_blocks=max_blocks, with_actions=False)
+    ).get("blocks", [])
     return blocks[:max_blocks]
 
 

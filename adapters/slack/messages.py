@@ -1,5 +1,6 @@
-"""The Slack messages of a reply: the card, its period, Share and Share chart buttons, the
-buttons of a question (a Confirm card), the `fetching` notice. Block Kit as plain dicts
+"""The Slack messages of a reply: the card (with its own action buttons, drawn by render.py), its
+period, Share and Share chart buttons, the buttons of a question (a Confirm card), the
+`fetching` notice. Block Kit as plain dicts
 (block_json)."""
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from typing import Any
 
 from adapters.slack.block_json import Block, actions, button, context
 from adapters.slack.escape import escape_mrkdwn
-from adapters.slack.render import MESSAGE_BLOCKS, render_card
+from adapters.slack.render import BUTTON_VALUE_CHARS, MESSAGE_BLOCKS, render_card
 from bot import followups
 from bot.cards import Card, Confirm
 from bot.command_text import text_of
@@ -25,7 +26,6 @@ SHARE_LABEL = "Share to channel"
 # Slack cannot show an uploaded image to one person: the chart goes to the whole channel, and
 # the button says so before anyone clicks it (Share to channel's sibling, not a private view).
 CHART_LABEL = "Share chart"
-BUTTON_VALUE_CHARS = 2000
 # A question's two buttons (any command's Confirm card): confirm runs the command text in the
 # value, confirmed, as the clicker; cancel shows the card in its value instead of the question.
 ACTION_CONFIRM = "venice_confirm"

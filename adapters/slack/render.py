@@ -14,16 +14,30 @@ The words and the table layout are the shared ones (bot/layout/); what is Slack'
   fit in fewer blocks than it needs, the lines that do not fit are cut and the tail says how
   many: the cut is always said, never silent.
 - Escaped text is cut to its limit with a visible `…` (escaping: adapters/slack/escape.py).
+- A card's actions (`Card.actions`) are buttons in actions blocks after everything else, 25 to
+  a block: each button's action id is `venice_run_N` (unique in the message, as Slack wants it)
+  and its value the command text, all a click needs, so buttons work after a restart. A label
+  is cut to 75 characters; an action whose command is blank or over 2000 characters is left
+  out (logged): a cut command would run another one.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from adapters.slack.block_json import Block, context, field_section, header, section
+from adapters.slack.block_json import (
+    Block,
+    actions,
+    button,
+    context,
+    field_section,
+    header,
+    section,
+)
 from adapters.slack.escape import (
     escape_code,
     escape_mrkdwn,
@@ -31,7 +45,7 @@ from adapters.slack.escape import (
     escape_prose,
     plain_prose,
 )
-from bot.cards import Card, Field, Footer, Meter, Table, Tone, Trend
+from bot.cards import Action, Card, Field, Footer, Meter, Table, Tone, Trend
 from bot.layout.bidi import FSI, PDI, isolate
 from bot.layout.sparkline import render_trend
 from bot.layout.table import (
@@ -47,6 +61,8 @@ from bot.layout.text import clip, clusters, sanitise_line
 from bot.layout.wording import and_more, filled_cells, footer_line, stale_line
 from bot.money import format_fraction
 
+log = logging.getLogger(__name__)
+
 # Slack's Block Kit limits.
 MESSAGE_BLOCKS = 50  # 100 in modals and App Home: callers pass max_blocks
 HEADER_CHARS = 150
@@ -56,7 +72,15 @@ FIELDS_PER_SECTION = 10
 CONTEXT_ELEMENTS = 10
 CONTEXT_CHARS = 3000
 FALLBACK_CHARS = 300
+ACTIONS_PER_BLOCK = 25
+BUTTON_LABEL_CHARS = 75
+BUTTON_VALUE_CHARS = 2000
 ELLIPSIS = "…"
+# A card's action buttons: this prefix and the button's index; the value is the command text.
+ACTION_RUN_PREFIX = "venice_run_"
+ACTIONS_BLOCK_ID = "venice_actions"
+# A card keeps at least this many blocks of its own, however many actions it offers.
+CARD_MIN_BLOCKS = 2
 
 
 # The whole card.
@@ -98,13 +122,54 @@ def fallback_text(card: Card) -> str:
     return fit(f"{title}: {summary}" if summary else title, FALLBACK_CHARS, escape_mrkdwn)
 
 
-def render_card(card: Card, *, max_blocks: int = MESSAGE_BLOCKS) -> dict[str, Any]:
-    """`{"text": fallback, "blocks": [...]}` as Slack's JSON.
+def render_card(
+    card: Card, *, max_blocks: int = MESSAGE_BLOCKS, with_actions: bool = True
+) -> dict[str, Any]:
+    """`{"text": fallback, "blocks": [...]}` as Slack's JSON, the card's action buttons last
+    (unless not WITH_ACTIONS: views, where a click has no message to answer in).
 
     The blocks are written as dicts, not slack_sdk models: the limits are kept by our own code
     (the limits above), and the tests parse every block back with slack_sdk to validate it.
     """
-    return {"text": fallback_text(card), "blocks": card_blocks(card, max_blocks=max_blocks)}
+    buttons = action_blocks(card.actions) if with_actions else []
+    buttons = buttons[: max(0, max_blocks - CARD_MIN_BLOCKS)]
+    blocks = card_blocks(card, max_blocks=max_blocks - len(buttons))
+    return {"text": fallback_text(card), "blocks": [*blocks, *buttons]}
+
+
+def action_blocks(offered: tuple[Action, ...]) -> list[Block]:
+    """The card's actions as buttons, 25 to an actions block (none: no block)."""
+    buttons: list[dict[str, Any]] = []
+    for action in offered:
+        command = " ".join(action.command.split())
+        if not command or slack_len(command) > BUTTON_VALUE_CHARS:
+            log.warning(
+                "slack: left out the %r button: its command is %d characters (Slack takes 1 to %d)",
+                _loggable(action.label),
+                len(command),
+                BUTTON_VALUE_CHARS,
+            )
+            continue
+        label = " ".join(action.label.split()) or command
+        buttons.append(
+            button(
+                fit(label, BUTTON_LABEL_CHARS, escape_plain),
+                f"{ACTION_RUN_PREFIX}{len(buttons)}",
+                value=command,
+                emoji=True,
+            )
+        )
+    return [
+        actions(
+            buttons[start : start + ACTIONS_PER_BLOCK],
+            block_id=ACTIONS_BLOCK_ID if start == 0 else f"{ACTIONS_BLOCK_ID}_{start}",
+        )
+        for start in range(0, len(buttons), ACTIONS_PER_BLOCK)
+    ]
+
+
+def _loggable(label: str) -> str:
+    return sanitise_line(label)[:40]
 
 
 def _parts(card: Card) -> list[_Part]:

@@ -47,3 +47,22 @@ def digest_post(*, chart: bool = True, delivery: str | None = None) -> Post:
     """A Post of digest_card(), with its chart image when CHART, marked with DELIVERY."""
     image = ChartImage(chart_png(), ALT_TEXT, "venice-spend.png") if chart else None
     return Post(digest_card(), image, delivery)
+
+
+ALERT_AT = datetime(2026, 11, 30, 9, 15, tzinfo=UTC)
+
+
+def alert_sample_card() -> Card:
+    """Alert 3 (`usd below 25`) as the sweep posts it, with its Snooze / Ack / Balance buttons."""
+    # Imported here: the digest samples above need no alert code.
+    from bot.alerts.messages import alert_card
+    from bot.alerts.readings import Readings
+    from bot.alerts.rules import AlertRule
+
+    rule = AlertRule("usd_below", Decimal("25"))
+    return alert_card(3, rule, Readings(measured_at=ALERT_AT, usd=Decimal("12.34")))
+
+
+def alert_post(*, delivery: str | None = None) -> Post:
+    """A Post of alert_sample_card(), with no chart."""
+    return Post(alert_sample_card(), None, delivery)

@@ -10,7 +10,20 @@ from decimal import Decimal
 import pytest
 
 from adapters.console.render import render_json, render_text
-from bot.cards import Card, Column, Field, Footer, Meter, Row, Series, Stale, Table, Tone, Trend
+from bot.cards import (
+    Action,
+    Card,
+    Column,
+    Field,
+    Footer,
+    Meter,
+    Row,
+    Series,
+    Stale,
+    Table,
+    Tone,
+    Trend,
+)
 from bot.layout.text import display_width
 
 D = Decimal
@@ -322,3 +335,21 @@ def test_a_long_label_is_never_cut_its_value_follows_under_it():
     joined = " ".join(text.split())
     assert usage in joined
     assert "…" not in text.split("digest [on")[1].split("\n")[0]
+
+
+def test_a_cards_actions_end_it_with_what_to_type_instead():
+    actions = (
+        Action("Snooze 1h", "alert snooze 3 1h"),
+        Action("Ack", "alert ack 3"),
+        Action("Again", "alert ack 3"),
+        Action("Balance", "balance"),
+        Action("Hostile", "\x1b[2Jbalance\n7d"),
+    )
+    card = Card(title="USD balance below $25.00", summary="Top up.", actions=actions)
+    text = render_text(card, width=40)
+    lines = text.splitlines()
+    assert lines[-2:] == ["Next: alert snooze 3 1h · alert ack 3 ·", "      balance · balance 7d"]
+    assert "\x1b" not in text
+    wide = render_text(card, width=120)
+    assert wide.splitlines()[-1] == ("Next: alert snooze 3 1h · alert ack 3 · balance · balance 7d")
+    assert render_text(Card(title="t", summary="s")).splitlines()[-1] == "s"  # no actions: no line

@@ -93,8 +93,17 @@ def slash(
     return interaction(SLASH, data, permissions=permissions)
 
 
-def click(custom_id: str, *, permissions: discord.Permissions = MEMBER) -> dict[str, Any]:
-    """A click on a button of an ephemeral message of the bot."""
+def click(
+    custom_id: str,
+    *,
+    permissions: discord.Permissions = MEMBER,
+    on: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """A click on a button of an ephemeral message of the bot, or of the message ON (as the
+    fake Discord answered its post: a scheduled post in the channel)."""
+    data = {"custom_id": custom_id, "component_type": 2}
+    if on is not None:
+        return interaction(COMPONENT, data, permissions=permissions, message=on)
     message = {
         "id": str(next(_ids)),
         "channel_id": str(CHANNEL_ID),
@@ -118,7 +127,6 @@ def click(custom_id: str, *, permissions: discord.Permissions = MEMBER) -> dict[
             }
         ],
     }
-    data = {"custom_id": custom_id, "component_type": 2}
     return interaction(COMPONENT, data, permissions=permissions, message=message)
 
 

@@ -12,13 +12,15 @@ import pytest
 from discord.gateway import DiscordWebSocket
 from pydantic import SecretStr
 
+from adapters.discord.poster import DiscordPoster
 from adapters.discord.runner import run_discord
 from bot.errors import BotError
 from bot.runtime import Runtime
 from tests.adapters.discord import gateway_events as events
 from tests.adapters.discord.conftest import admin_key, connect_directly
 from tests.adapters.discord.fake_discord import APPLICATION_ID, EPHEMERAL, FakeDiscord, Recorded
-from tests.adapters.discord.standin import GUILD_ID
+from tests.adapters.discord.standin import CHANNEL_ID, GUILD_ID
+from tests.adapters.post_samples import alert_post
 from tests.services import free_port
 
 GUILDS_INTENT = 1 << 0
@@ -117,6 +119,33 @@ async def test_a_slash_command_is_deferred_privately_and_shared_publicly(
     assert shared["data"]["allowed_mentions"] == {"parse": []}
     assert shared["data"]["embeds"] == reply["embeds"]
     assert not shared["data"].get("components")
+
+
+async def test_a_button_another_process_posted_is_answered_to_the_clicker_alone(
+    serving: FakeDiscord, runtime: Runtime
+):
+    """An alert posted by the scheduler's HTTP-only poster: the gateway client, which never saw
+    the post (as after a restart), answers its Balance button privately."""
+    await connect_directly(runtime, WORKSPACE)
+    poster = DiscordPoster(runtime.settings)
+    try:
+        await poster.post(WORKSPACE, str(CHANNEL_ID), alert_post())
+    finally:
+        await poster.aclose()
+    (posted,) = serving.posted(str(CHANNEL_ID))
+    buttons = [b for row in posted.message["components"] for b in row["components"]]
+    (balance,) = [b for b in buttons if b["label"] == "Balance"]
+    clicked = events.click(balance["custom_id"], on=posted.message)
+    await send(serving, clicked)
+    deferred = (await answer_to(serving, clicked, "callback")).json
+    assert deferred == {"type": 5, "data": {"flags": EPHEMERAL}}  # thinking, to the clicker
+    answer = (await answer_to(serving, clicked, "followup")).json
+    assert answer["flags"] & EPHEMERAL
+    assert answer["allowed_mentions"] == {"parse": []}
+    assert "balance" in answer["embeds"][0]["title"].lower()
+    # The alert is left as it was: no edit of it, no second message in the channel.
+    assert serving.posted(str(CHANNEL_ID)) == [posted]
+    assert [r for r in serving.recorded("PATCH") if posted.message["id"] in r.path] == []
 
 
 async def test_a_member_without_manage_server_is_told_privately_what_is_needed(

@@ -146,24 +146,36 @@ class SlackRequests:
         return self.post(urlencode({"payload": json.dumps(payload)}), **kw)
 
     def click(
-        self, action_id: str, value: str, *, user: str = ADMIN, response_id: str | None = None
+        self,
+        action_id: str,
+        value: str,
+        *,
+        user: str = ADMIN,
+        response_id: str | None = None,
+        message_ts: str | None = None,
+        block_id: str = "venice_controls",
     ) -> str:
-        """USER clicks a button on an ephemeral reply; returns the response_url id."""
+        """USER clicks a button on an ephemeral reply (or, given MESSAGE_TS, on the bot's visible
+        message of that ts in #general); returns the response_url id."""
         rid = response_id or "R" + secrets.token_hex(4)
+        container: dict[str, Any] = {"type": "message", "is_ephemeral": True, "channel_id": CHANNEL}
+        if message_ts is not None:
+            container = {"type": "message", "message_ts": message_ts, "channel_id": CHANNEL,
+                         "is_ephemeral": False}  # fmt: skip
         payload = {
             "type": "block_actions",
             "team": {"id": TEAM_ID, "domain": "fake"},
             "user": {"id": user, "name": user.lower(), "team_id": TEAM_ID},
             "api_app_id": "A0VENICE",
             "trigger_id": "trigger." + secrets.token_hex(4),
-            "container": {"type": "message", "is_ephemeral": True, "channel_id": CHANNEL},
+            "container": container,
             "channel": {"id": CHANNEL, "name": "general"},
             "response_url": self.fake.response_url(rid),
             "actions": [
                 {
                     "type": "button",
                     "action_id": action_id,
-                    "block_id": "venice_controls",
+                    "block_id": block_id,
                     "value": value,
                     "action_ts": f"{time.time():.6f}",
                 }

@@ -264,10 +264,13 @@ SLACK_VALUES = ["/venice", "block_actions", "view_submission", "view_closed", "e
                 "shortcut", TEAM_ID, ADMIN, "balance", "connect", "venice_share", "venice_connect",
                 "1", "", "true"]  # fmt: skip
 ACTION_IDS = ["venice_share", "venice_chart", "venice_period_30d", "venice_home_connect",
-              "venice_home_confirmed", "venice_confirm", "venice_cancel",
-              "someone_elses_button"]  # fmt: skip
+              "venice_home_confirmed", "venice_confirm", "venice_cancel", "venice_run_0",
+              "venice_run_4", "venice_run_x", "venice_run_", "someone_elses_button"]  # fmt: skip
+# A card's buttons carry any command (alert snooze 3 1h): one pasting a key, one far too long.
 COMMAND_TEXTS = ["balance", "usage 7d", "top-keys 30d 3", "top-models", "help", "status",
-                 "connect", "digest status", "access", "nonsense words", ""]  # fmt: skip
+                 "connect", "digest status", "access", "nonsense words", "", "access admins",
+                 "alert snooze 3 1h", "alert ack 3", "connect sk-pasted-0123456789abcdef",
+                 "balance " * 400]  # fmt: skip
 
 json_values = st.recursive(
     st.none()
@@ -472,6 +475,7 @@ def test_fuzz_no_5xx_no_traceback_no_chat_library_debug_line(
     assert "Exception in ASGI application" not in log
     assert CHAT_LIBRARY_DEBUG.findall(log) == []
     assert SIGNING_SECRET not in log
+    assert "sk-pasted-0123456789abcdef" not in log  # a key pasted into a button's value
     assert replies  # some were answered, and no answer reached the log
     assert sorted(text for text in replies if text in log) == []
     # At most one warning line a minute per reason, however many were refused.

@@ -13,6 +13,7 @@ from slack_sdk.models.blocks import Block
 
 from adapters.slack.render import render_card, slack_len
 from bot.cards import (
+    Action,
     Card,
     Column,
     Field,
@@ -66,6 +67,10 @@ def assert_within_limits(message: dict[str, Any], max_blocks: int = 50) -> None:
     assert slack_len(text) <= 3000
     blocks = message["blocks"]
     assert 1 <= len(blocks) <= max_blocks
+    ids = [e["action_id"] for b in blocks if b["type"] == "actions" for e in b["elements"]]
+    assert len(ids) == len(set(ids)), "Slack refuses a message with two equal action ids"
+    block_ids = [b["block_id"] for b in blocks if "block_id" in b]
+    assert len(block_ids) == len(set(block_ids))
     assert "<" not in json.dumps(message, ensure_ascii=False), "an unescaped < reached Slack"
     for block in blocks:
         kind = block["type"]
@@ -84,6 +89,9 @@ def assert_within_limits(message: dict[str, Any], max_blocks: int = 50) -> None:
             assert all(0 < slack_len(e["text"]) <= 3000 for e in block["elements"])
         elif kind == "actions":
             assert 1 <= len(block["elements"]) <= 25
+            for element in block["elements"]:
+                assert 0 < slack_len(element["text"]["text"]) <= 75
+                assert 0 < slack_len(element.get("value", "x")) <= 2000
         else:
             raise AssertionError(f"unexpected block type {kind}")
         # slack_sdk parses the block back and validates it again (SlackObjectFormationError).
@@ -122,6 +130,13 @@ def trends(draw: st.DrawFn) -> Trend:
     return Trend(draw(TEXT), tuple(first + timedelta(days=i) for i in range(days // 5 * 5)), series)
 
 
+# Command texts as buttons carry them: short, blank, or past Slack's 2000 characters.
+COMMANDS = st.one_of(
+    st.sampled_from(["balance", "alert ack 3", "alert snooze 3 1h", " ", "help  usage"]),
+    st.integers(1990, 2010).map(lambda n: ("alert ack " + "9" * n)[:n]),
+)
+
+
 @st.composite
 def cards(draw: st.DrawFn) -> Card:
     fields = draw(st.lists(st.builds(Field, TEXT, LONG_TEXT), max_size=30))
@@ -143,6 +158,7 @@ def cards(draw: st.DrawFn) -> Card:
         footer=draw(
             st.builds(Footer, st.none() | moment, st.none() | LONG_TEXT, st.none() | stale)
         ),
+        actions=tuple(draw(st.lists(st.builds(Action, LONG_TEXT, COMMANDS), max_size=60))),
     )
 
 
