@@ -110,9 +110,22 @@ class DiscordPoster:
         client = await self._logged_in()
         embed, file = digest_message(post)
         view = card_view(post.card)
+        reference = None
+        if post.reply_to:  # a reply to the message it follows (an alert's recovery)
+            reference = discord.MessageReference(
+                message_id=int(post.reply_to),
+                channel_id=_snowflake(channel_id),
+                fail_if_not_exists=False,
+            )
         try:
             message = await self._send(
-                client, channel_id, post.delivery, embed=embed, file=file, view=view
+                client,
+                channel_id,
+                post.delivery,
+                embed=embed,
+                file=file,
+                view=view,
+                reference=reference,
             )
         except ChannelUnavailable as refused:
             cause = refused.__cause__

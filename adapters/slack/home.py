@@ -66,7 +66,9 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
         ack: Ack, body: dict[str, Any], client: AsyncWebClient, context: dict[str, Any]
     ) -> None:
         await ack()
-        trigger = str(body["trigger_id"])
+        trigger = body.get("trigger_id")
+        if not trigger:  # a modal opens only with the click's trigger (Slack always sends one)
+            return
         deps.spawn(connect_modal.open_modal(client, trigger, channel_id=None), "connect modal")
 
     async def on_confirmed(

@@ -109,6 +109,11 @@ class SlackPoster:
                 "event_type": EVENT_TYPE,
                 "event_payload": {"delivery": post.delivery},
             }
+        if post.reply_to:
+            # In the thread of the message it follows, and shown in the channel too: where the
+            # team reads it, and where `find` (conversations.history) looks for it after a crash.
+            extra["thread_ts"] = post.reply_to
+            extra["reply_broadcast"] = True
         client = self._connected()
         async with self.pacer.hold(f"{workspace_id}/{channel_id}") as lane, lane.send():
             response = await _call(

@@ -41,7 +41,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -84,6 +84,7 @@ class Posted:
     channel_id: str
     message: dict[str, Any]
     files: tuple[Uploaded, ...]
+    request: dict[str, Any] = field(default_factory=dict)  # what the bot sent
 
 
 def bot_user() -> dict[str, Any]:
@@ -318,7 +319,7 @@ class FakeDiscord:
                 message["nonce"] = str(nonce)
                 if body.get("enforce_nonce"):
                     self._by_nonce[str(nonce)] = (now, message)
-            self._posted.append(Posted(channel_id, message, files))
+            self._posted.append(Posted(channel_id, message, files, body))
             self._changed.notify_all()
         return _json(message)
 
@@ -425,6 +426,12 @@ class FakeDiscord:
             "timestamp": datetime.now(UTC).isoformat(),
             "edited_timestamp": None,
             "flags": body.get("flags") or 0,
+            # A reply names the message it answers, as Discord's message objects do.
+            **(
+                {"message_reference": body["message_reference"]}
+                if body.get("message_reference")
+                else {}
+            ),
         }
 
     # -- gateway ---------------------------------------------------------------------------

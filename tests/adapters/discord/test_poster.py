@@ -6,6 +6,7 @@ getting the card and a refused chart, channels the bot cannot post to, and admin
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -212,3 +213,17 @@ async def test_admins_are_told_in_dms_and_failures_are_only_logged(
     }
     assert "50007" in caplog.text
     assert fake_discord.token not in caplog.text
+
+
+async def test_a_reply_references_the_message_it_follows(
+    poster: DiscordPoster, fake_discord: FakeDiscord
+):
+    alert = await poster.post(WORKSPACE, CHANNEL, digest_post(chart=False, delivery=DEDUPE))
+    reply = replace(
+        digest_post(chart=False, delivery=DEDUPE + ":recovered"), reply_to=alert.message_id
+    )
+    await poster.post(WORKSPACE, CHANNEL, reply)
+    first, second = fake_discord.posted(CHANNEL)
+    assert "message_reference" not in first.message
+    assert str(second.message["message_reference"]["message_id"]) == alert.message_id
+    assert second.request["allowed_mentions"]["replied_user"] is False  # nobody is pinged

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -423,3 +424,22 @@ async def test_a_team_without_an_installation_is_unavailable(installed: Installe
         await poster.aclose()
     assert "not installed" in raised.value.message
     assert installed.slack.calls_to("chat.postMessage") == []
+
+
+async def test_a_reply_goes_into_the_thread_of_the_message_it_follows_and_is_found(
+    poster: SlackPoster, fake_slack: FakeSlack
+):
+    since = datetime.now(UTC) - timedelta(minutes=2)
+    alert = await poster.post(WORKSPACE, "C0ALERTS", digest_post(chart=False, delivery="alert:1"))
+    reply = replace(
+        digest_post(chart=False, delivery="alert:1:recovered"), reply_to=alert.message_id
+    )
+    posted = await poster.post(WORKSPACE, "C0ALERTS", reply)
+    first, second = fake_slack.calls_to("chat.postMessage")
+    assert "thread_ts" not in first.params
+    assert second.params["thread_ts"] == alert.message_id
+    assert second.params["reply_broadcast"] in (True, "true", "1", 1)  # seen in the channel too
+    found = await poster.find(
+        WORKSPACE, "C0ALERTS", "alert:1:recovered", since=since, until=since + timedelta(minutes=5)
+    )
+    assert found == Found(posted.message_id)
