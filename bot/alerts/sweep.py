@@ -30,7 +30,7 @@ from bot.alerts.rules import AlertRule
 from bot.alerts.stored import advance, rule_of
 from bot.deadline import Deadline
 from bot.delivery import DeliveryPath, DeliveryTaken, StoreDown
-from bot.errors import BotError
+from bot.errors import BotError, StoreUnavailable
 from bot.ports import Post, Poster, PostFailed
 from bot.store.alerts import AlertRuleRecord, AlertStore
 from bot.store.database import STORE_ERRORS
@@ -118,7 +118,9 @@ class AlertSweeper:
         except StoreDown as error:
             report.interrupted = error.message
         except STORE_ERRORS as error:
-            report.interrupted = f"the database did not answer ({type(error).__name__})"
+            report.interrupted = self.path.halt(error).message
+        except StoreUnavailable as error:  # a workspace's key could not be read
+            report.interrupted = self.path.halt(error).message
         if report.interrupted is not None:
             log.error("alert sweep stopped: %s", report.interrupted)
         report.seconds = time.monotonic() - began
@@ -210,6 +212,9 @@ class AlertSweeper:
             )
         except DeliveryTaken:
             return  # another process took it over: it posts
+        except StoreDown:  # the sweep stops here; the next one looks for this post first
+            report.lines.append(f"stopped {where} (the database stopped)")
+            raise
         except PostFailed as error:
             report.failed += 1
             report.count(rule.kind, "failed")

@@ -1,7 +1,8 @@
 """Each alert crossing is posted exactly once, whatever crashes, with real processes: `venice-bot
 alert check` killed with SIGKILL at each step of a post (its claim written with the crossing,
 `sending` written while the post is on its way, Slack holding the post it took), on a SQLite
-file and on PostgreSQL; and four sweeps at once. Every channel ends with its alert exactly once.
+file and on PostgreSQL; a PostgreSQL server of the test's own stopped mid-sweep and started
+again; and four sweeps at once. Every channel ends with its alert exactly once.
 
 The deployment is the digest fault tests' (tests/digest/deployment.py): the Venice simulator
 with a pinned clock, a fake Slack Web API over HTTP (so the real SlackPoster posts, and finds a
@@ -34,7 +35,7 @@ from bot.store.alerts import POST_LEASE, AlertStore
 from bot.store.tables import deliveries
 from tests.adapters.slack.fake_slack import Call, FakeSlack
 from tests.digest.deployment import ROOT, SLACK, Deployment, deployed, kill
-from tests.services import postgres_database
+from tests.services import PrivatePostgres, postgres_database
 from venice_simulator.accounts import TEAM_KEY
 
 # The sweeps' instants: an hour from now (the simulator's clock is pinned just after it).
@@ -256,3 +257,76 @@ def test_four_sweeps_at_once_post_each_crossing_once(database_url: str, redis_ur
         assert len(posted) == len(MANY), "\n".join(said)
         assert len({out for out in said if "fired " in out}) > 1  # shared between them
         assert delivery_states(database_url) == Counter({"sent": len(MANY)})
+
+
+class StopsTheDatabase:
+    """chat.postMessage that takes the post, and on the NTH waits, before it answers, until the
+    test has stopped the database: the sweep hears that Slack took it when it can no longer
+    record it."""
+
+    def __init__(self, slack: FakeSlack, nth: int) -> None:
+        self.answer = slack.handler_of("chat.postMessage")
+        self.nth = nth
+        self.calls = 0
+        self.reached = threading.Event()
+        self.stopped = threading.Event()
+
+    def __call__(self, call: Call) -> object:
+        answer = self.answer(call)
+        self.calls += 1
+        if self.calls == self.nth:
+            self.reached.set()
+            self.stopped.wait(timeout=60)
+        return answer
+
+
+@pytest.mark.timeout(180)
+@pytest.mark.parametrize("nth", [3, len(MANY)], ids=["mid-sweep", "at-its-last-post"])
+def test_the_database_stopped_mid_sweep_then_started_posts_each_crossing_once(
+    private_postgres: PrivatePostgres, redis_url: str, nth: int
+):
+    with deployed(private_postgres.url, redis_url, frozen=FROZEN, prepare=False) as deployment:
+        prepare(deployment, MANY)
+        slack = deployment.slack
+        stopping = StopsTheDatabase(slack, nth)
+        slack.on("chat.postMessage", stopping)
+        quiet = {k: v for k, v in deployment.env.items() if k != "LOG_LEVEL"}  # as a user runs it
+        sweep = subprocess.Popen(
+            [sys.executable, "-m", "adapters.cli", "alert", "check", "--now", BASE.isoformat()],
+            cwd=ROOT,
+            env=quiet,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            assert stopping.reached.wait(timeout=60), f"post {nth} never came"
+            private_postgres.stop()
+        finally:
+            stopping.stopped.set()
+        out, err = sweep.communicate(timeout=60)
+        assert sweep.returncode == 1, out + err
+        assert "Traceback" not in out + err
+        said = [line for line in err.splitlines() if line.startswith("venice-bot: ")]
+        assert len(said) == 1, err
+        assert said[0].startswith("venice-bot: The database could not be written"), err
+        # The post Slack took is not reported as failed, nor is anything after it tried.
+        assert not [line for line in out.splitlines() if line.startswith("failed ")], out
+        assert alerts_in_slack(slack).total() == nth  # the last taken by Slack, not recorded
+
+        private_postgres.start()
+        slack.on("chat.postMessage", stopping.answer)
+        # At the same instant the stopped sweep's lease still holds its post: the rest is
+        # posted, that one is not posted twice.
+        same = check(deployment, BASE)
+        assert same.returncode == 0, same.stdout + same.stderr
+        assert alerts_in_slack(slack) == Counter(dict.fromkeys(MANY_CHANNELS, 2)), same.stdout
+        states = Counter({"sent": len(MANY) - 1, "sending": 1})
+        assert delivery_states(private_postgres.url) == states
+        # Past it, the uncertain post is found in the channel, recorded, not posted again.
+        posts_before = len(slack.calls_to("chat.postMessage"))
+        later = check(deployment, AFTER_THE_LEASE)
+        assert later.returncode == 0, later.stdout + later.stderr
+        assert len(slack.calls_to("chat.postMessage")) == posts_before, later.stdout
+        assert alerts_in_slack(slack) == Counter(dict.fromkeys(MANY_CHANNELS, 2)), later.stdout
+        assert delivery_states(private_postgres.url) == Counter({"sent": len(MANY)})

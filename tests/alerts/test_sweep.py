@@ -18,6 +18,7 @@ from pydantic import SecretStr
 from bot.alerts.rules import parse_rule
 from bot.alerts.sweep import AlertSweeper, SweepReport
 from bot.deadline import Deadline
+from bot.errors import StoreUnavailable
 from bot.ports import PostFailed
 from bot.store import Database, WorkspaceStore
 from bot.store.alerts import AlertRuleRecord, AlertStore
@@ -233,3 +234,18 @@ async def test_a_workspace_without_a_key_is_reported_not_fetched(world: AlertWor
     assert world.calls() == []
     assert report.unread == 1
     assert any(line.startswith(f"no key {WORKSPACE}") for line in report.lines)
+
+
+async def test_the_database_failing_as_a_workspace_is_read_stops_the_sweep_and_says_so(
+    world: AlertWorld, monkeypatch: pytest.MonkeyPatch
+):
+    await world.add("usd below 100000")
+
+    async def down(workspace_id: str) -> object:
+        raise StoreUnavailable(writing=False, cause="ConnectionRefusedError")
+
+    monkeypatch.setattr(world.workspaces, "command_state", down)
+    report = await world.sweeper().sweep(EVENING)  # said, not raised
+    assert report.interrupted is not None
+    assert "ConnectionRefusedError" in report.interrupted
+    assert world.poster.posts == []
