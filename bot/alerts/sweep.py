@@ -6,7 +6,8 @@ fetched once through the shared cache (bot/alerts/readings.py: one balance, one 
 for `key-cap` rules, one `/api_keys` call), then each rule in turn:
 
 1. a post a crashed process left unfinished is taken over (`claim_post`, after its lease) and
-   delivered first (bot/delivery.py looks for it in the channel before posting it again);
+   delivered first (bot/delivery.py looks for it in the channel before posting it again); until
+   it is made, the rule is left as it is (never stepped past an alert nobody has seen);
 2. the rule is stepped with its reading (bot/alerts/states.py) and the step written with
    compare-and-set (bot/store/alerts.py): only the process that wins it posts, and its
    delivery was begun in the same transaction, before the post;
@@ -33,7 +34,7 @@ from bot.alerts.rules import AlertRule
 from bot.alerts.stored import advance, rule_of
 from bot.deadline import Deadline
 from bot.delivery import DeliveryPath, DeliveryTaken, StoreDown
-from bot.errors import BotError
+from bot.errors import BotError, StoreUnavailable
 from bot.ports import ChannelUnavailable, Post, Poster, PostFailed
 from bot.store.alerts import AlertRuleRecord, AlertStore
 from bot.store.database import STORE_ERRORS
@@ -120,7 +121,9 @@ class AlertSweeper:
         except StoreDown as error:
             report.interrupted = error.message
         except STORE_ERRORS as error:
-            report.interrupted = f"the database did not answer ({type(error).__name__})."
+            report.interrupted = self.path.halt(error).message
+        except StoreUnavailable as error:  # a workspace's key could not be read
+            report.interrupted = self.path.halt(error).message
         if report.interrupted is not None:
             log.error("alert sweep stopped: %s", report.interrupted)
         report.seconds = time.monotonic() - began
@@ -141,8 +144,8 @@ class AlertSweeper:
                     return
                 try:
                     await self._sweep_workspace(workspace_id, records, now, report)
-                except StoreDown:
-                    raise
+                except (StoreDown, StoreUnavailable):
+                    raise  # the database: the sweep stops
                 except STORE_ERRORS:
                     raise
                 except Exception as error:  # one workspace's bug must not stop the others
@@ -188,7 +191,10 @@ class AlertSweeper:
         self, record: AlertRuleRecord, readings: Readings, now: datetime, report: SweepReport
     ) -> None:
         rule = rule_of(record)
-        record = await self._finish_unfinished(record, rule, readings, now, report)
+        finished = await self._finish_unfinished(record, rule, readings, now, report)
+        if finished is None:
+            return  # its latest post is still on its way: the rule moves on once it is posted
+        record = finished
         reading = reading_for(rule.kind, readings)
         done, won = await advance(self.alerts, record, reading, owner=self.owner, now=now)
         if won is None or won.delivery is None or done.action == "none":
@@ -202,9 +208,11 @@ class AlertSweeper:
         readings: Readings,
         now: datetime,
         report: SweepReport,
-    ) -> AlertRuleRecord:
+    ) -> AlertRuleRecord | None:
         """RECORD's latest post, delivered if a process left it unfinished; the record as it is
-        after (its version moves on when it was taken over)."""
+        after (its version moves on when it was taken over), or None while that post is still
+        not made (its process holds it, another took it over, or it failed again): the rule is
+        not stepped past a post nobody has seen, or its recovery would replace the alert."""
         delivery_id = record.last_delivery
         if delivery_id is None:
             return record
@@ -213,10 +221,12 @@ class AlertSweeper:
             return record
         claimed = await self.alerts.claim_post(record, owner=self.owner, now=now)
         if claimed is None or claimed.delivery is None:
-            return record  # its process still holds it, or another took it over
+            return None  # its process still holds it, or another took it over
         post = _post_kind(delivery_id.occurrence)
-        await self._deliver(claimed.record, rule, claimed.delivery, post, readings, now, report)
-        return claimed.record
+        done = await self._deliver(
+            claimed.record, rule, claimed.delivery, post, readings, now, report
+        )
+        return claimed.record if done else None
 
     async def _give_up(
         self,
@@ -256,19 +266,20 @@ class AlertSweeper:
         readings: Readings,
         now: datetime,
         report: SweepReport,
-    ) -> None:
+    ) -> bool:
+        """Post DELIVERY (POST of RULE); whether it is done now (posted, or found posted)."""
         where = f"{record.workspace_id} #{record.channel_id} alert {record.id} `{rule.text}`"
         poster = self.posters.get(record.workspace_id.partition(":")[0])
         if poster is None:
             report.failed += 1
             report.count(rule.kind, "failed")
             report.lines.append(f"failed {where} (this process cannot post there)")
-            return
+            return False
         crossed = record.progress.crossed_at
         card = alert_card(record.id, rule, readings, post=post, crossed_at=crossed)
         reply_to = None if post == "fire" else await self._alert_message(delivery)
         try:
-            await self.path.deliver(
+            delivered = await self.path.deliver(
                 delivery,
                 poster,
                 Post(card, reply_to=reply_to),
@@ -277,7 +288,10 @@ class AlertSweeper:
                 now=now,
             )
         except DeliveryTaken:
-            return  # another process took it over: it posts
+            return False  # another process took it over: it posts
+        except StoreDown:  # the sweep stops here; the next one looks for this post first
+            report.lines.append(f"stopped {where} (the database stopped)")
+            raise
         except ChannelUnavailable as error:
             # Trying again every sweep would not help: this post is given up, the admin who
             # set the alert is told once, and the next crossing tries the channel again.
@@ -285,21 +299,22 @@ class AlertSweeper:
             report.failed += 1
             report.count(rule.kind, "failed")
             report.lines.append(f"failed {where} (cannot post there: {error.message})")
-            return
+            return False
         except PostFailed as error:
             report.failed += 1
             report.count(rule.kind, "failed")
             report.lines.append(f"failed {where} ({error.message})")
             log.warning("alert %s not posted: %s", where, error.message)
-            return
+            return False
         except BotError as error:  # pragma: no cover - delivery raises the two above
             report.failed += 1
             report.lines.append(f"failed {where} ({type(error).__name__})")
-            return
+            return False
         word = _DONE_WORD[post]
         setattr(report, word, getattr(report, word) + 1)
         report.count(rule.kind, word)
         report.lines.append(f"{word} {where}")
+        return delivered.delivery.done
 
 
 def _crossing_occurrence(occurrence: str) -> str:

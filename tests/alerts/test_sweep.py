@@ -5,15 +5,18 @@ processes at once and Venice failing leave behind."""
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+import pytest
 from pydantic import SecretStr
 
 from bot.alerts.readings import reading_for
 from bot.alerts.rules import parse_rule
+from bot.alerts.states import Reading
 from bot.alerts.stored import advance
 from bot.alerts.sweep import SweepReport, run_sweeps
+from bot.errors import StoreUnavailable
 from bot.metrics import Metrics
 from bot.ports import PostFailed
 from bot.store.alerts import AlertStore
@@ -224,3 +227,46 @@ async def test_a_channel_the_bot_cannot_post_in_is_told_to_the_admin_once(world:
         await world.sweeper().sweep(EVENING + timedelta(minutes=minutes))
     assert world.poster.attempts == attempts
     assert len(world.poster.told) == 1
+
+
+async def test_the_database_failing_as_a_workspace_is_read_stops_the_sweep_and_says_so(
+    world: AlertWorld, monkeypatch: pytest.MonkeyPatch
+):
+    await world.add("usd below 100000")
+
+    async def down(workspace_id: str) -> object:
+        raise StoreUnavailable(writing=False, cause="ConnectionRefusedError")
+
+    monkeypatch.setattr(world.workspaces, "command_state", down)
+    report = await world.sweeper().sweep(EVENING)  # said, not raised
+    assert report.interrupted is not None
+    assert "ConnectionRefusedError" in report.interrupted
+    assert world.poster.posts == []
+
+
+async def test_a_crossing_left_unposted_is_posted_before_its_recovery(
+    world: AlertWorld, clock: Clock
+):
+    usd = await usd_now(world)
+    record = await world.add(f"usd below {(usd + 1).quantize(Decimal(1))}")
+    # A process decides the alert just before midnight and dies before posting it.
+    crossed = datetime(2026, 12, 4, 23, 59, tzinfo=UTC)
+    _, won = await advance(world.alerts, record, Reading(usd, crossed), owner="dead", now=crossed)
+    assert won is not None
+    assert won.delivery is not None
+    # The draining account is topped up at 00:00: recovered, inside the dead process's lease.
+    clock.now = crossed + timedelta(minutes=2)
+    assert (await world.sweeper("B").sweep(clock.now)).recovered == 0
+    assert world.poster.posts == []  # not a recovery of an alert nobody saw
+    # After the lease the alert is taken over; its post fails: still nothing recovers.
+    world.poster.fail_next(PostFailed("Slack is down", retry_after=30))
+    clock.now = crossed + timedelta(minutes=4)
+    assert (await world.sweeper("B").sweep(clock.now)).recovered == 0
+    assert world.poster.posts == []
+    # Once it is posted, its recovery follows: each once, in order.
+    clock.now = crossed + timedelta(minutes=8)
+    report = await world.sweeper("B").sweep(clock.now)
+    assert (report.fired, report.recovered) == (1, 1)
+    fired, recovered = world.poster.in_channel(CHANNEL)
+    assert fired.delivery == f"alert:{WORKSPACE}:{CHANNEL}:{record.id}:1"
+    assert recovered.delivery == f"alert:{WORKSPACE}:{CHANNEL}:{record.id}:1:recovered"

@@ -180,10 +180,11 @@ def environment(**extra: str) -> dict[str, str]:
 
 @contextmanager
 def deployed(
-    database_url: str, redis_url: str, *, frozen: datetime, **settings: str
+    database_url: str, redis_url: str, *, frozen: datetime, prepare: bool = True, **settings: str
 ) -> Iterator[Deployment]:
     """A deployment on DATABASE_URL and REDIS_URL, the simulator's clock at FROZEN, with more
-    SETTINGS (environment variables) for every process."""
+    SETTINGS (environment variables) for every process; PREPARE: migrated, with keys connected
+    through the CLI (`Deployment.prepare`), else left to the test."""
     bot_token = "xoxb-" + "faults-" + secrets.token_hex(8)
     discord_token = "discord." + "faults." + secrets.token_hex(8)
     slack = FakeSlack().start()
@@ -206,7 +207,8 @@ def deployed(
                 **settings,
             )
             deployment = Deployment(env, database_url, slack, discord, simulator)
-            deployment.prepare()
+            if prepare:
+                deployment.prepare()
             yield deployment
     finally:
         slack.stop()
