@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 from bot.alerts.messages import PostKind, alert_card
 from bot.alerts.readings import Readings, needs_of, reading_for, take_readings
 from bot.alerts.rules import AlertRule
-from bot.alerts.stored import advance, rule_of
+from bot.alerts.stored import SeenValues, advance, rule_of
 from bot.deadline import Deadline
 from bot.delivery import DeliveryPath, DeliveryTaken, StoreDown
 from bot.errors import BotError
@@ -134,13 +134,14 @@ class AlertSweeper:
         report.rules = len(rules)
         report.workspaces = len(by_workspace)
         gate = asyncio.Semaphore(self.concurrency)
+        seen = SeenValues(self.alerts)
 
         async def one(workspace_id: str, records: list[AlertRuleRecord]) -> None:
             async with gate:
                 if self.path.stopped is not None:  # the database stopped: start no more
                     return
                 try:
-                    await self._sweep_workspace(workspace_id, records, now, report)
+                    await self._sweep_workspace(workspace_id, records, now, report, seen)
                 except StoreDown:
                     raise
                 except STORE_ERRORS:
@@ -156,6 +157,7 @@ class AlertSweeper:
                     group.create_task(one(workspace_id, records))
         except BaseExceptionGroup as failed:  # the database: the first failure says why
             raise failed.exceptions[0] from None
+        await seen.flush()
 
     async def readings_of(
         self, workspace_id: str, records: list[AlertRuleRecord], now: datetime
@@ -169,7 +171,12 @@ class AlertSweeper:
         return await take_readings(source, needs, now, Deadline.after(FETCH_SECONDS))
 
     async def _sweep_workspace(
-        self, workspace_id: str, records: list[AlertRuleRecord], now: datetime, report: SweepReport
+        self,
+        workspace_id: str,
+        records: list[AlertRuleRecord],
+        now: datetime,
+        report: SweepReport,
+        seen: SeenValues,
     ) -> None:
         readings = await self.readings_of(workspace_id, records, now)
         if readings is None:
@@ -182,15 +189,22 @@ class AlertSweeper:
             log.warning("alerts of %s: Venice did not answer (%s)", workspace_id, reasons)
             report.lines.append(f"unread {workspace_id} ({reasons})")
         for record in records:
-            await self._sweep_rule(record, readings, now, report)
+            await self._sweep_rule(record, readings, now, report, seen)
 
     async def _sweep_rule(
-        self, record: AlertRuleRecord, readings: Readings, now: datetime, report: SweepReport
+        self,
+        record: AlertRuleRecord,
+        readings: Readings,
+        now: datetime,
+        report: SweepReport,
+        seen: SeenValues,
     ) -> None:
         rule = rule_of(record)
         record = await self._finish_unfinished(record, rule, readings, now, report)
         reading = reading_for(rule.kind, readings)
-        done, won = await advance(self.alerts, record, reading, owner=self.owner, now=now)
+        done, won = await advance(
+            self.alerts, record, reading, owner=self.owner, now=now, seen=seen
+        )
         if won is None or won.delivery is None or done.action == "none":
             return
         await self._deliver(won.record, rule, won.delivery, done.action, readings, now, report)
