@@ -38,7 +38,7 @@ from bot.ports import Post, Poster, PostFailed
 from bot.store.alerts import AlertRuleRecord, AlertStore
 from bot.store.database import STORE_ERRORS
 from bot.store.deliveries import Delivery, DeliveryStore
-from bot.store.workspaces import WorkspaceStore
+from bot.store.workspaces import CommandState, WorkspaceStore
 from bot.workspaces import SourceFor, workspace_source
 
 if TYPE_CHECKING:
@@ -48,6 +48,7 @@ log = logging.getLogger(__name__)
 
 FETCH_SECONDS = 30.0  # one workspace's figures; well inside the post lease (3 minutes)
 CONCURRENCY = 32  # workspaces swept at once by one process (their Venice calls overlap)
+STATE_BATCH = 256  # workspaces whose keys are read in one query
 
 
 @dataclass
@@ -136,34 +137,51 @@ class AlertSweeper:
         gate = asyncio.Semaphore(self.concurrency)
         seen = SeenValues(self.alerts)
 
-        async def one(workspace_id: str, records: list[AlertRuleRecord]) -> None:
-            async with gate:
+        async def one(
+            workspace_id: str, records: list[AlertRuleRecord], state: CommandState | None
+        ) -> None:
+            try:
                 if self.path.stopped is not None:  # the database stopped: start no more
                     return
-                try:
-                    await self._sweep_workspace(workspace_id, records, now, report, seen)
-                except StoreDown:
-                    raise
-                except STORE_ERRORS:
-                    raise
-                except Exception as error:  # one workspace's bug must not stop the others
-                    report.failed += 1
-                    report.lines.append(f"failed {workspace_id} ({type(error).__name__})")
-                    log.error("alerts of %s failed", workspace_id, exc_info=error)
+                await self._sweep_workspace(workspace_id, records, now, report, seen, state)
+            except StoreDown:
+                raise
+            except STORE_ERRORS:
+                raise
+            except Exception as error:  # one workspace's bug must not stop the others
+                report.failed += 1
+                report.lines.append(f"failed {workspace_id} ({type(error).__name__})")
+                log.error("alerts of %s failed", workspace_id, exc_info=error)
+            finally:
+                gate.release()
 
+        swept = list(by_workspace.items())
         try:
             async with asyncio.TaskGroup() as group:
-                for workspace_id, records in by_workspace.items():
-                    group.create_task(one(workspace_id, records))
+                for start in range(0, len(swept), STATE_BATCH):
+                    batch = swept[start : start + STATE_BATCH]
+                    # The keys of the next STATE_BATCH workspaces in one query, read just before
+                    # they are swept (as fresh as command_state's own copy would be).
+                    states = await self.workspaces.command_states([ws for ws, _ in batch])
+                    for workspace_id, records in batch:
+                        await gate.acquire()  # released by `one`
+                        state = states.get(workspace_id)
+                        group.create_task(one(workspace_id, records, state))
         except BaseExceptionGroup as failed:  # the database: the first failure says why
             raise failed.exceptions[0] from None
         await seen.flush()
 
     async def readings_of(
-        self, workspace_id: str, records: list[AlertRuleRecord], now: datetime
+        self,
+        workspace_id: str,
+        records: list[AlertRuleRecord],
+        now: datetime,
+        state: CommandState | None = None,
     ) -> Readings | None:
-        """The figures WORKSPACE_ID's RECORDS need, or None without a key (logged)."""
-        state = await self.workspaces.command_state(workspace_id)
+        """The figures WORKSPACE_ID's RECORDS need, or None without a key (logged). STATE: the
+        workspace's key as read already (None: read it now)."""
+        if state is None:
+            state = await self.workspaces.command_state(workspace_id)
         source = workspace_source(state, workspace_id, self.source_for)
         if source is None:
             return None
@@ -177,8 +195,9 @@ class AlertSweeper:
         now: datetime,
         report: SweepReport,
         seen: SeenValues,
+        state: CommandState | None,
     ) -> None:
-        readings = await self.readings_of(workspace_id, records, now)
+        readings = await self.readings_of(workspace_id, records, now, state)
         if readings is None:
             report.unread += 1
             report.lines.append(f"no key {workspace_id} ({len(records)} rules not checked)")
