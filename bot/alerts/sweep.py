@@ -1,7 +1,8 @@
 """AlertSweeper: one sweep of every alert rule (`serve` every ALERT_CHECK_SECONDS, `venice-bot
 alert check`), posting what crossed, once, however many processes sweep together.
 
-For each workspace that has rules (and only those): its stored key, the figures its rules need,
+For each workspace that has rules (and only those): its stored key (read STATE_BATCH workspaces
+to a query, just before they are swept), the figures its rules need,
 fetched once through the shared cache (bot/alerts/readings.py: one balance, one analytics and,
 for `key-cap` rules, one `/api_keys` call), then each rule in turn:
 
@@ -9,7 +10,8 @@ for `key-cap` rules, one `/api_keys` call), then each rule in turn:
    delivered first (bot/delivery.py looks for it in the channel before posting it again);
 2. the rule is stepped with its reading (bot/alerts/states.py) and the step written with
    compare-and-set (bot/store/alerts.py): only the process that wins it posts, and its
-   delivery was begun in the same transaction, before the post;
+   delivery was begun in the same transaction, before the post; a step that only moves the
+   rule's last reading is written with hundreds of others in one statement (SeenValues);
 3. the post goes through the one delivery path, marked with its delivery id.
 
 A Venice failure leaves the workspace's rules as they are (logged, counted); a post that fails
