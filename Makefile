@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint typecheck bench bench-cache bench-digest bench-discord bench-slack check check-image clean
+.PHONY: install run test lint typecheck bench bench-cache bench-alerts bench-digest bench-discord bench-slack check check-image clean
 
 install: $(STAMP)
 
@@ -36,6 +36,9 @@ bench: install
 
 bench-cache: install
 	$(BIN)/python bench/cache.py
+
+bench-alerts: install
+	$(BIN)/python bench/alerts.py
 
 bench-digest: install
 	$(BIN)/python bench/digest.py

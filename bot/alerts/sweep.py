@@ -1,7 +1,8 @@
 """AlertSweeper: one sweep of every alert rule (`serve` every ALERT_CHECK_SECONDS, `venice-bot
 alert check`), posting what crossed, once, however many processes sweep together.
 
-For each workspace that has rules (and only those): its stored key, the figures its rules need,
+For each workspace that has rules (and only those): its stored key (read STATE_BATCH workspaces
+to a query, just before they are swept), the figures its rules need,
 fetched once through the shared cache (bot/alerts/readings.py: one balance, one analytics and,
 for `key-cap` rules, one `/api_keys` call), then each rule in turn:
 
@@ -10,7 +11,8 @@ for `key-cap` rules, one `/api_keys` call), then each rule in turn:
    it is made, the rule is left as it is (never stepped past an alert nobody has seen);
 2. the rule is stepped with its reading (bot/alerts/states.py) and the step written with
    compare-and-set (bot/store/alerts.py): only the process that wins it posts, and its
-   delivery was begun in the same transaction, before the post;
+   delivery was begun in the same transaction, before the post; a step that only moves the
+   rule's last reading is written with hundreds of others in one statement (SeenValues);
 3. the post goes through the one delivery path, marked with its delivery id.
 
 A Venice failure leaves the workspace's rules as they are (logged, counted); a post that fails
@@ -31,7 +33,7 @@ from typing import TYPE_CHECKING
 from bot.alerts.messages import PostKind, alert_card
 from bot.alerts.readings import Readings, needs_of, reading_for, take_readings
 from bot.alerts.rules import AlertRule
-from bot.alerts.stored import advance, rule_of
+from bot.alerts.stored import SeenValues, advance, rule_of
 from bot.deadline import Deadline
 from bot.delivery import DeliveryPath, DeliveryTaken, StoreDown
 from bot.errors import BotError, StoreUnavailable
@@ -39,7 +41,7 @@ from bot.ports import ChannelUnavailable, Post, Poster, PostFailed
 from bot.store.alerts import AlertRuleRecord, AlertStore
 from bot.store.database import STORE_ERRORS
 from bot.store.deliveries import Delivery, DeliveryStore
-from bot.store.workspaces import WorkspaceStore
+from bot.store.workspaces import CommandState, WorkspaceStore
 from bot.workspaces import SourceFor, workspace_source
 
 if TYPE_CHECKING:
@@ -49,6 +51,7 @@ log = logging.getLogger(__name__)
 
 FETCH_SECONDS = 30.0  # one workspace's figures; well inside the post lease (3 minutes)
 CONCURRENCY = 32  # workspaces swept at once by one process (their Venice calls overlap)
+STATE_BATCH = 256  # workspaces whose keys are read in one query
 
 
 @dataclass
@@ -137,34 +140,53 @@ class AlertSweeper:
         report.rules = len(rules)
         report.workspaces = len(by_workspace)
         gate = asyncio.Semaphore(self.concurrency)
+        seen = SeenValues(self.alerts)
 
-        async def one(workspace_id: str, records: list[AlertRuleRecord]) -> None:
-            async with gate:
+        async def one(
+            workspace_id: str, records: list[AlertRuleRecord], state: CommandState | None
+        ) -> None:
+            try:
                 if self.path.stopped is not None:  # the database stopped: start no more
                     return
-                try:
-                    await self._sweep_workspace(workspace_id, records, now, report)
-                except (StoreDown, StoreUnavailable):
-                    raise  # the database: the sweep stops
-                except STORE_ERRORS:
-                    raise
-                except Exception as error:  # one workspace's bug must not stop the others
-                    report.failed += 1
-                    report.lines.append(f"failed {workspace_id} ({type(error).__name__})")
-                    log.error("alerts of %s failed", workspace_id, exc_info=error)
+                await self._sweep_workspace(workspace_id, records, now, report, seen, state)
+            except (StoreDown, StoreUnavailable):
+                raise  # the database: the sweep stops
+            except STORE_ERRORS:
+                raise
+            except Exception as error:  # one workspace's bug must not stop the others
+                report.failed += 1
+                report.lines.append(f"failed {workspace_id} ({type(error).__name__})")
+                log.error("alerts of %s failed", workspace_id, exc_info=error)
+            finally:
+                gate.release()
 
+        swept = list(by_workspace.items())
         try:
             async with asyncio.TaskGroup() as group:
-                for workspace_id, records in by_workspace.items():
-                    group.create_task(one(workspace_id, records))
+                for start in range(0, len(swept), STATE_BATCH):
+                    batch = swept[start : start + STATE_BATCH]
+                    # The keys of the next STATE_BATCH workspaces in one query, read just before
+                    # they are swept (as fresh as command_state's own copy would be).
+                    states = await self.workspaces.command_states([ws for ws, _ in batch])
+                    for workspace_id, records in batch:
+                        await gate.acquire()  # released by `one`
+                        state = states.get(workspace_id)
+                        group.create_task(one(workspace_id, records, state))
         except BaseExceptionGroup as failed:  # the database: the first failure says why
             raise failed.exceptions[0] from None
+        await seen.flush()
 
     async def readings_of(
-        self, workspace_id: str, records: list[AlertRuleRecord], now: datetime
+        self,
+        workspace_id: str,
+        records: list[AlertRuleRecord],
+        now: datetime,
+        state: CommandState | None = None,
     ) -> Readings | None:
-        """The figures WORKSPACE_ID's RECORDS need, or None without a key (logged)."""
-        state = await self.workspaces.command_state(workspace_id)
+        """The figures WORKSPACE_ID's RECORDS need, or None without a key (logged). STATE: the
+        workspace's key as read already (None: read it now)."""
+        if state is None:
+            state = await self.workspaces.command_state(workspace_id)
         source = workspace_source(state, workspace_id, self.source_for)
         if source is None:
             return None
@@ -172,9 +194,15 @@ class AlertSweeper:
         return await take_readings(source, needs, now, Deadline.after(FETCH_SECONDS))
 
     async def _sweep_workspace(
-        self, workspace_id: str, records: list[AlertRuleRecord], now: datetime, report: SweepReport
+        self,
+        workspace_id: str,
+        records: list[AlertRuleRecord],
+        now: datetime,
+        report: SweepReport,
+        seen: SeenValues,
+        state: CommandState | None,
     ) -> None:
-        readings = await self.readings_of(workspace_id, records, now)
+        readings = await self.readings_of(workspace_id, records, now, state)
         if readings is None:
             report.unread += 1
             report.lines.append(f"no key {workspace_id} ({len(records)} rules not checked)")
@@ -185,10 +213,15 @@ class AlertSweeper:
             log.warning("alerts of %s: Venice did not answer (%s)", workspace_id, reasons)
             report.lines.append(f"unread {workspace_id} ({reasons})")
         for record in records:
-            await self._sweep_rule(record, readings, now, report)
+            await self._sweep_rule(record, readings, now, report, seen)
 
     async def _sweep_rule(
-        self, record: AlertRuleRecord, readings: Readings, now: datetime, report: SweepReport
+        self,
+        record: AlertRuleRecord,
+        readings: Readings,
+        now: datetime,
+        report: SweepReport,
+        seen: SeenValues,
     ) -> None:
         rule = rule_of(record)
         finished = await self._finish_unfinished(record, rule, readings, now, report)
@@ -196,7 +229,9 @@ class AlertSweeper:
             return  # its latest post is still on its way: the rule moves on once it is posted
         record = finished
         reading = reading_for(rule.kind, readings)
-        done, won = await advance(self.alerts, record, reading, owner=self.owner, now=now)
+        done, won = await advance(
+            self.alerts, record, reading, owner=self.owner, now=now, seen=seen
+        )
         if won is None or won.delivery is None or done.action == "none":
             return
         await self._deliver(won.record, rule, won.delivery, done.action, readings, now, report)

@@ -24,6 +24,10 @@ number, so every crossing, reminder and recovery has an id of its own:
    it leaves an unfinished delivery that step 1 finds; a crash before it left nothing.
 3. `snooze`, `ack` and `add`/`remove` by people bump `version` too, so a sweep that read the
    rule before them loses its compare-and-set and leaves them be (it tries again next sweep).
+4. A step that only moves the rule's last reading (`last_value`, `last_value_at`: what `alert
+   list` shows; no decision reads them) is not a transition: `record_values` writes many at
+   once, without bumping `version` (so it never makes a concurrent transition lose), only on
+   the version read and never back to an older reading.
 
 Statement parameters are never column names (bot/store/rows.py): `workspace`, `rule`, `seen`
 (the expected version).
@@ -31,6 +35,7 @@ Statement parameters are never column names (bot/store/rows.py): `workspace`, `r
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -275,6 +280,32 @@ TRANSITION = fixed(
         .returning(*alert_rules.c)
     )
 )
+
+
+@dataclass(frozen=True, slots=True)
+class SeenValue:
+    """A rule's last reading, to be written by `record_values`: RULE at VERSION saw VALUE AT."""
+
+    workspace_id: str
+    rule_id: int
+    version: int
+    value: str | None
+    at: datetime | None
+
+
+RECORD_VALUE = fixed(
+    lambda: (
+        update(alert_rules)
+        .where(
+            unchanged(),
+            rules.last_value_at.is_(None) | (rules.last_value_at < at("new_last_value_at")),
+        )
+        .values(
+            last_value=bindparam("new_last_value", type_=String()),
+            last_value_at=at("new_last_value_at"),
+        )
+    )
+)
 CLAIM_POST = fixed(
     lambda: (
         update(alert_rules)
@@ -475,6 +506,20 @@ class AlertStore:
             if post is not None and updated.last_delivery is not None:
                 delivery = await begin_in(connection, updated.last_delivery, owner, now=now)
         return AlertTransition(updated, delivery)
+
+    async def record_values(self, values: Sequence[SeenValue]) -> None:
+        """Write each rule's last reading in VALUES (one statement, one transaction), where the
+        rule is still at the version it was read at and its stored reading is older; the others
+        are left as they are (their next sweep reads them again)."""
+        if not values:
+            return
+        params = [
+            {"workspace": seen.workspace_id, "rule": seen.rule_id, "seen": seen.version,
+             "new_last_value": seen.value, "new_last_value_at": seen.at}
+            for seen in values
+        ]  # fmt: skip
+        async with self.database.transaction() as connection:
+            await connection.execute(RECORD_VALUE, params)
 
     async def claim_post(
         self, record: AlertRuleRecord, *, owner: str, now: datetime, lease: timedelta = POST_LEASE

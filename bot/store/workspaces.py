@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import get_args
+from typing import Any, get_args
 
 from pydantic import SecretStr
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, Row, select, update
 
 from bot.errors import StoreUnavailable
 from bot.secrets import MasterKeyMissing, SecretBox, SecretUnreadable
@@ -141,20 +141,58 @@ class WorkspaceStore:
             self._remember(workspace_id, now, state)
         return state
 
+    async def command_states(self, workspace_ids: Sequence[str]) -> dict[str, CommandState]:
+        """`command_state` of each of WORKSPACE_IDS (valid, normalised ids) in one query, for a
+        sweep of many workspaces: the ones it could read, kept as `command_state` keeps them.
+        Nothing while the database does not answer: `command_state` of each then says what this
+        process last read, or that the database is unavailable."""
+        now = time.monotonic()
+        if now < self._down_until or not workspace_ids:
+            return {}
+        generation = self._generation
+        try:
+            rows = await self._command_state_rows(workspaces.c.id.in_(workspace_ids))
+        except Exception as error:
+            if not unreachable(error):
+                raise
+            self._down_until = now + self.retry_seconds
+            self._down_cause = unreachable_reason(error)
+            return {}
+        self._down_until = 0.0
+        found = {row.id: row for row in rows}
+        states: dict[str, CommandState] = {}
+        for workspace_id in workspace_ids:
+            state, keep = self._state_of(workspace_id, found.get(workspace_id))
+            states[workspace_id] = state
+            if keep and generation == self._generation:
+                if self.command_state_seconds > 0:
+                    self._states[workspace_id] = (now + self.command_state_seconds, state)
+                self._remember(workspace_id, now, state)
+        return states
+
     async def _read_command_state(self, workspace_id: str) -> tuple[CommandState, bool]:
         """The state from the database, and whether it may be kept (not an unreadable key)."""
+        rows = await self._command_state_rows(workspaces.c.id == workspace_id)
+        return self._state_of(workspace_id, rows[0] if rows else None)
+
+    async def _command_state_rows(self, where: ColumnElement[bool]) -> Sequence[Row[Any]]:
         query = (
             select(
+                workspaces.c.id,
                 workspaces.c.read_policy,
                 venice_credentials.c.ciphertext,
                 venice_credentials.c.last_verified_at,
                 venice_credentials.c.last_error,
             )
             .select_from(workspaces.outerjoin(venice_credentials))
-            .where(workspaces.c.id == workspace_id)
+            .where(where)
         )
         async with self.database.engine.connect() as connection:
-            row = (await connection.execute(query)).one_or_none()
+            return (await connection.execute(query)).all()
+
+    def _state_of(self, workspace_id: str, row: Row[Any] | None) -> tuple[CommandState, bool]:
+        """The state of WORKSPACE_ID's ROW (None: never seen), its key decrypted, and whether it
+        may be kept (not an unreadable key)."""
         if row is None:
             return CommandState(read_policy="everyone", key=None), True
         if row.ciphertext is None:

@@ -237,6 +237,10 @@ async def test_the_database_failing_as_a_workspace_is_read_stops_the_sweep_and_s
     async def down(workspace_id: str) -> object:
         raise StoreUnavailable(writing=False, cause="ConnectionRefusedError")
 
+    async def none_read(workspace_ids: list[str]) -> dict[str, object]:
+        return {}  # as the batched read answers when the database does not
+
+    monkeypatch.setattr(world.workspaces, "command_states", none_read)
     monkeypatch.setattr(world.workspaces, "command_state", down)
     report = await world.sweeper().sweep(EVENING)  # said, not raised
     assert report.interrupted is not None

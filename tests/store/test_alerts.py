@@ -23,6 +23,7 @@ from bot.store.alerts import (
     AlertRuleRecord,
     AlertStore,
     DuplicateAlertRule,
+    SeenValue,
     TooManyAlertRules,
     post_occurrence,
 )
@@ -328,3 +329,28 @@ async def test_0005_downgrades_to_0004_and_upgrades_again(database: Database):
     await database.upgrade()
     assert await AlertStore(database).list_rules() == []
     assert (await add(AlertStore(database), "usd below 25")).id == 1
+
+
+async def test_last_readings_are_written_in_one_batch_without_a_version_bump(alerts: AlertStore):
+    first = await add(alerts, "usd below 25")
+    second = await add(alerts, "spike")
+    stale = await add(alerts, "funds-out")
+    await alerts.snooze(stale.workspace_id, stale.id, NOW + timedelta(hours=1), now=NOW)
+    later = NOW + timedelta(minutes=5)
+    await alerts.record_values([
+        SeenValue(first.workspace_id, first.id, first.version, "30", later),
+        SeenValue(second.workspace_id, second.id, second.version, "false", later),
+        SeenValue(stale.workspace_id, stale.id, stale.version, "true", later),  # snoozed since
+    ])  # fmt: skip
+    rows = {rule.id: rule for rule in await alerts.list_rules("slack:T1")}
+    assert (rows[first.id].progress.last_value, rows[first.id].progress.last_value_at) == (
+        "30", later,
+    )  # fmt: skip
+    assert (rows[first.id].version, rows[first.id].updated_at) == (first.version, NOW)
+    assert rows[second.id].progress.last_value == "false"
+    assert rows[stale.id].progress.last_value is None  # another version: left as it is
+    # An older reading never replaces a newer one (two processes sweeping at once).
+    await alerts.record_values([SeenValue(first.workspace_id, first.id, first.version, "31", NOW)])
+    again = await alerts.get(first.workspace_id, first.id)
+    assert again is not None
+    assert again.progress.last_value == "30"

@@ -111,3 +111,16 @@ async def test_without_a_kept_copy_a_check_is_written_as_before(store: Workspace
     info = await store.credential_info("slack:TA")
     assert info is not None
     assert info.last_verified_at == later
+
+
+async def test_many_workspaces_are_read_in_one_query_as_one_by_one(store: WorkspaceStore):
+    await save(store, "slack:TA", KEY_A)
+    await save(store, "slack:TB", KEY_B)
+    begun = count_transactions(store.database)
+    states = await store.command_states(["slack:TA", "slack:TB", "slack:TNONE"])
+    assert len(begun) <= 1
+    assert states["slack:TA"].key == SecretStr(KEY_A)
+    assert states["slack:TB"].key == SecretStr(KEY_B)
+    assert (states["slack:TNONE"].key, states["slack:TNONE"].read_policy) == (None, "everyone")
+    for workspace, state in states.items():
+        assert await store.command_state(workspace) == state  # kept, as command_state keeps
