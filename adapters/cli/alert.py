@@ -11,7 +11,8 @@ import argparse
 import sys
 from datetime import UTC, datetime
 
-from adapters.cli.digest import EXIT_DONE, EXIT_NOT_DONE, invalid, parse_instant, table
+from adapters.cli.digest import EXIT_DONE, EXIT_NOT_DONE, invalid, table
+from adapters.cli.posting import NOW_HELP, instant_of, posting_runtime
 from bot.settings import Settings
 
 ADD_EXAMPLE = "venice-bot alert add slack:T0123ABCD --channel C0456 runway below 3d"
@@ -150,26 +151,11 @@ async def alert_remove(workspace: str, rule_id: str, settings: Settings) -> int:
 
 async def alert_check(now_text: str | None, settings: Settings) -> int:
     """Sweep every rule at NOW_TEXT (default now), one line per post, then a summary."""
-    from adapters.posters import build_posters, close_posters
-    from bot.runtime import Runtime
-
-    now = datetime.now(UTC)
-    if now_text is not None:
-        parsed = parse_instant(now_text)
-        if parsed is None:
-            return invalid("--now takes an ISO-8601 instant, like 2026-12-01T08:00:00Z.")
-        now = parsed
-    runtime = Runtime.build(settings)
-    try:
-        opened = await runtime.open_store()
-        runtime.posters.update(build_posters(settings, opened))
-        try:
-            sweeper = await runtime.alert_sweeper()
-            report = await sweeper.sweep(now)
-        finally:
-            await close_posters(runtime.posters)
-    finally:
-        await runtime.aclose()
+    now = instant_of(now_text)
+    if now is None:
+        return invalid(NOW_HELP)
+    async with posting_runtime(settings) as runtime:
+        report = await (await runtime.alert_sweeper()).sweep(now)
     for line in report.lines:
         print(line)
     print(f"Alerts at {now:%Y-%m-%d %H:%M:%S} UTC: {report.summary()}.")

@@ -11,6 +11,7 @@ import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
+from adapters.cli.posting import NOW_HELP, instant_of, posting_runtime
 from bot.digest.words import at_phrase, days_phrase, local_and_utc
 from bot.schedule import EVERY_DAY, DigestTime, ScheduleError, parse_days, parse_time, parse_zone
 from bot.settings import Settings
@@ -169,42 +170,18 @@ async def digest_remove(workspace: str, channel: str | None, settings: Settings)
     return EXIT_DONE
 
 
-def parse_instant(text: str) -> datetime | None:
-    """An ISO-8601 instant, UTC when it names no offset; None when it cannot be read."""
-    try:
-        instant = datetime.fromisoformat(text.strip())
-    except ValueError:
-        return None
-    if instant.tzinfo is None:
-        return instant.replace(tzinfo=UTC)
-    return instant.astimezone(UTC)
-
-
 async def run_due(now_text: str | None, settings: Settings) -> int:
     """Post every digest due at NOW_TEXT (default now), one line each, then a summary."""
-    from adapters.posters import build_posters, close_posters
     from bot.digest.scheduler import summary
-    from bot.runtime import Runtime
     from bot.startup import settled_heap
 
-    now = datetime.now(UTC)
-    if now_text is not None:
-        parsed = parse_instant(now_text)
-        if parsed is None:
-            return invalid("--now takes an ISO-8601 instant, like 2026-12-01T08:00:00Z.")
-        now = parsed
-    runtime = Runtime.build(settings)
-    try:
-        opened = await runtime.open_store()
-        runtime.posters.update(build_posters(settings, opened))
-        try:
-            runner = await runtime.digest_runner()
-            with settled_heap():
-                report = await runner.run_due(now)
-        finally:
-            await close_posters(runtime.posters)
-    finally:
-        await runtime.aclose()
+    now = instant_of(now_text)
+    if now is None:
+        return invalid(NOW_HELP)
+    async with posting_runtime(settings) as runtime:
+        runner = await runtime.digest_runner()
+        with settled_heap():
+            report = await runner.run_due(now)
     for line in report.lines:
         print(line)
     said = summary(report) or "nothing was due"

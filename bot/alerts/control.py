@@ -11,7 +11,7 @@ from bot.alerts.stored import rule_of
 from bot.alerts.sweep import AlertSweeper
 from bot.cards import Card
 from bot.command_spec import Caller
-from bot.errors import VeniceError
+from bot.errors import NoVeniceKey, VeniceError
 from bot.store.alerts import AlertRuleRecord, AlertStore, StoredRule
 
 
@@ -63,8 +63,6 @@ class AlertController:
     async def preview(self, record: AlertRuleRecord, now: datetime) -> Card:
         """What RECORD's rule would post now, with the live figures (VeniceError when Venice
         does not give them; NoVeniceKey without a key)."""
-        from bot.errors import NoVeniceKey
-
         readings = await self.sweeper.readings_of(record.workspace_id, [record], now)
         if readings is None:
             raise NoVeniceKey("No Venice key is configured.")

@@ -14,11 +14,11 @@ is missing is not judged this sweep (its state stays as it is).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Collection
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Literal, TypeVar
+from typing import Generic, Literal, TypeVar
 
 from bot.alerts.rules import RuleKind
 from bot.alerts.states import LimitPeriod, Reading, key_cap_period, utc_day
@@ -29,7 +29,7 @@ from bot.money import ZERO
 from bot.reports.footer import short_reason
 from bot.reports.runway import BURN_DAYS, average_burn, usd_runway
 from bot.venice.models import ApiKeys, Balance, DayUsage, UsageAnalytics
-from bot.venice.source import BillingSource, UsageQuery
+from bot.venice.source import BillingSource, Fetched, UsageQuery
 
 Figure = Literal["balance", "usage", "api_keys"]
 T = TypeVar("T")
@@ -95,36 +95,19 @@ async def take_readings(
 ) -> Readings:
     """Fetch what NEEDS names (at once), and work out the figures the rules compare."""
 
-    async def fetch_balance() -> Balance | VeniceError | None:
-        if "balance" not in needs:
-            return None
-        try:
-            return (await source.balance(deadline)).value
-        except VeniceError as error:
-            return error
-
-    async def fetch_usage() -> UsageAnalytics | VeniceError | None:
-        if "usage" not in needs:
-            return None
-        try:
-            return (await source.usage(today_and_window(now), deadline)).value
-        except VeniceError as error:
-            return error
-
-    async def fetch_keys() -> ApiKeys | VeniceError | None:
-        if "api_keys" not in needs:
-            return None
-        try:
-            return (await source.api_keys(deadline)).value
-        except VeniceError as error:
-            return error
-
-    fetched = await asyncio.gather(fetch_balance(), fetch_usage(), fetch_keys())
+    balance, usage, keys = await asyncio.gather(
+        _fetch("balance" in needs, lambda: source.balance(deadline)),
+        _fetch("usage" in needs, lambda: source.usage(today_and_window(now), deadline)),
+        _fetch("api_keys" in needs, lambda: source.api_keys(deadline)),
+    )
     failures: dict[Figure, str] = {}
-    balance = _value(fetched[0], "balance", failures)
-    usage = _value(fetched[1], "usage", failures)
-    keys = _value(fetched[2], "api_keys", failures)
-    return figures(now, balance, usage, failures, keys=keys)
+    return figures(
+        now,
+        _value(balance, "balance", failures),
+        _value(usage, "usage", failures),
+        failures,
+        keys=_value(keys, "api_keys", failures),
+    )
 
 
 def figures(
@@ -221,11 +204,28 @@ def _limit_period(period: str) -> LimitPeriod:
             return "LIFETIME"
 
 
-def _value(result: T | VeniceError | None, name: Figure, failures: dict[Figure, str]) -> T | None:
-    if isinstance(result, VeniceError):
-        failures[name] = short_reason(result)
-        return None
-    return result
+@dataclass(frozen=True, slots=True)
+class _Got(Generic[T]):
+    """One figure's fetch: its value, or why Venice did not give it (both None: not wanted)."""
+
+    value: T | None = None
+    error: VeniceError | None = None
+
+
+async def _fetch(wanted: bool, call: Callable[[], Awaitable[Fetched[T]]]) -> _Got[T]:
+    """CALL's answer when WANTED; Venice's failure kept as a value (the other figures count)."""
+    if not wanted:
+        return _Got()
+    try:
+        return _Got((await call()).value)
+    except VeniceError as error:
+        return _Got(error=error)
+
+
+def _value(got: _Got[T], name: Figure, failures: dict[Figure, str]) -> T | None:
+    if got.error is not None:
+        failures[name] = short_reason(got.error)
+    return got.value
 
 
 # What each kind of rule compares, by the figures it needs fetched.

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from adapters.cli.digest import parse_instant
+from adapters.cli.posting import parse_instant
 from bot.secrets import generate_master_key
 from tests.adapters.cli.test_keys import run, simulator  # noqa: F401 (the simulator fixture)
 from venice_simulator.server import RunningSimulator
