@@ -34,7 +34,7 @@ from bot.store import Database, WorkspaceStore
 from bot.store.alerts import POST_LEASE, AlertStore
 from bot.store.tables import deliveries
 from tests.adapters.slack.fake_slack import Call, FakeSlack
-from tests.digest.deployment import ROOT, SLACK, Deployment, deployed, kill
+from tests.digest.deployment import DISCORD, ROOT, SLACK, Deployment, deployed, kill
 from tests.services import PrivatePostgres, postgres_database
 from venice_simulator.accounts import TEAM_KEY
 
@@ -68,9 +68,14 @@ def deployment(database_url: str, redis_url: str) -> Iterator[Deployment]:
         yield made
 
 
-def prepare(deployment: Deployment, rules: Iterable[tuple[str, str]]) -> None:
+def prepare(
+    deployment: Deployment,
+    rules: Iterable[tuple[str, str]],
+    discord: Iterable[tuple[str, str]] = (),
+) -> None:
     """Migrate the database, connect a team key to the Slack workspace and add RULES ((channel,
-    rule) pairs) as `db upgrade`, `keys set` and `alert add` would, in this process (quicker)."""
+    rule) pairs) as `db upgrade`, `keys set` and `alert add` would, in this process (quicker);
+    DISCORD: rules of the Discord server, which gets a key of its own too."""
 
     async def made() -> None:
         database = await Database.open(deployment.database_url)
@@ -78,13 +83,17 @@ def prepare(deployment: Deployment, rules: Iterable[tuple[str, str]]) -> None:
             await database.upgrade()
             keyring = Keyring.parse(deployment.env["VENICE_BOT_MASTER_KEYS"], source="the test")
             key = SecretStr(f"{TEAM_KEY}-{secrets.token_hex(6)}")  # its own cache entries
-            await WorkspaceStore(database, SecretBox(keyring)).save_credential(
-                SLACK, key, key_type="admin", set_by="test", verified_at=BASE
-            )
+            workspaces = WorkspaceStore(database, SecretBox(keyring))
             store = AlertStore(database)
-            for channel, rule in rules:
-                words = tuple(rule.split())
-                await store.add(SLACK, channel, parse_rule(words), by="test", now=BASE)
+            for workspace, its_rules in ((SLACK, list(rules)), (DISCORD, list(discord))):
+                if not its_rules:
+                    continue
+                await workspaces.save_credential(
+                    workspace, key, key_type="admin", set_by="test", verified_at=BASE
+                )
+                for channel, rule in its_rules:
+                    words = tuple(rule.split())
+                    await store.add(workspace, channel, parse_rule(words), by="test", now=BASE)
         finally:
             await database.aclose()
 
@@ -259,6 +268,36 @@ def test_four_sweeps_at_once_post_each_crossing_once(database_url: str, redis_ur
         assert len(posted) == len(MANY), "\n".join(said)
         assert all("fired " in out for out in said)  # all four were posting at once
         assert delivery_states(database_url) == Counter({"sent": len(MANY)})
+
+
+DISCORD_CHANNELS = ("1300000000000000011", "1300000000000000012", "1300000000000000013")
+
+
+def test_three_sweeps_at_once_on_slack_and_discord_post_each_crossing_once(
+    database_url: str, redis_url: str
+):
+    with deployed(database_url, redis_url, frozen=FROZEN, prepare=False) as deployment:
+        prepare(
+            deployment, RULES.items(), discord=zip(DISCORD_CHANNELS, RULES.values(), strict=True)
+        )
+        sweeps = [deployment.start("alert", "check", "--now", BASE.isoformat()) for _ in "abc"]
+        said = []
+        for sweep in sweeps:
+            out, err = sweep.communicate(timeout=60)
+            said.append(out + err)
+            assert sweep.returncode == 0, out + err
+            assert "Traceback" not in out + err
+        assert alerts_in_slack(deployment.slack) == once_each(RULES), "\n".join(said)
+        # Discord: each alert once into its channel (DMs to admins are not counted).
+        assert deployment.digests_in_discord() == once_each(DISCORD_CHANNELS), "\n".join(said)
+        fired = [line for text in said for line in text.splitlines() if line.startswith("fired ")]
+        assert len(fired) == 2 * len(RULES), "\n".join(said)
+        assert delivery_states(database_url) == Counter({"sent": 2 * len(RULES)})
+        # A restart re-fires nothing: the next sweeps find every rule firing already.
+        again = check(deployment, BASE + timedelta(minutes=5))
+        assert "nothing crossed" in again.stdout, again.stdout + again.stderr
+        assert alerts_in_slack(deployment.slack) == once_each(RULES)
+        assert deployment.digests_in_discord() == once_each(DISCORD_CHANNELS)
 
 
 class StopsTheDatabase:
