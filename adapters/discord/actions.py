@@ -9,28 +9,22 @@ restart, on a scheduled post as on a reply.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
 
-import discord
-
-from adapters.discord.interactions import Interaction, caller_of, sendable, workspace_of
-from adapters.discord.messages import CUSTOM_ID_MAX, RUN_PREFIX, reply_kwargs
+from adapters.discord.interactions import (
+    Interaction,
+    caller_of,
+    clicked_command,
+    sendable,
+    workspace_of,
+)
+from adapters.discord.messages import RUN_PREFIX, reply_kwargs
 from bot.command_text import parse_request
 from bot.runtime import Runtime
 
 
 def action_text(interaction: Interaction) -> str | None:
     """The command text of an action button's click, or None for any other interaction."""
-    if interaction.type is not discord.InteractionType.component:
-        return None
-    data: Any = interaction.data or {}
-    custom_id = data.get("custom_id")
-    if not isinstance(custom_id, str) or not custom_id.startswith(RUN_PREFIX):
-        return None
-    # Discord never sends a longer one; a click that does is no button of ours.
-    if len(custom_id) > CUSTOM_ID_MAX:
-        return None
-    return custom_id.removeprefix(RUN_PREFIX).strip() or None
+    return clicked_command(interaction, RUN_PREFIX)
 
 
 async def handle_action(interaction: Interaction, runtime: Runtime) -> bool:

@@ -8,11 +8,16 @@ working after a restart, and the clicker's own access applies.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
 
 import discord
 
-from adapters.discord.interactions import Interaction, caller_of, sendable, workspace_of
+from adapters.discord.interactions import (
+    Interaction,
+    caller_of,
+    clicked_command,
+    sendable,
+    workspace_of,
+)
 from adapters.discord.messages import CHART_PREFIX, chart_file, reply_kwargs, show_attached
 from adapters.discord.render import ALLOWED_MENTIONS
 from bot.charts import render_chart_async
@@ -23,13 +28,7 @@ from bot.runtime import Runtime
 
 def chart_text(interaction: Interaction) -> str | None:
     """The command text of a Chart click, or None for any other interaction."""
-    if interaction.type is not discord.InteractionType.component:
-        return None
-    data: Any = interaction.data or {}
-    custom_id = data.get("custom_id")
-    if not isinstance(custom_id, str) or not custom_id.startswith(CHART_PREFIX):
-        return None
-    return custom_id.removeprefix(CHART_PREFIX).strip() or None
+    return clicked_command(interaction, CHART_PREFIX)
 
 
 async def handle_chart(interaction: Interaction, runtime: Runtime) -> bool:

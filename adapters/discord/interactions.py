@@ -7,7 +7,7 @@ from typing import Any
 import discord
 from discord import app_commands
 
-from adapters.discord.messages import reply_kwargs
+from adapters.discord.messages import CUSTOM_ID_MAX, reply_kwargs
 from bot.command_spec import Caller
 from bot.core import Answer
 
@@ -51,3 +51,17 @@ async def send_private(interaction: Interaction, answer: Answer, command_text: s
         await interaction.followup.send(**kwargs)
     else:
         await interaction.response.send_message(**kwargs)
+
+
+def clicked_command(interaction: Interaction, prefix: str) -> str | None:
+    """The command text a button of ours carries after PREFIX in its custom id (Share, Chart,
+    a card's actions), or None for any other interaction."""
+    if interaction.type is not discord.InteractionType.component:
+        return None
+    data: Any = interaction.data or {}
+    custom_id = data.get("custom_id")
+    if not isinstance(custom_id, str) or not custom_id.startswith(prefix):
+        return None
+    if len(custom_id) > CUSTOM_ID_MAX:  # Discord never sends a longer one
+        return None
+    return custom_id.removeprefix(prefix).strip() or None

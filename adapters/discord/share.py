@@ -11,12 +11,15 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Any
-
-import discord
 
 from adapters.discord.chart import handle_chart
-from adapters.discord.interactions import Interaction, caller_of, sendable, workspace_of
+from adapters.discord.interactions import (
+    Interaction,
+    caller_of,
+    clicked_command,
+    sendable,
+    workspace_of,
+)
 from adapters.discord.messages import SHARE_PREFIX, reply_kwargs
 from bot.command_text import parse_request
 from bot.core import Answer
@@ -30,13 +33,7 @@ ANSWER_WITHIN = 2.0
 
 def share_text(interaction: Interaction) -> str | None:
     """The command text of a Share click, or None for any other interaction."""
-    if interaction.type is not discord.InteractionType.component:
-        return None
-    data: Any = interaction.data or {}
-    custom_id = data.get("custom_id")
-    if not isinstance(custom_id, str) or not custom_id.startswith(SHARE_PREFIX):
-        return None
-    return custom_id.removeprefix(SHARE_PREFIX).strip() or None
+    return clicked_command(interaction, SHARE_PREFIX)
 
 
 async def handle_share(interaction: Interaction, runtime: Runtime) -> bool:
